@@ -1,0 +1,87 @@
+# heapprof - one plain GNU Makefile (fragments: viewer/viewer.mk, tests/tests.mk, bench/bench.mk).
+# Variables: WERROR=1 (default), SAN=address|undefined|thread, DEBUG=1, V=1, CFLAGS appended last.
+# Targets: all test unit itest bench demo lint install clean check-exports check-nomalloc
+
+CC      ?= gcc
+PREFIX  ?= /usr/local
+WERROR  ?= 1
+SAN     ?=
+DEBUG   ?=
+
+VARIANT := $(if $(SAN),$(SAN),$(if $(DEBUG),debug,release))
+B       := build/$(VARIANT)
+
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla -Wundef
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+OPT     := $(if $(DEBUG),-O0 -g3 -DHP_DEBUG=2,-O2 -g)
+SANFL   := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer,)
+BASE_CFLAGS := -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -MMD -MP
+USER_CFLAGS := $(CFLAGS)
+
+PRELOAD_CFLAGS := -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc \
+                  -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc -fno-stack-protector
+PRELOAD_LIBS   := -lunwind -ldw -lelf -ldl -lpthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PRELOAD_SRC := $(wildcard preload/*.c)
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(B)/%.o)
+LIB         := $(B)/libheapprof.so
+
+.PHONY: all lib deps test unit itest bench demo lint install clean check-exports check-nomalloc
+all: lib
+
+deps:
+	@scripts/deps.sh build
+
+# The preload library is never built with sanitizers (they cannot host a malloc interposer):
+# it always goes to build/release.
+LIBR := build/release/libheapprof.so
+lib: $(LIBR)
+
+$(LIBR): $(PRELOAD_SRC:%.c=build/release/%.o) preload/exports.txt
+	@echo "  LD      $@"
+	$(Q)$(CC) -shared -o $@ $(filter %.o,$^) -Wl,-z,now -Wl,--no-undefined $(PRELOAD_LIBS) $(USER_CFLAGS)
+
+build/release/preload/%.o: preload/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -Iinclude -MMD -MP $(PRELOAD_CFLAGS) -c -o $@ $< $(USER_CFLAGS)
+
+check-exports: $(LIBR)
+	@nm -D --defined-only $(LIBR) | awk '$$2 ~ /^[TWiV]$$/ {print $$3}' | sed 's/@.*//' | sort -u > $(B)/exports.actual
+	@sort -u preload/exports.txt | diff -u - $(B)/exports.actual && echo "  exports ok"
+
+# P6: no interposed allocation, stdio or qsort inside the preload objects.
+check-nomalloc: $(LIBR)
+	@if nm -u build/release/preload/*.o | grep -wE 'malloc|calloc|realloc|free|strdup|fopen|[a-z]*printf|qsort|getenv'; then \
+	    echo "check-nomalloc: the preload must not call the above"; exit 1; else echo "  nomalloc ok"; fi
+
+-include viewer/viewer.mk
+-include tests/tests.mk
+-include bench/bench.mk
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+	    --suppress=missingIncludeSystem -Iinclude preload viewer
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(LIBR) $(DESTDIR)$(PREFIX)/lib/libheapprof.so
+	sed 's|^HP_LIBDIR_DEFAULT=.*|HP_LIBDIR_DEFAULT=$(PREFIX)/lib|' scripts/heapprof > $(DESTDIR)$(PREFIX)/bin/heapprof
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/heapprof
+	install -m 644 include/heapprof.h include/heapprof_report.h $(DESTDIR)$(PREFIX)/include/
+	$(if $(wildcard build/release/heapview),install -m 755 build/release/heapview $(DESTDIR)$(PREFIX)/bin/heapview)
+	$(if $(wildcard docs/heapview.1),install -m 644 docs/heapview.1 $(DESTDIR)$(PREFIX)/share/man/man1/)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

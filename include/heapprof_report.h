@@ -1,0 +1,83 @@
+/* heapprof_report.h - the JSON key names of a heapprof report (docs/report-format.md).
+ * The library writes through these macros and the viewer reads through them, so the two
+ * can only disagree where this file and the document disagree. No code, no allocation. */
+#ifndef HEAPPROF_REPORT_H
+#define HEAPPROF_REPORT_H
+
+#define HPR_FILE_VERSION 2 /* dhatFileVersion heapprof writes and heapview accepts */
+#define HPR_EXT_VERSION  1 /* hp_version */
+
+/* Top level, DHAT's names. */
+#define HPR_VERSION "dhatFileVersion"
+#define HPR_MODE    "mode"
+#define HPR_VERB    "verb"
+#define HPR_BKLT    "bklt"
+#define HPR_BKACC   "bkacc"
+#define HPR_TU      "tu"
+#define HPR_MTU     "Mtu"
+#define HPR_TUTH    "tuth"
+#define HPR_CMD     "cmd"
+#define HPR_PID     "pid"
+#define HPR_TE      "te"
+#define HPR_TG      "tg"
+#define HPR_PPS     "pps"
+#define HPR_FTBL    "ftbl"
+
+/* Top level, heapprof's extensions. */
+#define HPR_HP_VERSION      "hp_version"
+#define HPR_HP_COMPLETE     "hp_complete"
+#define HPR_HP_ERRORS       "hp_errors"
+#define HPR_HP_DEPTH        "hp_depth"
+#define HPR_HP_CLOCK        "hp_clock"
+#define HPR_HP_TOTAL_BLOCKS "hp_total_blocks"
+#define HPR_HP_TOTAL_BYTES  "hp_total_bytes"
+#define HPR_HP_GMAX_BLOCKS  "hp_gmax_blocks"
+#define HPR_HP_GMAX_BYTES   "hp_gmax_bytes"
+#define HPR_HP_END_BLOCKS   "hp_end_blocks"
+#define HPR_HP_END_BYTES    "hp_end_bytes"
+#define HPR_HP_LEAK_CHECK   "hp_leak_check"
+
+/* Program point (call site), DHAT's names. */
+#define HPR_TB  "tb"
+#define HPR_TBK "tbk"
+#define HPR_TL  "tl"
+#define HPR_MB  "mb"
+#define HPR_MBK "mbk"
+#define HPR_GB  "gb"
+#define HPR_GBK "gbk"
+#define HPR_EB  "eb"
+#define HPR_EBK "ebk"
+#define HPR_FS  "fs"
+/* DHAT-only (bkacc true); heapprof never writes them. */
+#define HPR_RB  "rb"
+#define HPR_WB  "wb"
+#define HPR_ACC "acc"
+
+/* Program point, heapprof's extensions. */
+#define HPR_HP_RS   "hp_rs"
+#define HPR_HP_RSG  "hp_rsg"
+#define HPR_HP_LEAK "hp_leak"
+
+/* Leak classes: in hp_leak (per site) and hp_leak_check (totals). */
+#define HPR_LK_DB  "db"
+#define HPR_LK_DBK "dbk"
+#define HPR_LK_IB  "ib"
+#define HPR_LK_IBK "ibk"
+#define HPR_LK_RB  "rb"
+#define HPR_LK_RBK "rbk"
+#define HPR_LK_SUP "sup"
+
+#define HPR_LC_MODE              "mode"
+#define HPR_LC_DEFINITE_BYTES    "definite_bytes"
+#define HPR_LC_DEFINITE_BLOCKS   "definite_blocks"
+#define HPR_LC_INDIRECT_BYTES    "indirect_bytes"
+#define HPR_LC_INDIRECT_BLOCKS   "indirect_blocks"
+#define HPR_LC_REACHABLE_BYTES   "reachable_bytes"
+#define HPR_LC_REACHABLE_BLOCKS  "reachable_blocks"
+#define HPR_LC_SUPPRESSED_BYTES  "suppressed_bytes"
+#define HPR_LC_SUPPRESSED_BLOCKS "suppressed_blocks"
+#define HPR_LC_EXIT_CODE         "exit_code"
+
+#define HPR_ROOT_FRAME "[root]"
+
+#endif

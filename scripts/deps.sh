@@ -1,0 +1,21 @@
+#!/bin/sh
+# deps.sh - install the Debian packages a make target needs, only those missing.
+# Usage: scripts/deps.sh build|test|bench|fuzz
+set -eu
+build="gcc make pkg-config libunwind-dev libcjson-dev libdw-dev libelf-dev"
+test="$build libcriterion-dev libjemalloc-dev libjemalloc2 valgrind python3 perl sqlite3 xz-utils g++ git coreutils"
+bench="$test heaptrack liblsan0 hyperfine"
+fuzz="$test clang libclang-rt-14-dev"
+case "${1:-build}" in
+build) want=$build ;; test) want=$test ;; bench) want=$bench ;; fuzz) want=$fuzz ;;
+*) echo "deps.sh: unknown set '$1' (build|test|bench|fuzz)" >&2; exit 2 ;;
+esac
+missing=""
+for p in $want; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps.sh: installing:$missing" >&2
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
