@@ -1,0 +1,25 @@
+/* agg.h - aggregation: merges every thread's events in timestamp order and applies them to
+ * the live table and the site counters. One consumer at a time (agg lock). Drains happen in
+ * batches: when a thread filled a segment (try-lock, skipped if another drain runs), and in
+ * full before a report. */
+#ifndef HP_AGG_H
+#define HP_AGG_H
+
+#include "hp.h"
+
+int hp_agg_init(void);
+/* Drains what can be ordered now, if no other drain is running. Never waits. */
+void hp_agg_try_drain(void);
+/* Takes the agg lock and drains everything up to now (horizon from busy threads). */
+void hp_agg_lock_and_drain(void);
+/* Final: takes the lock and drains every event already appended, ignoring busy threads. */
+void hp_agg_lock_and_drain_all(void);
+void hp_agg_unlock(void);
+/* Counters, valid under the agg lock. */
+uint64_t hp_agg_unknown_frees(void);
+uint64_t hp_agg_lost_blocks(void);
+void hp_agg_atfork_prepare(void);
+void hp_agg_atfork_parent(void);
+void hp_agg_atfork_child(void);
+
+#endif

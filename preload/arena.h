@@ -1,0 +1,20 @@
+/* arena.h - heapprof's own memory, from mmap, never from the interposed malloc.
+ * hp_arena_alloc: small, permanent objects (bump allocated, zeroed, 16-byte aligned).
+ * hp_map/hp_unmap: large zeroed regions (tables) that may be released. All return NULL on
+ * failure; the caller records the loss (the report then says it is incomplete). */
+#ifndef HP_ARENA_H
+#define HP_ARENA_H
+
+#include "hp.h"
+
+void *hp_arena_alloc(size_t size);
+void *hp_map(size_t size);
+void hp_unmap(void *p, size_t size);
+/* Bytes obtained from the OS so far (for the report and the benchmarks). */
+size_t hp_arena_mapped(void);
+/* Fork: the lock is held across fork by the forking thread, then reset in both processes. */
+void hp_arena_atfork_prepare(void);
+void hp_arena_atfork_parent(void);
+void hp_arena_atfork_child(void);
+
+#endif

@@ -1,0 +1,350 @@
+/* report.c - JSON report writer: DHAT file format v2 plus hp_* extensions.
+ * Owns: this image's report path once chosen (so a failed exec's image rewrites its own).
+ * Invariants: ftbl[0] == "[root]"; every fs index is in 1..len(ftbl)-1; an existing file is
+ *             never replaced except this image's own earlier report.
+ * Threads: runs once at the end of an image, under the agg lock. Memory: mmap only. */
+#include "report.h"
+
+#include "arena.h"
+#include "agg.h"
+#include "clock.h"
+#include "config.h"
+#include "fmt.h"
+#include "livetab.h"
+#include "log.h"
+#include "sites.h"
+#include "stacktab.h"
+#include "state.h"
+#include "symbolize.h"
+#include "tlbuf.h"
+
+#include <heapprof_report.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h> /* rename() only; no stdio streams */
+#include <string.h>
+#include <unistd.h>
+
+static struct {
+    char own[PATH_MAX]; /* this image's report, once written */
+    hp_out out;
+    char cmd[1 << 15];
+    char frame[4096];
+} rp;
+
+void hp_report_atfork_child(void)
+{
+    rp.own[0] = 0;
+}
+
+/* ---- frame table: return address -> index in ftbl (1-based; 0 is "[root]") ---- */
+
+typedef struct ftab {
+    uintptr_t *key;
+    uint32_t *val;
+    uintptr_t *order; /* order[i] = address of ftbl entry i+1 */
+    size_t cap, n;
+} ftab;
+
+static bool ftab_init(ftab *f, size_t frames)
+{
+    f->cap = 64;
+    while (f->cap < frames * 2)
+        f->cap *= 2;
+    f->key = hp_map(f->cap * sizeof *f->key);
+    f->val = hp_map(f->cap * sizeof *f->val);
+    f->order = hp_map((frames + 1) * sizeof *f->order);
+    f->n = 0;
+    return f->key && f->val && f->order;
+}
+
+static void ftab_free(ftab *f, size_t frames)
+{
+    hp_unmap(f->key, f->cap * sizeof *f->key);
+    hp_unmap(f->val, f->cap * sizeof *f->val);
+    hp_unmap(f->order, (frames + 1) * sizeof *f->order);
+}
+
+static uint32_t ftab_get(ftab *f, uintptr_t ip)
+{
+    size_t i = (size_t)((ip * 0x9E3779B97F4A7C15ull) >> 20) & (f->cap - 1);
+    while (f->key[i] && f->key[i] != ip)
+        i = (i + 1) & (f->cap - 1);
+    if (!f->key[i]) {
+        f->key[i] = ip;
+        f->order[f->n] = ip;
+        f->val[i] = (uint32_t)++f->n;
+    }
+    return f->val[i];
+}
+
+/* ---- helpers ---- */
+
+static void read_cmdline(void)
+{
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, rp.cmd, sizeof rp.cmd - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        n = 0;
+    while (n > 0 && rp.cmd[n - 1] == 0)
+        n--;
+    for (ssize_t i = 0; i < n; i++)
+        if (rp.cmd[i] == 0)
+            rp.cmd[i] = ' ';
+    rp.cmd[n] = 0;
+}
+
+static void key_u64(hp_out *o, const char *k, uint64_t v, bool comma)
+{
+    hp_out_str(o, "\"");
+    hp_out_str(o, k);
+    hp_out_str(o, "\":");
+    hp_out_u64(o, v);
+    if (comma)
+        hp_out_str(o, ",");
+}
+
+static uint64_t us(uint64_t ticks)
+{
+    return hp_clock_ns(ticks) / 1000;
+}
+
+/* Expands %p in HEAPPROF_OUT; returns false if the result does not fit. */
+static bool expand_path(char *dst, size_t cap)
+{
+    size_t n = 0;
+    char pid[24];
+    size_t pl = hp_fmt_u64(pid, (uint64_t)getpid());
+    for (const char *s = hp_opt.OUT; *s; s++) {
+        if (s[0] == '%' && s[1] == 'p') {
+            if (n + pl >= cap)
+                return false;
+            memcpy(dst + n, pid, pl);
+            n += pl;
+            s++;
+            continue;
+        }
+        if (n + 1 >= cap)
+            return false;
+        dst[n++] = *s;
+    }
+    dst[n] = 0;
+    return n > 0;
+}
+
+/* name -> stem.K.ext (K >= 1): "a/b.json" -> "a/b.1.json", "out" -> "out.1" */
+static bool numbered(char *dst, size_t cap, const char *name, unsigned k)
+{
+    const char *slash = strrchr(name, '/');
+    const char *dot = strrchr(slash ? slash + 1 : name, '.');
+    size_t stem = dot ? (size_t)(dot - name) : strlen(name);
+    char num[24];
+    size_t nl = hp_fmt_u64(num, k);
+    size_t ext = strlen(name) - stem;
+    if (stem + 1 + nl + ext >= cap)
+        return false;
+    memcpy(dst, name, stem);
+    dst[stem] = '.';
+    memcpy(dst + stem + 1, num, nl);
+    memcpy(dst + stem + 1 + nl, name + stem, ext + 1);
+    return true;
+}
+
+/* Gives tmp its final name; an existing file is never replaced (except our own report). */
+static int publish(const char *tmp, const char *want, char *got, size_t cap)
+{
+    if (rp.own[0]) {
+        if (rename(tmp, rp.own) != 0)
+            return -errno;
+        strcpy(got, rp.own);
+        return 0;
+    }
+    for (unsigned k = 0; k < 10000; k++) {
+        if (k == 0)
+            strcpy(got, want);
+        else if (!numbered(got, cap, want, k))
+            return -ENAMETOOLONG;
+        if (link(tmp, got) == 0) {
+            unlink(tmp);
+            return 0;
+        }
+        if (errno == EEXIST)
+            continue;
+        if (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP) {
+            /* no hard links here: check, then rename (a racing writer could still win) */
+            if (access(got, F_OK) == 0)
+                continue;
+            if (rename(tmp, got) == 0)
+                return 0;
+        }
+        return -errno;
+    }
+    return -EEXIST;
+}
+
+/* ---- the report ---- */
+
+static void write_errors(hp_out *o, uint64_t lost_events, uint64_t lost_blocks, bool complete)
+{
+    hp_out_str(o, "\"" HPR_HP_COMPLETE "\":");
+    hp_out_str(o, complete ? "true" : "false");
+    hp_out_str(o, ",\n\"" HPR_HP_ERRORS "\":[");
+    bool first = true;
+    if (lost_events) {
+        hp_out_str(o, "\"events lost for lack of memory: ");
+        hp_out_u64(o, lost_events);
+        hp_out_str(o, "\"");
+        first = false;
+    }
+    if (lost_blocks) {
+        hp_out_str(o, first ? "" : ",");
+        hp_out_str(o, "\"blocks not tracked for lack of memory: ");
+        hp_out_u64(o, lost_blocks);
+        hp_out_str(o, "\"");
+    }
+    hp_out_str(o, "],\n");
+}
+
+static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_stack *st,
+                       ftab *f)
+{
+    hp_out_str(o, "{");
+    key_u64(o, HPR_TB, s->tb, true);
+    key_u64(o, HPR_TBK, s->tbk, true);
+    key_u64(o, HPR_TL, us(tl_ticks), true);
+    key_u64(o, HPR_MB, s->mb, true);
+    key_u64(o, HPR_MBK, s->mbk, true);
+    key_u64(o, HPR_GB, s->gb, true);
+    key_u64(o, HPR_GBK, s->gbk, true);
+    key_u64(o, HPR_EB, s->curb, true);
+    key_u64(o, HPR_EBK, s->curbk, true);
+    key_u64(o, HPR_HP_RS, s->rs, true);
+    key_u64(o, HPR_HP_RSG, s->rsg, true);
+    hp_out_str(o, "\"" HPR_FS "\":[");
+    for (uint32_t i = 0; st && i < st->n; i++) {
+        if (i)
+            hp_out_str(o, ",");
+        hp_out_u64(o, ftab_get(f, st->ips[i]));
+    }
+    hp_out_str(o, "]}");
+}
+
+static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f)
+{
+    const hp_heap_totals *h = hp_sites_totals();
+    uint64_t t0 = hp_clock_start();
+    uint64_t lost_events = hp_tlbuf_lost(), lost_blocks = hp_agg_lost_blocks();
+    read_cmdline();
+    hp_out_str(o, "{\"" HPR_VERSION "\":2,\n\"" HPR_MODE "\":\"heap\",\n\"" HPR_VERB
+                  "\":\"Allocated\",\n\"" HPR_BKLT "\":true,\n\"" HPR_BKACC "\":false,\n\"" HPR_TU
+                  "\":\"µs\",\n\"" HPR_MTU "\":\"s\",\n");
+    key_u64(o, HPR_TUTH, 1, false);
+    hp_out_str(o, ",\n\"" HPR_CMD "\":");
+    hp_out_json_str(o, rp.cmd);
+    hp_out_str(o, ",\n");
+    key_u64(o, HPR_PID, (uint64_t)getpid(), false);
+    hp_out_str(o, ",\n");
+    key_u64(o, HPR_TE, us(te - t0), false);
+    hp_out_str(o, ",\n");
+    key_u64(o, HPR_TG, h->tg ? us(h->tg - t0) : 0, false);
+    hp_out_str(o, ",\n");
+    key_u64(o, HPR_HP_VERSION, HPR_EXT_VERSION, true);
+    key_u64(o, HPR_HP_DEPTH, (uint64_t)hp_opt.DEPTH, true);
+    hp_out_str(o, "\"" HPR_HP_CLOCK "\":\"");
+    hp_out_str(o, hp_clock_name());
+    hp_out_str(o, "\",\n");
+    write_errors(o, lost_events, lost_blocks, !lost_events && !lost_blocks);
+    key_u64(o, HPR_HP_TOTAL_BLOCKS, h->tbk, true);
+    key_u64(o, HPR_HP_TOTAL_BYTES, h->tb, true);
+    key_u64(o, HPR_HP_GMAX_BLOCKS, h->maxbk, true);
+    key_u64(o, HPR_HP_GMAX_BYTES, h->maxb, true);
+    key_u64(o, HPR_HP_END_BLOCKS, h->curbk, true);
+    key_u64(o, HPR_HP_END_BYTES, h->curb, true);
+    hp_out_str(o, "\n\"" HPR_PPS "\":[");
+    bool first = true;
+    for (uint32_t sid = 0; sid < hp_sites_count(); sid++) {
+        const hp_site *s = hp_sites_get(sid);
+        if (!s)
+            continue;
+        hp_out_str(o, first ? "\n" : ",\n");
+        first = false;
+        write_site(o, s, s->tl + tl_end[sid], hp_stacktab_get(sid), f);
+    }
+    hp_out_str(o, "\n],\n\"" HPR_FTBL "\":[\n\"" HPR_ROOT_FRAME "\"");
+    hp_sym *sym = hp_sym_open();
+    for (size_t i = 0; i < f->n; i++) {
+        hp_out_str(o, ",\n");
+        hp_sym_frame(sym, f->order[i], rp.frame, sizeof rp.frame);
+        hp_out_json_str(o, rp.frame);
+    }
+    hp_sym_close(sym);
+    hp_out_str(o, "\n]\n}\n");
+    return hp_out_flush(o);
+}
+
+void hp_report_write(void)
+{
+    uint64_t te = hp_clock_read();
+    hp_clock_calibrate();
+    hp_sites_finish();
+
+    /* Blocks live at t-end contribute their lifetime so far (DHAT does the same). */
+    uint32_t nsites = hp_sites_count();
+    uint64_t *tl_end = hp_map(nsites * sizeof *tl_end);
+    size_t frames = 0;
+    for (uint32_t sid = 1; sid < nsites; sid++) {
+        const hp_stack *st = hp_sites_get(sid) ? hp_stacktab_get(sid) : NULL;
+        frames += st ? st->n : 0;
+    }
+    ftab f;
+    if (!tl_end || !ftab_init(&f, frames)) {
+        hp_log("out of memory writing the report; no report", NULL, NULL);
+        return;
+    }
+    size_t cur = 0;
+    uintptr_t addr;
+    hp_block b;
+    while (hp_livetab_next(&cur, &addr, &b))
+        tl_end[b.sid] += te > b.birth ? te - b.birth : 0;
+
+    char want[PATH_MAX], tmp[PATH_MAX + 32], got[PATH_MAX];
+    int err = 0;
+    if (!expand_path(want, sizeof want)) {
+        hp_log("HEAPPROF_OUT is too long or empty; no report", NULL, NULL);
+        goto out;
+    }
+    size_t wl = strlen(want);
+    memcpy(tmp, want, wl);
+    memcpy(tmp + wl, ".tmp.", 5);
+    hp_fmt_u64(tmp + wl + 5, (uint64_t)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        err = errno;
+        hp_log("cannot create the report ", tmp, strerror(err) ? ": no report" : "");
+        goto out;
+    }
+    hp_out_init(&rp.out, fd);
+    err = -write_json(&rp.out, te, tl_end, &f);
+    if (close(fd) != 0 && !err)
+        err = errno;
+    if (err) {
+        unlink(tmp);
+        hp_log("cannot write the report ", want, err == ENOSPC ? ": disk full; no report" : ": write error; no report");
+        goto out;
+    }
+    err = -publish(tmp, want, got, sizeof got);
+    if (err) {
+        unlink(tmp);
+        hp_log("cannot name the report ", want, "; no report");
+        goto out;
+    }
+    strcpy(rp.own, got);
+    hp_log("report written to ", got, NULL);
+out:
+    ftab_free(&f, frames);
+    hp_unmap(tl_end, nsites * sizeof *tl_end);
+}

@@ -1,0 +1,14 @@
+/* report.h - the report: DHAT format v2 JSON (docs/report-format.md), written to a temporary
+ * name and linked to its final name, so a reader never sees a partial report. */
+#ifndef HP_REPORT_H
+#define HP_REPORT_H
+
+#include "hp.h"
+
+/* Writes this image's report. Call with the agg lock held, after the final drain, with the
+ * hook guard set. Says once on stderr where it went (unless quiet) or why it could not. */
+void hp_report_write(void);
+/* Fork child: the report path chosen by the parent is not ours. */
+void hp_report_atfork_child(void);
+
+#endif

@@ -1,0 +1,185 @@
+/* tlbuf.c - per-thread event queues: a linked list of 64 KiB segments, one producer (the
+ * owner thread) and one consumer at a time (agg.c, under its lock).
+ * Invariants: for each thread, events appear in the queue in the order of their timestamps;
+ *             a segment is recycled only after the consumer moved past it, which it does only
+ *             once the owner linked its successor (the owner never touches it again);
+ *             t->r <= t->rseg->count <= HP_SEG_CAP.
+ * Threads: the owner appends without locks; the registry only grows (CAS push); an exited
+ * thread's struct is claimed by a new thread with a CAS on its state. */
+#include "tlbuf.h"
+
+#include "arena.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+_Atomic(hp_thread *) hp_tlbuf_forking;
+
+static struct {
+    _Atomic(hp_thread *) head;
+    hp_thread *orphan;
+    pthread_mutex_t orphan_lock;
+} tb = {.orphan_lock = PTHREAD_MUTEX_INITIALIZER};
+
+static hp_seg *seg_new(void)
+{
+    hp_seg *s = hp_arena_alloc(sizeof(hp_seg));
+    return s;
+}
+
+static hp_thread *thread_new(void)
+{
+    hp_thread *t = hp_arena_alloc(sizeof *t);
+    hp_seg *s = seg_new();
+    if (!t || !s)
+        return NULL;
+    t->wseg = t->rseg = s;
+    atomic_init(&t->state, HP_T_ACTIVE);
+    hp_thread *h = hp_load_relaxed(&tb.head);
+    do
+        t->next = h;
+    while (!atomic_compare_exchange_weak_explicit(&tb.head, &h, t, memory_order_release,
+                                                  memory_order_relaxed));
+    return t;
+}
+
+hp_thread *hp_tlbuf_attach(void)
+{
+    for (hp_thread *t = hp_load_acquire(&tb.head); t; t = t->next) {
+        int exited = HP_T_EXITED;
+        if (hp_load_relaxed(&t->state) == HP_T_EXITED && hp_cas_acqrel(&t->state, &exited, HP_T_ACTIVE))
+            return t; /* acquire: sees the previous owner's last writes to its fields */
+    }
+    return thread_new();
+}
+
+void hp_tlbuf_detach(hp_thread *t)
+{
+    hp_store_release(&t->state, HP_T_EXITED);
+}
+
+hp_thread *hp_tlbuf_orphan(void)
+{
+    if (!tb.orphan) {
+        hp_thread *t = thread_new();
+        if (t)
+            hp_store_release(&t->state, 0); /* never claimable */
+        tb.orphan = t;
+    }
+    return tb.orphan;
+}
+
+void hp_tlbuf_orphan_lock(void)
+{
+    pthread_mutex_lock(&tb.orphan_lock);
+}
+
+void hp_tlbuf_orphan_unlock(void)
+{
+    pthread_mutex_unlock(&tb.orphan_lock);
+}
+
+hp_thread *hp_tlbuf_first(void)
+{
+    return hp_load_acquire(&tb.head);
+}
+
+void hp_tlbuf_push_slow(hp_thread *t, const hp_event *e)
+{
+    hp_seg *s = t->spare;
+    if (s) {
+        t->spare = s->free_next;
+    } else {
+        s = atomic_exchange_explicit(&t->returned, NULL, memory_order_acquire);
+        if (s)
+            t->spare = s->free_next;
+        else
+            s = seg_new();
+    }
+    if (!s) {
+        t->lost++;
+        return;
+    }
+    hp_store_relaxed(&s->count, 0);
+    hp_store_relaxed(&s->next, NULL);
+    s->free_next = NULL;
+    hp_store_release(&t->wseg->next, s); /* consumer may now move past wseg */
+    t->wseg = s;
+    t->w = 0;
+    t->want_drain = true;
+    hp_tlbuf_push(t, e);
+}
+
+static void recycle(hp_thread *t, hp_seg *s)
+{
+    hp_seg *h = hp_load_relaxed(&t->returned);
+    do
+        s->free_next = h;
+    while (!atomic_compare_exchange_weak_explicit(&t->returned, &h, s, memory_order_release,
+                                                  memory_order_relaxed));
+}
+
+const hp_event *hp_tlbuf_peek(hp_thread *t)
+{
+    for (;;) {
+        uint32_t c = hp_load_acquire(&t->rseg->count); /* pairs with release in push */
+        if (t->r < c)
+            return &t->rseg->ev[t->r];
+        if (t->r < HP_SEG_CAP)
+            return NULL;
+        hp_seg *n = hp_load_acquire(&t->rseg->next);
+        if (!n)
+            return NULL;
+        hp_seg *done = t->rseg;
+        t->rseg = n;
+        t->r = 0;
+        recycle(t, done);
+    }
+}
+
+uint64_t hp_tlbuf_lost(void)
+{
+    uint64_t n = 0;
+    for (hp_thread *t = hp_tlbuf_first(); t; t = t->next)
+        n += t->lost;
+    return n;
+}
+
+bool hp_tlbuf_fork_wait_slow(hp_thread *t)
+{
+    hp_thread *f = hp_load_acquire(&hp_tlbuf_forking);
+    hp_store_release(&t->busy, 0);
+    if (f == t)
+        return false; /* the forking thread itself: pass through */
+    while (hp_load_acquire(&hp_tlbuf_forking) != NULL)
+        sched_yield();
+    return hp_tlbuf_begin(t);
+}
+
+void hp_tlbuf_fork_quiesce(hp_thread *self)
+{
+    /* The marker must be non-NULL even for a thread that never allocated. */
+    static hp_thread none;
+    hp_exchange_seqcst(&hp_tlbuf_forking, self ? self : &none);
+    for (hp_thread *t = hp_tlbuf_first(); t; t = t->next)
+        while (hp_load_acquire(&t->busy) != 0)
+            sched_yield();
+    pthread_mutex_lock(&tb.orphan_lock);
+}
+
+void hp_tlbuf_fork_release(void)
+{
+    pthread_mutex_unlock(&tb.orphan_lock);
+    hp_store_release(&hp_tlbuf_forking, NULL);
+}
+
+void hp_tlbuf_atfork_child(hp_thread *self)
+{
+    pthread_mutex_init(&tb.orphan_lock, NULL);
+    for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
+        hp_store_relaxed(&t->busy, 0);
+        if (t != self && t != tb.orphan)
+            hp_store_release(&t->state, HP_T_EXITED);
+    }
+    hp_store_release(&hp_tlbuf_forking, NULL);
+}

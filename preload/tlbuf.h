@@ -1,0 +1,133 @@
+/* tlbuf.h - per-thread event buffers: each thread appends its own events, without a lock
+ * shared with other threads; one consumer at a time (agg.c, under its lock) reads them.
+ *
+ * An event's timestamp orders it among all threads' events (docs/design.md):
+ *   malloc-like: read after the real allocator returned the block;
+ *   free-like:   read before the real allocator gets the block back.
+ * Horizon protocol: while a thread is inside a hook, t->busy holds a lower bound of the
+ * timestamp of any event it may still append (its previous event's timestamp), published with
+ * a full barrier before it reads the clock. A consumer that reads the clock (N), then every
+ * busy, may process all events with ts < min(N, every non-zero busy): none can still appear. */
+#ifndef HP_TLBUF_H
+#define HP_TLBUF_H
+
+#include "hp.h"
+
+enum hp_ev_kind {
+    HP_EV_ALLOC = 0,  /* addr, size, aux = stack id */
+    HP_EV_FREE = 1,   /* addr */
+    HP_EV_RFREE = 2,  /* addr: first half of a realloc, before the real realloc */
+    HP_EV_RALLOC = 3, /* addr = new block, size, aux = caller's return address */
+    HP_EV_RFAIL = 4,  /* addr: the real realloc failed, the old block stays */
+    HP_EV_RFREED = 5, /* addr: realloc(p, 0) freed the block (glibc) */
+};
+
+typedef struct hp_event {
+    uint64_t ts;
+    uintptr_t addr;
+    uint64_t aux;
+    uint64_t size : 61;
+    uint64_t kind : 3;
+} hp_event;
+
+#define HP_SEG_CAP 2046 /* a segment is 64 KiB */
+
+typedef struct hp_seg {
+    _Atomic uint32_t count;        /* events written; release by the owner */
+    _Atomic(struct hp_seg *) next; /* set once by the owner when this one is full */
+    struct hp_seg *free_next;      /* recycling lists */
+    char pad[40];
+    hp_event ev[HP_SEG_CAP];
+} hp_seg;
+
+typedef struct hp_block {
+    uint64_t birth; /* ticks */
+    uint64_t size;
+    uint32_t sid;
+} hp_block;
+
+typedef struct hp_thread {
+    /* Written by the owner, read by consumers and by fork. */
+    _Atomic uint64_t busy HP_CACHE_ALIGNED;
+    /* Owner only. */
+    hp_seg *wseg;
+    uint32_t w;
+    bool want_drain;
+    uint64_t last_ts;
+    hp_seg *spare;
+    uint64_t lost; /* events dropped for lack of memory */
+    /* Consumer only (agg.c, under its lock). */
+    hp_seg *rseg HP_CACHE_ALIGNED;
+    uint32_t r;
+    bool has_pending; /* a realloc between its RFREE and RALLOC/RFAIL */
+    hp_block pending;
+    uintptr_t pending_addr;
+    /* Shared. */
+    _Atomic(hp_seg *) returned; /* consumed segments given back to the owner */
+    _Atomic int state;          /* HP_T_ACTIVE or HP_T_EXITED */
+    struct hp_thread *next;     /* registry; immutable once published */
+} hp_thread;
+
+enum { HP_T_ACTIVE = 1, HP_T_EXITED = 2 };
+
+/* A struct for the calling thread: an exited thread's (its buffer continues) or a new one.
+ * NULL when out of memory. */
+hp_thread *hp_tlbuf_attach(void);
+/* The calling thread is exiting: its struct may be claimed by a new thread. */
+void hp_tlbuf_detach(hp_thread *t);
+/* The shared struct for threads past their exit destructor; use under hp_tlbuf_orphan_lock. */
+hp_thread *hp_tlbuf_orphan(void);
+void hp_tlbuf_orphan_lock(void);
+void hp_tlbuf_orphan_unlock(void);
+/* First registered struct (then ->next). */
+hp_thread *hp_tlbuf_first(void);
+
+/* Owner: begin an event section. Returns false if a fork is under way: the caller must not
+ * record (it passes the call straight through). */
+static inline bool hp_tlbuf_begin(hp_thread *t);
+/* Owner: append (after hp_tlbuf_begin). */
+void hp_tlbuf_push_slow(hp_thread *t, const hp_event *e);
+static inline void hp_tlbuf_push(hp_thread *t, const hp_event *e)
+{
+    if (HP_LIKELY(t->w < HP_SEG_CAP)) {
+        t->wseg->ev[t->w] = *e;
+        t->w++;
+        hp_store_release(&t->wseg->count, t->w); /* pairs with acquire in hp_tlbuf_peek */
+        t->last_ts = e->ts;
+        return;
+    }
+    hp_tlbuf_push_slow(t, e);
+}
+static inline void hp_tlbuf_end(hp_thread *t)
+{
+    hp_store_release(&t->busy, 0);
+}
+
+/* Fork: wait until no thread is inside an event section, and keep new ones out, except the
+ * forking thread (which must not record while fork holds the profiler's locks). */
+extern _Atomic(hp_thread *) hp_tlbuf_forking;
+bool hp_tlbuf_fork_wait_slow(hp_thread *t);
+static inline bool hp_tlbuf_begin(hp_thread *t)
+{
+    /* Full barrier: the busy store is visible before this thread reads the clock or
+     * looks at hp_tlbuf_forking (Dekker with hp_tlbuf_fork_quiesce). */
+    hp_exchange_seqcst(&t->busy, t->last_ts | 1);
+    if (HP_UNLIKELY(hp_load_relaxed(&hp_tlbuf_forking) != NULL))
+        return hp_tlbuf_fork_wait_slow(t);
+    return true;
+}
+void hp_tlbuf_fork_quiesce(hp_thread *self);
+void hp_tlbuf_fork_release(void);
+/* In the child: every other thread is gone; their structs become claimable. */
+void hp_tlbuf_atfork_child(hp_thread *self);
+
+/* Consumer (one at a time): the next unconsumed event of t, or NULL. */
+const hp_event *hp_tlbuf_peek(hp_thread *t);
+static inline void hp_tlbuf_advance(hp_thread *t)
+{
+    t->r++;
+}
+/* Events dropped for lack of memory, over all threads. */
+uint64_t hp_tlbuf_lost(void);
+
+#endif
