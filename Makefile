@@ -20,7 +20,7 @@ SANFL   := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer,)
 BASE_CFLAGS := -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -MMD -MP
 USER_CFLAGS := $(CFLAGS)
 
-PRELOAD_CFLAGS := -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc \
+PRELOAD_CFLAGS := -flto -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc \
                   -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc -fno-stack-protector
 PRELOAD_LIBS   := -lunwind -ldw -lelf -ldl -lpthread
 
@@ -47,7 +47,7 @@ lib: $(LIBR)
 
 $(LIBR): $(PRELOAD_SRC:%.c=build/release/%.o) preload/exports.txt
 	@echo "  LD      $@"
-	$(Q)$(CC) -shared -o $@ $(filter %.o,$^) -Wl,-z,now -Wl,--no-undefined $(PRELOAD_LIBS) $(USER_CFLAGS)
+	$(Q)$(CC) -O2 -flto -shared -o $@ $(filter %.o,$^) -Wl,-z,now -Wl,--no-undefined $(PRELOAD_LIBS) $(USER_CFLAGS)
 
 build/release/preload/%.o: preload/%.c
 	@mkdir -p $(@D)

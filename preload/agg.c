@@ -103,6 +103,7 @@ static void apply(hp_thread *t, const hp_event *e)
 static uint64_t horizon(void)
 {
     uint64_t h = hp_clock_read(); /* first: then the loads below (lfence in hp_clock_read) */
+    hp_tlbuf_fence_all();
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         uint64_t b = hp_load_acquire(&t->busy);
         if (b && b < h)
@@ -160,6 +161,8 @@ static void drain_locked(uint64_t lim)
         hp_thread *t = ag.heap[0].t;
         const hp_event *e;
         while ((e = hp_tlbuf_peek(t)) && e->ts < lim) {
+            if (t->r + 8 < hp_load_relaxed(&t->rseg->count)) /* only events already written */
+                hp_livetab_prefetch(e[8].addr);
             apply(t, e);
             hp_tlbuf_advance(t);
         }

@@ -11,15 +11,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <x86intrin.h>
+
+bool hp_clock_tsc;
 
 static struct {
-    bool tsc;
     uint64_t t0, ns0; /* ticks and CLOCK_MONOTONIC ns at start */
     double ns_per_tick;
 } ck = {.ns_per_tick = 1.0};
 
-static uint64_t mono_ns(void)
+uint64_t hp_clock_mono_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -48,26 +48,15 @@ static bool cpu_has_rdtscp(void)
 
 void hp_clock_init(void)
 {
-    ck.tsc = cpu_has_rdtscp() && kernel_uses_tsc();
-    ck.ns0 = mono_ns();
+    hp_clock_tsc = cpu_has_rdtscp() && kernel_uses_tsc();
+    ck.ns0 = hp_clock_mono_ns();
     ck.t0 = hp_clock_read();
-}
-
-uint64_t hp_clock_read(void)
-{
-    if (HP_LIKELY(ck.tsc)) {
-        unsigned aux;
-        uint64_t t = __rdtscp(&aux); /* waits for all earlier instructions */
-        _mm_lfence();                /* later instructions wait for it */
-        return t;
-    }
-    return mono_ns() | 1;
 }
 
 void hp_clock_calibrate(void)
 {
-    uint64_t ns = mono_ns(), t = hp_clock_read();
-    if (ck.tsc && t > ck.t0 && ns > ck.ns0)
+    uint64_t ns = hp_clock_mono_ns(), t = hp_clock_read();
+    if (hp_clock_tsc && t > ck.t0 && ns > ck.ns0)
         ck.ns_per_tick = (double)(ns - ck.ns0) / (double)(t - ck.t0);
 }
 
@@ -83,5 +72,5 @@ uint64_t hp_clock_start(void)
 
 const char *hp_clock_name(void)
 {
-    return ck.tsc ? "tsc" : "monotonic";
+    return hp_clock_tsc ? "tsc" : "monotonic";
 }

@@ -53,7 +53,7 @@ static void *pass_memalign(size_t align, size_t n)
 
 static inline uint32_t capture(void)
 {
-    uintptr_t ips[HP_MAX_DEPTH];
+    uintptr_t ips[HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX];
     size_t n = hp_unwind(ips, (size_t)hp_opt.DEPTH);
     return hp_stacktab_intern(ips, n);
 }
@@ -61,8 +61,7 @@ static inline uint32_t capture(void)
 static inline void push(hp_thread *t, unsigned kind, uint64_t ts, const void *addr, uint64_t size,
                         uint64_t aux)
 {
-    hp_event e = {.ts = ts, .addr = (uintptr_t)addr, .aux = aux, .size = size, .kind = kind};
-    hp_tlbuf_push(t, &e);
+    hp_tlbuf_push(t, kind, ts, (uintptr_t)addr, size, aux);
 }
 
 /* Allocation kinds sharing one recorded path. */
@@ -108,7 +107,7 @@ static inline __attribute__((always_inline)) void *alloc_rec(hp_thread *t, int k
 static inline void free_rec(hp_thread *t, void *p)
 {
     if (HP_LIKELY(hp_tlbuf_begin(t))) {
-        push(t, HP_EV_FREE, hp_clock_read(), p, 0, 0);
+        push(t, HP_EV_FREE, hp_clock_read_early(), p, 0, 0);
         hp_tlbuf_end(t);
     }
     hp_leave(t);
@@ -168,7 +167,7 @@ static void *realloc_impl(void *p, size_t n)
         hp_leave(t);
         return q;
     }
-    push(t, HP_EV_RFREE, hp_clock_read(), p, 0, 0);
+    push(t, HP_EV_RFREE, hp_clock_read_early(), p, 0, 0);
     hp_tlbuf_end(t);
     void *q = hp_real.realloc(p, n);
     int saved = errno;

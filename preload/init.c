@@ -82,7 +82,7 @@ static void init_modules(void)
     }
     hp_clock_init();
     hp_unwind_init();
-    if (hp_stacktab_init() || hp_agg_init() ||
+    if (hp_tlbuf_init() || hp_stacktab_init() || hp_agg_init() ||
         pthread_key_create(&in.key, thread_exit_cb) || pthread_atfork(atfork_prepare, atfork_parent, atfork_child)) {
         hp_log("out of memory at start-up; profiling disabled", NULL, NULL);
         hp_store_release(&hp_state, HP_ST_OFF);

@@ -124,3 +124,8 @@ size_t hp_livetab_bytes(void)
 {
     return lt.cap * sizeof(slot);
 }
+
+void hp_livetab_prefetch(uintptr_t addr)
+{
+    __builtin_prefetch(&lt.s[home(addr)], 1);
+}

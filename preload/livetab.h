@@ -18,5 +18,7 @@ size_t hp_livetab_count(void);
 /* Iteration: *cursor starts at 0; returns false at the end. The table must not change meanwhile. */
 bool hp_livetab_next(size_t *cursor, uintptr_t *addr, hp_block *b);
 size_t hp_livetab_bytes(void);
+/* A hint: the slot for addr will be needed soon. */
+void hp_livetab_prefetch(uintptr_t addr);
 
 #endif

@@ -10,10 +10,29 @@
 
 #include "arena.h"
 
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 _Atomic(hp_thread *) hp_tlbuf_forking;
+bool hp_tlbuf_asym;
+
+int hp_tlbuf_init(void)
+{
+    long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    hp_tlbuf_asym = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+                    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+    return 0;
+}
+
+void hp_tlbuf_fence_all(void)
+{
+    if (hp_tlbuf_asym && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+        hp_check(!"membarrier failed after registration");
+    atomic_thread_fence(memory_order_seq_cst);
+}
 
 static struct {
     _Atomic(hp_thread *) head;
@@ -84,7 +103,7 @@ hp_thread *hp_tlbuf_first(void)
     return hp_load_acquire(&tb.head);
 }
 
-void hp_tlbuf_push_slow(hp_thread *t, const hp_event *e)
+void hp_tlbuf_next_segment(hp_thread *t)
 {
     hp_seg *s = t->spare;
     if (s) {
@@ -96,10 +115,8 @@ void hp_tlbuf_push_slow(hp_thread *t, const hp_event *e)
         else
             s = seg_new();
     }
-    if (!s) {
-        t->lost++;
+    if (!s)
         return;
-    }
     hp_store_relaxed(&s->count, 0);
     hp_store_relaxed(&s->next, NULL);
     s->free_next = NULL;
@@ -107,7 +124,6 @@ void hp_tlbuf_push_slow(hp_thread *t, const hp_event *e)
     t->wseg = s;
     t->w = 0;
     t->want_drain = true;
-    hp_tlbuf_push(t, e);
 }
 
 static void recycle(hp_thread *t, hp_seg *s)
@@ -161,6 +177,7 @@ void hp_tlbuf_fork_quiesce(hp_thread *self)
     /* The marker must be non-NULL even for a thread that never allocated. */
     static hp_thread none;
     hp_exchange_seqcst(&hp_tlbuf_forking, self ? self : &none);
+    hp_tlbuf_fence_all();
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next)
         while (hp_load_acquire(&t->busy) != 0)
             sched_yield();

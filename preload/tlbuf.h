@@ -5,9 +5,12 @@
  *   malloc-like: read after the real allocator returned the block;
  *   free-like:   read before the real allocator gets the block back.
  * Horizon protocol: while a thread is inside a hook, t->busy holds a lower bound of the
- * timestamp of any event it may still append (its previous event's timestamp), published with
- * a full barrier before it reads the clock. A consumer that reads the clock (N), then every
- * busy, may process all events with ts < min(N, every non-zero busy): none can still appear. */
+ * timestamp of any event it may still append (its previous event's timestamp), stored before
+ * it reads the clock. A consumer reads the clock (N), makes every thread's earlier stores
+ * visible, then reads every busy; it may process all events with ts < min(N, every non-zero
+ * busy): none can still appear. "Makes visible" is membarrier(PRIVATE_EXPEDITED) on the
+ * consumer side (an asymmetric fence: the hot path pays only a plain store), or, where the
+ * kernel lacks it, a locked exchange on every hook entry. */
 #ifndef HP_TLBUF_H
 #define HP_TLBUF_H
 
@@ -85,18 +88,28 @@ hp_thread *hp_tlbuf_first(void);
 /* Owner: begin an event section. Returns false if a fork is under way: the caller must not
  * record (it passes the call straight through). */
 static inline bool hp_tlbuf_begin(hp_thread *t);
-/* Owner: append (after hp_tlbuf_begin). */
-void hp_tlbuf_push_slow(hp_thread *t, const hp_event *e);
-static inline void hp_tlbuf_push(hp_thread *t, const hp_event *e)
+/* Owner: append (after hp_tlbuf_begin). The event is written in place: no copy through the
+ * stack (a 16-byte reload of two 8-byte stores stalls store forwarding). */
+void hp_tlbuf_next_segment(hp_thread *t);
+static inline void hp_tlbuf_push(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr,
+                                 uint64_t size, uint64_t aux)
 {
-    if (HP_LIKELY(t->w < HP_SEG_CAP)) {
-        t->wseg->ev[t->w] = *e;
-        t->w++;
-        hp_store_release(&t->wseg->count, t->w); /* pairs with acquire in hp_tlbuf_peek */
-        t->last_ts = e->ts;
-        return;
+    if (HP_UNLIKELY(t->w >= HP_SEG_CAP)) {
+        hp_tlbuf_next_segment(t);
+        if (HP_UNLIKELY(t->w >= HP_SEG_CAP)) { /* no memory for a new segment */
+            t->lost++;
+            return;
+        }
     }
-    hp_tlbuf_push_slow(t, e);
+    hp_event *e = &t->wseg->ev[t->w];
+    e->ts = ts;
+    e->addr = addr;
+    e->aux = aux;
+    e->size = size;
+    e->kind = kind;
+    t->w++;
+    hp_store_release(&t->wseg->count, t->w); /* pairs with acquire in hp_tlbuf_peek */
+    t->last_ts = ts;
 }
 static inline void hp_tlbuf_end(hp_thread *t)
 {
@@ -106,12 +119,22 @@ static inline void hp_tlbuf_end(hp_thread *t)
 /* Fork: wait until no thread is inside an event section, and keep new ones out, except the
  * forking thread (which must not record while fork holds the profiler's locks). */
 extern _Atomic(hp_thread *) hp_tlbuf_forking;
+extern bool hp_tlbuf_asym; /* membarrier available: producers need no fence */
+/* Consumer side of the asymmetric fence: every thread's earlier stores become visible. */
+void hp_tlbuf_fence_all(void);
+int hp_tlbuf_init(void);
 bool hp_tlbuf_fork_wait_slow(hp_thread *t);
 static inline bool hp_tlbuf_begin(hp_thread *t)
 {
-    /* Full barrier: the busy store is visible before this thread reads the clock or
-     * looks at hp_tlbuf_forking (Dekker with hp_tlbuf_fork_quiesce). */
-    hp_exchange_seqcst(&t->busy, t->last_ts | 1);
+    /* The busy store must be visible before this thread reads the clock or looks at
+     * hp_tlbuf_forking (Dekker with horizon() and hp_tlbuf_fork_quiesce): membarrier on the
+     * other side, or a full barrier here. */
+    if (HP_LIKELY(hp_tlbuf_asym)) {
+        hp_store_relaxed(&t->busy, t->last_ts | 1);
+        atomic_signal_fence(memory_order_seq_cst);
+    } else {
+        hp_exchange_seqcst(&t->busy, t->last_ts | 1);
+    }
     if (HP_UNLIKELY(hp_load_relaxed(&hp_tlbuf_forking) != NULL))
         return hp_tlbuf_fork_wait_slow(t);
     return true;

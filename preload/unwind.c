@@ -8,11 +8,8 @@
 #include <link.h>
 #include <libunwind.h>
 
-#define SKIP_MAX 8 /* our own frames above the user's: hook, helper, hp_unwind */
 
-static struct {
-    uintptr_t self_lo, self_hi;
-} uw;
+uintptr_t hp_unwind_self_lo, hp_unwind_self_hi;
 
 static int find_self_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
@@ -29,8 +26,8 @@ static int find_self_cb(struct dl_phdr_info *info, size_t size, void *data)
             hi = a + ph->p_memsz;
     }
     if (me >= lo && me < hi) {
-        uw.self_lo = lo;
-        uw.self_hi = hi;
+        hp_unwind_self_lo = lo;
+        hp_unwind_self_hi = hi;
         return 1;
     }
     return 0;
@@ -45,20 +42,5 @@ void hp_unwind_init(void)
 
 bool hp_unwind_is_self(uintptr_t addr)
 {
-    return addr >= uw.self_lo && addr < uw.self_hi;
-}
-
-size_t hp_unwind(uintptr_t *ips, size_t max)
-{
-    void *buf[HP_MAX_DEPTH + SKIP_MAX];
-    if (max > HP_MAX_DEPTH)
-        max = HP_MAX_DEPTH;
-    int n = unw_backtrace(buf, (int)(max + SKIP_MAX));
-    int i = 0;
-    while (i < n && hp_unwind_is_self((uintptr_t)buf[i]))
-        i++;
-    size_t k = 0;
-    for (; i < n && k < max; i++)
-        ips[k++] = (uintptr_t)buf[i];
-    return k;
+    return addr >= hp_unwind_self_lo && addr < hp_unwind_self_hi;
 }

@@ -11,8 +11,30 @@
 #define HP_MAX_DEPTH 256
 
 void hp_unwind_init(void);
-size_t hp_unwind(uintptr_t *ips, size_t max);
+static inline size_t hp_unwind(uintptr_t *ips, size_t max);
 /* True if addr is inside libheapprof.so. */
 bool hp_unwind_is_self(uintptr_t addr);
+
+extern uintptr_t hp_unwind_self_lo, hp_unwind_self_hi;
+int unw_backtrace(void **, int); /* libunwind's, declared here to keep its header local */
+
+#define HP_UNWIND_SKIP_MAX 4 /* our own frames above the user's: the hook, at most a helper */
+
+/* Inline, so that the hook is the only profiler frame the unwinder walks. */
+static inline __attribute__((always_inline)) size_t hp_unwind(uintptr_t *ips, size_t max)
+{
+    if (max > HP_MAX_DEPTH)
+        max = HP_MAX_DEPTH;
+    int n = unw_backtrace((void **)ips, (int)(max + HP_UNWIND_SKIP_MAX));
+    int i = 0;
+    while (i < n && ips[i] >= hp_unwind_self_lo && ips[i] < hp_unwind_self_hi)
+        i++;
+    if (n - i > (int)max)
+        n = i + (int)max;
+    if (i)
+        for (int k = i; k < n; k++)
+            ips[k - i] = ips[k];
+    return n > i ? (size_t)(n - i) : 0;
+}
 
 #endif
