@@ -4,6 +4,8 @@
  * Debug info: in the object, or separate by build-id under /usr/lib/debug (never the network). */
 #include "symbolize.h"
 
+#include "arena.h"
+#include "stacktab.h"
 #include "state.h"
 
 #include <dlfcn.h>
@@ -19,6 +21,50 @@ struct hp_sym {
 };
 
 static hp_sym sym_state;
+
+/* Frames of unloaded objects: return address -> string, kept for the report. */
+static struct {
+    uintptr_t *key;
+    char **val;
+    size_t cap, n;
+} unl;
+
+static char **unl_slot(uintptr_t ra, bool add)
+{
+    if (add && unl.n + 1 > unl.cap / 2) {
+        size_t cap = unl.cap ? unl.cap * 2 : 1024;
+        uintptr_t *k = hp_map(cap * sizeof *k);
+        char **v = hp_map(cap * sizeof *v);
+        if (!k || !v)
+            return NULL;
+        for (size_t i = 0; i < unl.cap; i++) {
+            if (!unl.key[i])
+                continue;
+            size_t j = (unl.key[i] * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
+            while (k[j])
+                j = (j + 1) & (cap - 1);
+            k[j] = unl.key[i];
+            v[j] = unl.val[i];
+        }
+        hp_unmap(unl.key, unl.cap * sizeof *k);
+        hp_unmap(unl.val, unl.cap * sizeof *v);
+        unl.key = k;
+        unl.val = v;
+        unl.cap = cap;
+    }
+    if (!unl.cap)
+        return NULL;
+    size_t i = (ra * 0x9E3779B97F4A7C15ull >> 20) & (unl.cap - 1);
+    while (unl.key[i] && unl.key[i] != ra)
+        i = (i + 1) & (unl.cap - 1);
+    if (!unl.key[i]) {
+        if (!add)
+            return NULL;
+        unl.key[i] = ra;
+        unl.n++;
+    }
+    return &unl.val[i];
+}
 
 static const Dwfl_Callbacks callbacks = {
     .find_elf = dwfl_linux_proc_find_elf,
@@ -116,6 +162,11 @@ size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
 {
     sbuf b = {buf, 0, cap};
     buf[0] = 0;
+    char **kept = unl_slot(ra, false);
+    if (kept && *kept) {
+        put(&b, *kept);
+        return b.n;
+    }
     uintptr_t pc = ra ? ra - 1 : 0;
     put_hex(&b, pc);
     put(&b, ": ");
@@ -144,4 +195,38 @@ size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
         put(&b, ")");
     }
     return b.n;
+}
+
+void hp_sym_before_unload(const char *path, uintptr_t base, uintptr_t lo, uintptr_t hi)
+{
+    hp_sym one = {.dwfl = dwfl_begin(&callbacks)};
+    if (!one.dwfl)
+        return;
+    dwfl_report_begin(one.dwfl);
+    if (!dwfl_report_elf(one.dwfl, path, path, -1, base, false) ||
+        dwfl_report_end(one.dwfl, NULL, NULL) != 0) {
+        dwfl_end(one.dwfl);
+        return;
+    }
+    one.demangle = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+    char buf[2048];
+    uint32_t n = hp_stacktab_count();
+    for (uint32_t id = 1; id <= n; id++) {
+        const hp_stack *st = hp_stacktab_get(id);
+        for (uint32_t i = 0; st && i < st->n; i++) {
+            uintptr_t ra = st->ips[i];
+            if (ra <= lo || ra > hi)
+                continue; /* the call instruction ra-1 must lie inside */
+            char **slot = unl_slot(ra, true);
+            if (!slot || *slot)
+                continue;
+            size_t len = hp_sym_frame(&one, ra, buf, sizeof buf);
+            char *copy = hp_arena_alloc(len + 1);
+            if (copy) {
+                memcpy(copy, buf, len + 1);
+                *slot = copy;
+            }
+        }
+    }
+    dwfl_end(one.dwfl);
 }
