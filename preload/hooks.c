@@ -53,11 +53,16 @@ static void *pass_memalign(size_t align, size_t n)
 
 /* ---- recording ---- */
 
+/* The caller's stack as an interned id. errno is kept: libunwind may probe memory with
+ * system calls that set it, and a successful malloc must leave errno alone. */
 static inline uint32_t capture(void)
 {
     uintptr_t ips[HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX];
+    int saved = errno;
     size_t n = hp_unwind(ips, (size_t)hp_opt.DEPTH);
-    return hp_stacktab_intern(ips, n);
+    uint32_t id = hp_stacktab_intern(ips, n);
+    errno = saved;
+    return id;
 }
 
 static inline void push(hp_thread *t, unsigned kind, uint64_t ts, const void *addr, uint64_t size,

@@ -1,6 +1,6 @@
 /* sites.c - DHAT's per-site and global heap counters, with the lazy t-gmax snapshot.
  * Invariants: heap.curb == sum(site.curb); heap.maxb >= heap.curb;
- *             site.mb >= site.curb; snapshot rule in sites.h.
+ *             heap.pending => heap.curb == heap.maxb; snapshot rule in sites.h.
  * Threads: none of its own; agg.c serialises every call. */
 #include "sites.h"
 
@@ -53,19 +53,18 @@ static void before_shrink(void)
     }
 }
 
-static void grew(uint64_t ts)
+/* DHAT's rule (dh_main.c): when the heap reaches or passes its maximum (>=, so the latest of
+ * equal peaks wins), the maximum moves here, and the site that caused it records its own live
+ * bytes as its "max" (mb/mbk). A site's mb is therefore its live bytes at the last global
+ * maximum it caused, not its own maximum: heapprof keeps DHAT's definition so the numbers
+ * compare equal (docs/report-format.md). */
+static void maybe_peak(hp_site *p, uint64_t ts)
 {
-    if (si.heap.curb > si.heap.maxb) {
+    if (si.heap.curb >= si.heap.maxb) {
         si.heap.maxb = si.heap.curb;
         si.heap.maxbk = si.heap.curbk;
         si.heap.tg = ts;
         si.heap.pending = true;
-    }
-}
-
-static void site_grew(hp_site *p)
-{
-    if (p->curb > p->mb) {
         p->mb = p->curb;
         p->mbk = p->curbk;
     }
@@ -80,12 +79,11 @@ bool hp_sites_alloc(uint32_t sid, uint64_t size, uint64_t ts)
     p->tbk++;
     p->curb += size;
     p->curbk++;
-    site_grew(p);
     si.heap.tb += size;
     si.heap.tbk++;
     si.heap.curb += size;
     si.heap.curbk++;
-    grew(ts);
+    maybe_peak(p, ts);
     return true;
 }
 
@@ -113,13 +111,12 @@ void hp_sites_resize(uint32_t sid, uint64_t old_size, uint64_t new_size, uint64_
     if (new_size >= old_size) {
         p->rsg += new_size - old_size;
         p->curb += new_size - old_size;
-        site_grew(p);
         si.heap.curb += new_size - old_size;
-        grew(ts);
     } else {
         p->curb -= old_size - new_size;
         si.heap.curb -= old_size - new_size;
     }
+    maybe_peak(p, ts); /* DHAT checks after any resize, a same-size one included */
 }
 
 void hp_sites_finish(void)

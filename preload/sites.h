@@ -1,7 +1,7 @@
 /* sites.h - DHAT's counters per call site (indexed by stack id) and for the whole heap.
  * Called by one thread at a time (agg.c, under its lock), in event-timestamp order.
- * The global peak (t-gmax) is a lazy snapshot, as in DHAT: a new maximum is "pending" until
- * the heap first shrinks (or the run ends); then every site's live bytes at that moment are
+ * The global peak (t-gmax) is a lazy snapshot, as in DHAT: a maximum reached (>=: the latest
+ * of equal peaks wins) is "pending" until the heap next shrinks (or the run ends); then every site's live bytes at that moment are
  * its gb/gbk. Sites save their values lazily, so a snapshot costs O(1), not O(sites):
  *   site.gseen == snap  =>  site.gb/gbk hold its live bytes/blocks at snapshot `snap`;
  *   site.gseen != snap  =>  the site did not change since snapshot `snap`: gb = curb. */
@@ -13,7 +13,7 @@
 typedef struct hp_site {
     uint64_t tb, tbk;       /* total bytes/blocks, reallocs included */
     uint64_t tl;            /* sum of lifetimes of freed blocks, ticks */
-    uint64_t mb, mbk;       /* max live bytes and the blocks at that moment */
+    uint64_t mb, mbk;       /* live at the last global maximum this site caused (DHAT) */
     uint64_t gb, gbk;       /* live at the snapshot gseen */
     uint64_t curb, curbk;   /* live now */
     uint64_t rs, rsg;       /* reallocs, bytes grown by reallocs */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 static void *volatile sink;
+static volatile size_t big = (size_t)1 << 40; /* opaque to the compiler's size checks */
 static atomic_int stop;
 
 __attribute__((noinline)) static void *leak42(void) { return malloc(42); }
@@ -43,13 +44,13 @@ static int errno_checks(void)
     if (errno != 1234)
         return 10; /* free and a successful malloc leave errno alone */
     errno = 0;
-    if (malloc((size_t)-1 / 2) != NULL || errno != ENOMEM)
+    if (malloc(big << 22) != NULL || errno != ENOMEM)
         return 11;
     errno = 0;
-    if (calloc((size_t)1 << 40, (size_t)1 << 40) != NULL || errno != ENOMEM)
+    if (calloc(big, big) != NULL || errno != ENOMEM)
         return 12;
     errno = 0;
-    if (reallocarray(NULL, (size_t)1 << 40, (size_t)1 << 40) != NULL || errno != ENOMEM)
+    if (reallocarray(NULL, big, big) != NULL || errno != ENOMEM)
         return 13;
     void *q = NULL;
     errno = 77;
@@ -58,7 +59,7 @@ static int errno_checks(void)
     p = malloc(16);
     memset(p, 5, 16);
     errno = 0;
-    void *r = realloc(p, (size_t)-1 / 2);
+    void *r = realloc(p, big << 22);
     if (r != NULL || errno != ENOMEM || ((unsigned char *)p)[15] != 5)
         return 15; /* a failed realloc keeps the block */
     free(p);

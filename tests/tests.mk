@@ -1,0 +1,80 @@
+# tests/tests.mk - unit tests (Criterion, per module), integration tests under LD_PRELOAD,
+# and the fragments of the other suites. Included by the top Makefile.
+
+CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+CJSON_CFL  := $(shell pkg-config --cflags libcjson 2>/dev/null)
+CJSON_LIBS := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
+
+TB      := $(B)/tests
+PROGS_D := build/release/tests/progs
+
+# ---- test programs (always release: they run under the preload) ----
+PROG_C   := basic peak eqpeak threads lifecycle dl
+PROGS    := $(PROG_C:%=$(PROGS_D)/%) $(PROGS_D)/cxx $(PROGS_D)/libdlhelper.so \
+            $(PROGS_D)/threads_je $(PROGS_D)/demo
+PROG_CFLAGS := -O1 -g -Wall -Wextra -Werror
+
+$(PROGS_D)/%: tests/progs/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -pthread -ldl
+$(PROGS_D)/cxx: tests/progs/cxx.cc
+	@mkdir -p $(@D)
+	$(Q)g++ -O1 -g -Wall -Wextra -Werror -o $@ $<
+$(PROGS_D)/libdlhelper.so: tests/progs/dlhelper.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $<
+$(PROGS_D)/threads_je: tests/progs/threads.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -pthread -ljemalloc
+$(PROGS_D)/demo: examples/demo.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
+
+progs: $(PROGS)
+
+# ---- integration tests (Criterion binaries that run the programs) ----
+ITEST_SRC := $(wildcard tests/itest/test_*.c)
+ITEST_BIN := $(ITEST_SRC:tests/itest/%.c=$(TB)/itest/%)
+
+$(TB)/itest/itest.o: tests/itest/itest.c tests/itest/itest.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) $(CJSON_CFL) -Wno-missing-prototypes -c -o $@ $< $(USER_CFLAGS)
+$(TB)/itest/test_%: tests/itest/test_%.c $(TB)/itest/itest.o
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) $(CJSON_CFL) -Wno-missing-prototypes -o $@ $^ $(CRIT_LIBS) $(CJSON_LIBS) $(USER_CFLAGS)
+
+ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_PROGS=$(CURDIR)/$(PROGS_D)
+itest: lib $(PROGS) $(ITEST_BIN)
+	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
+
+# ---- unit tests: preload modules linked directly (no hooks, no constructor) ----
+UNIT_MODS := arena clock config fmt livetab log sites stacktab tlbuf agg unwind
+UNIT_OBJ  := $(UNIT_MODS:%=$(TB)/unitobj/%.o)
+UNIT_SRC  := $(wildcard tests/unit/preload/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/preload/%.c=$(TB)/unit/%)
+
+$(TB)/unitobj/%.o: preload/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -c -o $@ $< $(USER_CFLAGS)
+$(TB)/unit/test_%: tests/unit/preload/test_%.c $(UNIT_OBJ)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -Ipreload -Wno-missing-prototypes -o $@ $^ $(CRIT_LIBS) -lunwind -lpthread $(USER_CFLAGS)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "  UNIT    $$t"; $$t $(CRITERION_FLAGS); done
+
+# TSan on the concurrent modules (the preload itself cannot host a sanitizer).
+tsan-unit:
+	$(MAKE) SAN=thread unit
+
+-include tests/itest/real.mk
+-include tests/leak.mk
+
+.PHONY: progs itest unit tsan-unit test test-fast
+TEST_PARTS := lib check-exports check-nomalloc unit tsan-unit itest \
+              $(if $(wildcard tests/itest/real.mk),itest-real-quick) \
+              $(if $(wildcard viewer/viewer.mk),viewer-test viewer-asan-test) \
+              $(if $(wildcard tests/leak.mk),leak-test dogfood)
+test:
+	@scripts/deps.sh test
+	$(MAKE) $(TEST_PARTS)
