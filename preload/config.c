@@ -89,7 +89,8 @@ int hp_config_parse(char *const *envp)
 #define HP_OPT_INT(name, def, lo, hi, help)                                                        \
     bad += set_int(&hp_opt.name, lookup(envp, "HEAPPROF_" #name), def, lo, hi, "HEAPPROF_" #name);
 #define HP_OPT_BOOL(name, def, help)                                                               \
-    bad += set_bool(&hp_opt.name, lookup(envp, "HEAPPROF_" #name), def, "HEAPPROF_" #name);
+    if (&hp_opt.name != &hp_opt.QUIET) /* parsed first, above */                                   \
+        bad += set_bool(&hp_opt.name, lookup(envp, "HEAPPROF_" #name), def, "HEAPPROF_" #name);
 #include "options.def"
 #undef HP_OPT_STR
 #undef HP_OPT_INT

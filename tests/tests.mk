@@ -41,7 +41,7 @@ $(TB)/itest/itest.o: tests/itest/itest.c tests/itest/itest.h
 	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) $(CJSON_CFL) -Wno-missing-prototypes -c -o $@ $< $(USER_CFLAGS)
 $(TB)/itest/test_%: tests/itest/test_%.c $(TB)/itest/itest.o
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) $(CJSON_CFL) -Wno-missing-prototypes -o $@ $^ $(CRIT_LIBS) $(CJSON_LIBS) $(USER_CFLAGS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) $(CJSON_CFL) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(CRIT_LIBS) $(CJSON_LIBS) $(USER_CFLAGS)
 
 ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_PROGS=$(CURDIR)/$(PROGS_D)
 itest: lib $(PROGS) $(ITEST_BIN)
@@ -52,24 +52,35 @@ UNIT_MODS := arena clock config fmt livetab log sites stacktab tlbuf agg unwind
 UNIT_OBJ  := $(UNIT_MODS:%=$(TB)/unitobj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/preload/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/preload/%.c=$(TB)/unit/%)
+SCEN_OBJ  := $(TB)/unitobj/scenarios.o
 
 $(TB)/unitobj/%.o: preload/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -c -o $@ $< $(USER_CFLAGS)
-$(TB)/unit/test_%: tests/unit/preload/test_%.c $(UNIT_OBJ)
+$(SCEN_OBJ): tests/unit/preload/scenarios.c tests/unit/preload/scenarios.h
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -Ipreload -Wno-missing-prototypes -o $@ $^ $(CRIT_LIBS) -lunwind -lpthread $(USER_CFLAGS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -Ipreload -c -o $@ $< $(USER_CFLAGS)
+$(TB)/unit/test_%: tests/unit/preload/test_%.c $(UNIT_OBJ) $(SCEN_OBJ)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -Ipreload -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(CRIT_LIBS) -lunwind -lpthread $(USER_CFLAGS)
+$(TB)/unit/tsan_main: tests/unit/preload/tsan_main.c $(UNIT_OBJ) $(SCEN_OBJ)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -Ipreload -o $@ $(filter %.c %.o,$^) -lunwind -lpthread $(USER_CFLAGS)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "  UNIT    $$t"; $$t $(CRITERION_FLAGS); done
 
-# TSan on the concurrent modules (the preload itself cannot host a sanitizer).
+# TSan on the concurrent modules (the preload itself cannot host a sanitizer, and Criterion
+# cannot start under TSan): the same scenarios through a plain driver.
+tsan-run: $(TB)/unit/tsan_main
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66" $(TB)/unit/tsan_main
 tsan-unit:
-	$(MAKE) SAN=thread unit
+	$(MAKE) SAN=thread tsan-run
 
 -include tests/itest/real.mk
 -include tests/leak.mk
 
+.SECONDARY:
 .PHONY: progs itest unit tsan-unit test test-fast
 TEST_PARTS := lib check-exports check-nomalloc unit tsan-unit itest \
               $(if $(wildcard tests/itest/real.mk),itest-real-quick) \
