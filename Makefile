@@ -67,6 +67,17 @@ check-nomalloc: $(LIBR)
 -include tests/tests.mk
 -include bench/bench.mk
 
+# The README's first command: install what is missing, build, profile the bundled example and
+# show what a person reads first.
+DEMO_DIR := build/demo
+demo:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory lib build/release/tests/progs/demo $(if $(wildcard viewer/viewer.mk),viewer)
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	scripts/heapprof -o $(DEMO_DIR)/heapprof.%p.json build/release/tests/progs/demo
+	@if [ -x build/release/heapview ]; then build/release/heapview $(DEMO_DIR)/heapprof.*.json; \
+	else echo "(heapview not built; the report is JSON:)"; head -c 1500 $(DEMO_DIR)/heapprof.*.json; fi
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	    --suppress=missingIncludeSystem -Iinclude preload viewer
