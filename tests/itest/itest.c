@@ -2,6 +2,7 @@
 #include "itest.h"
 
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,11 +33,28 @@ const char *it_prog(const char *name)
     return b;
 }
 
+static char tmpdirs[8][256];
+static int n_tmpdirs;
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void rm_tmpdirs(void)
+{
+    if (getenv("HP_KEEP"))
+        return; /* HP_KEEP=1 keeps the reports for a look after a failure */
+    for (int i = 0; i < n_tmpdirs && i < 8; i++)
+        nftw(tmpdirs[i], rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *it_tmpdir(void)
 {
-    static char buf[8][256];
-    static int k;
-    char *b = buf[k++ % 8];
+    if (n_tmpdirs == 0)
+        atexit(rm_tmpdirs);
+    char *b = tmpdirs[n_tmpdirs++ % 8];
     snprintf(b, 256, "/tmp/hp-itest.XXXXXX");
     return mkdtemp(b);
 }

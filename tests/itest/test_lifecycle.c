@@ -132,6 +132,26 @@ Test(lifecycle, exec_keeps_both_reports)
     it_run_free(&r);
 }
 
+Test(lifecycle, posix_spawn_and_vfork)
+{
+    const char *dir = it_tmpdir();
+    it_run r = run(dir, "spawn", NULL);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status %d", r.status);
+    char p[8][512];
+    cr_assert_eq(it_reports(dir, p, 8), 3, "parent, spawned child, vforked child");
+    uint64_t sum = 0;
+    for (int i = 0; i < 3; i++) {
+        cJSON *j = it_load(p[i]);
+        cr_assert_not_null(j);
+        it_totals s;
+        cr_assert(it_site(j, "mk", &s, NULL, NULL));
+        sum += s.tb;
+        cJSON_Delete(j);
+    }
+    cr_expect_eq(sum, 5 + 222 + 222, "each image counts only its own blocks");
+    it_run_free(&r);
+}
+
 Test(lifecycle, failed_exec_goes_on)
 {
     const char *dir = it_tmpdir();

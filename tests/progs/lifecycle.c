@@ -5,12 +5,14 @@
  *   exec                     : 111 bytes, then exec self "exec-child" which leaks 222 bytes
  *   execfail                 : 111 bytes, a failed execve, then 333 more: one report
  *   forkstorm                : 4 threads allocate while main forks 50 children that allocate
+ *   spawn                    : 5 bytes, then posix_spawn and vfork+exec of "exec-child"
  *   errno                    : errno/NULL semantics; exits 0 if all hold, else the check no. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -116,6 +118,25 @@ int main(int argc, char **argv)
         int st;
         waitpid(c, &st, 0);
         return WIFEXITED(st) ? WEXITSTATUS(st) : 50;
+    }
+    if (!strcmp(m, "spawn")) {
+        extern char **environ;
+        sink = mk(5);
+        char *args[] = {argv[0], "exec-child", NULL};
+        pid_t c;
+        int st;
+        if (posix_spawn(&c, "/proc/self/exe", NULL, NULL, args, environ) != 0)
+            return 70;
+        if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            return 71;
+        c = vfork();
+        if (c == 0) {
+            execv("/proc/self/exe", args);
+            _exit(127);
+        }
+        if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+            return 72;
+        return 0;
     }
     if (!strcmp(m, "forkstorm")) {
         pthread_t th[4];
