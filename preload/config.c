@@ -101,5 +101,10 @@ int hp_config_parse(char *const *envp)
         strcpy(hp_opt.LEAK_CHECK, "0");
         bad++;
     }
+    if (strcmp(hp_opt.DEBUGINFO, "local") && strcmp(hp_opt.DEBUGINFO, "all")) {
+        hp_log("HEAPPROF_DEBUGINFO: expected local or all; using local: ", hp_opt.DEBUGINFO, NULL);
+        strcpy(hp_opt.DEBUGINFO, "local");
+        bad++;
+    }
     return bad;
 }

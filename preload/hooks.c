@@ -59,8 +59,9 @@ static inline uint32_t capture(void)
 {
     uintptr_t ips[HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX];
     int saved = errno;
-    size_t n = hp_unwind(ips, (size_t)hp_opt.DEPTH);
-    uint32_t id = hp_stacktab_intern(ips, n);
+    size_t first;
+    size_t n = hp_unwind(ips, (size_t)hp_opt.DEPTH, &first);
+    uint32_t id = hp_stacktab_intern(ips + first, n);
     errno = saved;
     return id;
 }

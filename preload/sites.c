@@ -21,20 +21,25 @@ int hp_sites_init(void)
     return si.s ? 0 : -1;
 }
 
-static hp_site *site(uint32_t sid)
+static HP_NOINLINE bool grow_slow(uint32_t sid)
 {
-    if (HP_UNLIKELY(sid >= si.cap)) {
-        uint32_t cap = si.cap;
-        while (cap <= sid)
-            cap *= 2;
-        hp_site *s = hp_map((size_t)cap * sizeof(hp_site));
-        if (!s)
-            return NULL;
-        memcpy(s, si.s, si.cap * sizeof(hp_site));
-        hp_unmap(si.s, si.cap * sizeof(hp_site));
-        si.s = s;
-        si.cap = cap;
-    }
+    uint32_t cap = si.cap;
+    while (cap <= sid)
+        cap *= 2;
+    hp_site *s = hp_map((size_t)cap * sizeof(hp_site));
+    if (!s)
+        return false;
+    memcpy(s, si.s, si.cap * sizeof(hp_site));
+    hp_unmap(si.s, si.cap * sizeof(hp_site));
+    si.s = s;
+    si.cap = cap;
+    return true;
+}
+
+static inline __attribute__((always_inline)) hp_site *site(uint32_t sid)
+{
+    if (HP_UNLIKELY(sid >= si.cap) && !grow_slow(sid))
+        return NULL;
     hp_site *p = &si.s[sid];
     if (p->gseen != si.heap.snap) { /* first change since the last snapshot: save it */
         p->gb = p->curb;

@@ -5,6 +5,7 @@
 #include "symbolize.h"
 
 #include "arena.h"
+#include "config.h"
 #include "stacktab.h"
 #include "state.h"
 
@@ -176,10 +177,14 @@ size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
         return b.n;
     }
     const char *name = dwfl_module_addrname(m, pc);
-    const char *path = NULL;
-    dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, &path, NULL);
+    const char *path = NULL, *debugfile = NULL;
+    dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, &path, &debugfile);
     put_name(&b, s, name ? name : "???");
-    Dwfl_Line *line = name ? dwfl_module_getsrc(m, pc) : NULL;
+    /* Line tables of separate debug files (libc6-dbg & co.) are compressed DWARF: reading
+     * them costs tens of milliseconds per process at exit. Only on request (HEAPPROF_DEBUGINFO). */
+    bool separate = debugfile && path && strcmp(debugfile, path) != 0;
+    bool lines = name && (!separate || strcmp(hp_opt.DEBUGINFO, "all") == 0);
+    Dwfl_Line *line = lines ? dwfl_module_getsrc(m, pc) : NULL;
     int lineno = 0;
     const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
     if (file && lineno > 0) {
