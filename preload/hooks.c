@@ -55,12 +55,14 @@ static void *pass_memalign(size_t align, size_t n)
 
 /* The caller's stack as an interned id. errno is kept: libunwind may probe memory with
  * system calls that set it, and a successful malloc must leave errno alone. */
-static inline uint32_t capture(void)
+static inline __attribute__((always_inline)) uint32_t capture(hp_thread *t)
 {
     uintptr_t ips[HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX];
     int saved = errno;
     size_t first;
-    size_t n = hp_unwind(ips, (size_t)hp_opt.DEPTH, &first);
+    if (HP_UNLIKELY(!t->uc))
+        t->uc = hp_fastunwind_cache_new();
+    size_t n = hp_unwind(t->uc, ips, (size_t)hp_opt.DEPTH, &first);
     uint32_t id = hp_stacktab_intern(ips + first, n);
     errno = saved;
     return id;
@@ -101,7 +103,7 @@ static inline __attribute__((always_inline)) void *alloc_rec(hp_thread *t, int k
         hp_leave(t);
         return p;
     }
-    uint32_t sid = capture();
+    uint32_t sid = capture(t);
     void *p = real_alloc(kind, a, b);
     int saved = errno;
     if (p)
@@ -228,7 +230,7 @@ HP_EXPORT void *aligned_alloc(size_t align, size_t n)
         hp_leave(t);
         return p;
     }
-    uint32_t sid = capture();
+    uint32_t sid = capture(t);
     void *p = hp_real.aligned_alloc(align, n);
     int saved = errno;
     if (p)
@@ -257,7 +259,7 @@ HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
         hp_leave(t);
         return r;
     }
-    uint32_t sid = capture();
+    uint32_t sid = capture(t);
     int r = hp_real.posix_memalign(out, align, n);
     if (r == 0)
         push(t, HP_EV_ALLOC, hp_clock_read(), *out, n, sid);

@@ -82,6 +82,7 @@ static void init_modules(void)
     }
     hp_clock_init();
     hp_unwind_init();
+    hp_unwind_verify = hp_opt.VERIFY_UNWIND;
     if (hp_tlbuf_init() || hp_stacktab_init() || hp_agg_init() ||
         pthread_key_create(&in.key, thread_exit_cb) || pthread_atfork(atfork_prepare, atfork_parent, atfork_child)) {
         hp_log("out of memory at start-up; profiling disabled", NULL, NULL);

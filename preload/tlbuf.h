@@ -59,6 +59,7 @@ typedef struct hp_thread {
     uint64_t last_ts;
     hp_seg *spare;
     uint64_t lost; /* events dropped for lack of memory */
+    struct hp_ucache *uc; /* the unwinder's rule cache (fastunwind.c), created on first use */
     /* Consumer only (agg.c, under its lock). */
     hp_seg *rseg HP_CACHE_ALIGNED;
     uint32_t r;

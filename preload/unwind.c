@@ -7,6 +7,10 @@
 
 #include <link.h>
 #include <libunwind.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "log.h"
 
 
 uintptr_t hp_unwind_self_lo, hp_unwind_self_hi;
@@ -43,4 +47,49 @@ void hp_unwind_init(void)
 bool hp_unwind_is_self(uintptr_t addr)
 {
     return addr >= hp_unwind_self_lo && addr < hp_unwind_self_hi;
+}
+
+bool hp_unwind_verify;
+
+/* Verification: the same stack from libunwind; on a difference, say so once (first differing
+ * frame) and keep libunwind's. Slow by design; tests run with it. */
+size_t hp_unwind_verify_slow(size_t fast_n, uintptr_t *buf, size_t max, size_t *first)
+{
+    static atomic_int said;
+    uintptr_t ref[HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX];
+    int n = unw_backtrace((void **)ref, (int)(max + HP_UNWIND_SKIP_MAX));
+    (void)first;
+    /* both start inside libheapprof.so at different depths: compare the callers' frames */
+    size_t a = 0, b = 0;
+    while (a < fast_n && hp_unwind_is_self(buf[a]))
+        a++;
+    while (b < (size_t)n && hp_unwind_is_self(ref[b]))
+        b++;
+    size_t la = fast_n - a, lb = (size_t)n - b;
+    /* only the first max frames are kept; a longer stack is cut at max either way */
+    size_t cmp = la < lb ? la : lb;
+    if (cmp > max)
+        cmp = max;
+    bool same_len = la == lb || cmp == max;
+    char num[24];
+    bool differ = fast_n != 0 && (!same_len || memcmp(buf + a, ref + b, cmp * sizeof *buf) != 0);
+    if (differ && hp_load_relaxed(&said) == 0) { /* the two stacks, once, for the bug report */
+        for (size_t i = 0; i < 8 && i < (size_t)n; i++) {
+            char x[24], y[24];
+            hp_fmt_u64(x, i < fast_n ? buf[i] : 0);
+            hp_fmt_u64(y, ref[i]);
+            hp_log("unwind verify: fast ", x, y);
+        }
+    }
+    /* fast_n == 0: the walker handed this stack to libunwind, as designed (no FDE, signal
+     * frame, CFA expression...): nothing to compare. */
+    if (differ) {
+        size_t k = 0;
+        while (k < cmp && buf[a + k] == ref[b + k])
+            k++;
+        hp_fmt_u64(num, k);
+        hp_log_once(&said, "unwind verify: MISMATCH with libunwind at frame ", num, NULL);
+    }
+    memcpy(buf, ref, (size_t)n * sizeof *buf);
+    return (size_t)n;
 }

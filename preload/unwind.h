@@ -11,7 +11,9 @@
 #define HP_MAX_DEPTH 256
 
 void hp_unwind_init(void);
-static inline size_t hp_unwind(uintptr_t *buf, size_t max, size_t *first);
+#include "fastunwind.h"
+
+static inline size_t hp_unwind(hp_ucache *uc, uintptr_t *buf, size_t max, size_t *first);
 /* True if addr is inside libheapprof.so. */
 bool hp_unwind_is_self(uintptr_t addr);
 
@@ -20,15 +22,28 @@ int unw_backtrace(void **, int); /* libunwind's, declared here to keep its heade
 
 #define HP_UNWIND_SKIP_MAX 4 /* our own frames above the user's: the hook, at most a helper */
 
-/* Inline, so that the hook is the only profiler frame the unwinder walks. Fills buf (which has
- * room for max + HP_UNWIND_SKIP_MAX entries) and returns the number of the caller's frames;
- * they start at buf[*first] (no copying: the profiler's own frames are skipped in place). */
-static inline __attribute__((always_inline)) size_t hp_unwind(uintptr_t *buf, size_t max,
-                                                             size_t *first)
+extern bool hp_unwind_verify; /* HEAPPROF_VERIFY_UNWIND: check every fast walk against libunwind */
+size_t hp_unwind_verify_slow(size_t fast_n, uintptr_t *buf, size_t max, size_t *first);
+
+/* Inline (always, down from the hook), so that __builtin_frame_address(0) is the hook's own
+ * frame: the walk starts at the hook's caller. Fills buf (room for max + HP_UNWIND_SKIP_MAX
+ * entries) and returns the number of the caller's frames; they start at buf[*first]. The
+ * cached-CFI walker runs first; libunwind takes any stack it cannot describe. */
+static inline __attribute__((always_inline)) size_t hp_unwind(hp_ucache *uc, uintptr_t *buf,
+                                                             size_t max, size_t *first)
 {
     if (max > HP_MAX_DEPTH)
         max = HP_MAX_DEPTH;
-    int n = unw_backtrace((void **)buf, (int)(max + HP_UNWIND_SKIP_MAX));
+    int n = 0;
+    if (HP_LIKELY(uc != NULL)) {
+        uintptr_t *fp = (uintptr_t *)__builtin_frame_address(0);
+        n = (int)hp_fastunwind(uc, (uintptr_t)__builtin_return_address(0), (uintptr_t)(fp + 2),
+                               fp[0], buf, max + HP_UNWIND_SKIP_MAX);
+        if (HP_UNLIKELY(hp_unwind_verify))
+            n = (int)hp_unwind_verify_slow((size_t)n, buf, max, first);
+    }
+    if (n == 0)
+        n = unw_backtrace((void **)buf, (int)(max + HP_UNWIND_SKIP_MAX));
     int i = 0;
     while (i < n && buf[i] >= hp_unwind_self_lo && buf[i] < hp_unwind_self_hi)
         i++;

@@ -1,0 +1,514 @@
+/* fastunwind.c - the hot-path unwinder: per-thread cache of DWARF CFI rules, libunwind behind it.
+ *
+ * Why not only libunwind: its unw_backtrace spends about 80 instructions per frame (a hashed
+ * frame cache plus checked memory reads) and is 75% of heapprof's cost on allocation-heavy
+ * programs. Here a frame whose rule is cached costs a direct-mapped lookup and two loads.
+ * libunwind stays the source of truth: any frame this file cannot describe (signal frames,
+ * CFA expressions, registers saved in other registers, no FDE) makes the whole stack come from
+ * unw_backtrace, and HEAPPROF_VERIFY_UNWIND=1 compares both on every call (tests do).
+ *
+ * A rule says, for the instruction at pc: CFA = (rsp or rbp) + off; the return address is at
+ * CFA-8 (always, on x86-64 System V; other forms are unsupported); rbp is unchanged or saved at
+ * CFA+rbp_off. Rules are computed from .eh_frame (found through .eh_frame_hdr's sorted table)
+ * by running the CIE's and the FDE's CFA programs up to pc.
+ * Invariants: a cached rule is exactly the CFI's answer for that pc; CFA > rsp on every step
+ *             (a stack that does not grow upwards stops the walk: then libunwind decides).
+ * Threads: the cache belongs to one hp_thread; dl_iterate_phdr only on a miss. No malloc. */
+#include "fastunwind.h"
+
+#include "arena.h"
+
+#include <link.h>
+#include <string.h>
+
+#define CACHE_SLOTS 4096 /* per thread: 4096 * 16 bytes */
+
+enum { R_NONE = 0, R_OK, R_END, R_FAIL };
+
+typedef struct rule {
+    uintptr_t pc;
+    int32_t cfa_off;
+    int16_t rbp_off; /* 0: rbp unchanged */
+    uint8_t cfa_rbp; /* 1: CFA from rbp, 0: from rsp */
+    uint8_t kind;    /* R_OK, R_END (return address undefined: bottom of stack), R_FAIL */
+} rule;
+
+struct hp_ucache {
+    rule slot[CACHE_SLOTS];
+};
+
+/* ---- reading .eh_frame ---- */
+
+enum {
+    PE_absptr = 0x00, PE_uleb128 = 0x01, PE_udata2 = 0x02, PE_udata4 = 0x03, PE_udata8 = 0x04,
+    PE_sleb128 = 0x09, PE_sdata2 = 0x0a, PE_sdata4 = 0x0b, PE_sdata8 = 0x0c,
+    PE_pcrel = 0x10, PE_datarel = 0x30, PE_indirect = 0x80, PE_omit = 0xff,
+};
+
+typedef struct rd {
+    const uint8_t *p, *end;
+    bool bad;
+} rd;
+
+static uint64_t uleb(rd *r)
+{
+    uint64_t v = 0;
+    unsigned shift = 0;
+    while (r->p < r->end) {
+        uint8_t b = *r->p++;
+        if (shift < 64)
+            v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            return v;
+    }
+    r->bad = true;
+    return 0;
+}
+
+static int64_t sleb(rd *r)
+{
+    int64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b = 0;
+    while (r->p < r->end) {
+        b = *r->p++;
+        if (shift < 64)
+            v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
+        shift += 7;
+        if (!(b & 0x80)) {
+            if (shift < 64 && (b & 0x40))
+                v |= -((int64_t)1 << shift);
+            return v;
+        }
+    }
+    r->bad = true;
+    return 0;
+}
+
+static uint64_t fixed(rd *r, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n) {
+        r->bad = true;
+        return 0;
+    }
+    uint64_t v = 0;
+    memcpy(&v, r->p, n); /* little endian */
+    r->p += n;
+    return v;
+}
+
+/* An encoded pointer; datarel is relative to the .eh_frame_hdr section (its only user here). */
+static uintptr_t enc_ptr(rd *r, uint8_t enc, uintptr_t datarel)
+{
+    if (enc == PE_omit)
+        return 0;
+    const uint8_t *at = r->p;
+    uint64_t v;
+    switch (enc & 0x0f) {
+    case PE_absptr: v = fixed(r, 8); break;
+    case PE_uleb128: v = uleb(r); break;
+    case PE_udata2: v = fixed(r, 2); break;
+    case PE_udata4: v = fixed(r, 4); break;
+    case PE_udata8: v = fixed(r, 8); break;
+    case PE_sleb128: v = (uint64_t)sleb(r); break;
+    case PE_sdata2: v = (uint64_t)(int64_t)(int16_t)fixed(r, 2); break;
+    case PE_sdata4: v = (uint64_t)(int64_t)(int32_t)fixed(r, 4); break;
+    case PE_sdata8: v = fixed(r, 8); break;
+    default: r->bad = true; return 0;
+    }
+    switch (enc & 0x70) {
+    case 0: break;
+    case PE_pcrel: v += (uintptr_t)at; break;
+    case PE_datarel: v += datarel; break;
+    default: r->bad = true; return 0;
+    }
+    if (enc & PE_indirect)
+        v = *(const uintptr_t *)(uintptr_t)v;
+    return (uintptr_t)v;
+}
+
+/* ---- finding the FDE ---- */
+
+typedef struct find_q {
+    uintptr_t pc;
+    const uint8_t *hdr; /* .eh_frame_hdr of the object containing pc */
+} find_q;
+
+static int find_obj_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    find_q *q = data;
+    const ElfW(Phdr) *eh = NULL;
+    bool inside = false;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && q->pc >= a && q->pc < a + ph->p_memsz)
+            inside = true;
+        else if (ph->p_type == PT_GNU_EH_FRAME)
+            eh = ph;
+    }
+    if (!inside)
+        return 0;
+    q->hdr = eh ? (const uint8_t *)(info->dlpi_addr + eh->p_vaddr) : NULL;
+    return 1;
+}
+
+/* The FDE covering pc, via the binary search table of .eh_frame_hdr; NULL if none. */
+static const uint8_t *find_fde(uintptr_t pc)
+{
+    find_q q = {.pc = pc};
+    if (!dl_iterate_phdr(find_obj_cb, &q) || !q.hdr)
+        return NULL;
+    const uint8_t *h = q.hdr;
+    if (h[0] != 1 || h[2] == PE_omit || h[3] != (PE_datarel | PE_sdata4))
+        return NULL; /* no sorted table in the format every linker writes */
+    rd r = {h + 4, h + 4 + 16, false};
+    (void)enc_ptr(&r, h[1], (uintptr_t)h); /* eh_frame_ptr */
+    uintptr_t count = enc_ptr(&r, h[2], (uintptr_t)h);
+    if (r.bad || count == 0)
+        return NULL;
+    const int32_t *tab = (const int32_t *)r.p; /* pairs: initial location, FDE; datarel */
+    size_t lo = 0, hi = count;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((uintptr_t)h + (intptr_t)tab[2 * mid] <= pc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    if ((uintptr_t)h + (intptr_t)tab[2 * lo] > pc)
+        return NULL;
+    return (const uint8_t *)((uintptr_t)h + (intptr_t)tab[2 * lo + 1]);
+}
+
+/* ---- the CFA program ---- */
+
+typedef struct regstate {
+    uint8_t cfa_reg;
+    int64_t cfa_off;
+    int8_t rbp_how; /* 0 same, 1 offset(rbp_off), -1 unsupported */
+    int64_t rbp_off;
+    int8_t ra_how;  /* 0 offset(ra_off), 1 undefined, -1 unsupported */
+    int64_t ra_off;
+    bool cfa_bad;
+} regstate;
+
+enum { DW_RBP = 6, DW_RSP = 7, DW_RA = 16, STATE_STACK = 8 };
+
+typedef struct cie {
+    bool has_z;
+    uint64_t code_align;
+    int64_t data_align;
+    uint64_t ra_reg;
+    uint8_t fde_enc;
+    bool signal;
+    const uint8_t *insns, *end;
+} cie;
+
+static void set_reg_offset(regstate *s, uint64_t reg, int64_t off)
+{
+    if (reg == DW_RBP) {
+        s->rbp_how = 1;
+        s->rbp_off = off;
+    } else if (reg == DW_RA) {
+        s->ra_how = 0;
+        s->ra_off = off;
+    }
+}
+
+static void set_reg_other(regstate *s, uint64_t reg, int8_t how_rbp, int8_t how_ra)
+{
+    if (reg == DW_RBP)
+        s->rbp_how = how_rbp;
+    else if (reg == DW_RA)
+        s->ra_how = how_ra;
+}
+
+/* Runs insns while the location is <= target; init is the CIE's state (for DW_CFA_restore).
+ * Returns false on anything unsupported. */
+static bool run_cfa(const cie *c, const uint8_t *p, const uint8_t *end, uintptr_t loc,
+                    uintptr_t target, regstate *s, const regstate *init)
+{
+    regstate stack[STATE_STACK];
+    int depth = 0;
+    rd r = {p, end, false};
+    while (r.p < r.end && !r.bad) {
+        uint8_t op = *r.p++;
+        uint8_t hi = op & 0xc0, lo = op & 0x3f;
+        if (hi == 0x40) { /* advance_loc */
+            loc += lo * c->code_align;
+            if (loc > target)
+                return true;
+            continue;
+        }
+        if (hi == 0x80) { /* offset */
+            set_reg_offset(s, lo, (int64_t)uleb(&r) * c->data_align);
+            continue;
+        }
+        if (hi == 0xc0) { /* restore */
+            if (lo == DW_RBP) {
+                s->rbp_how = init->rbp_how;
+                s->rbp_off = init->rbp_off;
+            } else if (lo == DW_RA) {
+                s->ra_how = init->ra_how;
+                s->ra_off = init->ra_off;
+            }
+            continue;
+        }
+        uint64_t reg, a;
+        switch (op) {
+        case 0x00: /* nop */
+            break;
+        case 0x01: /* set_loc */
+            loc = enc_ptr(&r, c->fde_enc, 0);
+            if (loc > target)
+                return true;
+            break;
+        case 0x02:
+            loc += fixed(&r, 1) * c->code_align;
+            if (loc > target)
+                return true;
+            break;
+        case 0x03:
+            loc += fixed(&r, 2) * c->code_align;
+            if (loc > target)
+                return true;
+            break;
+        case 0x04:
+            loc += fixed(&r, 4) * c->code_align;
+            if (loc > target)
+                return true;
+            break;
+        case 0x05: /* offset_extended */
+            reg = uleb(&r);
+            set_reg_offset(s, reg, (int64_t)uleb(&r) * c->data_align);
+            break;
+        case 0x06: /* restore_extended */
+            reg = uleb(&r);
+            if (reg == DW_RBP) {
+                s->rbp_how = init->rbp_how;
+                s->rbp_off = init->rbp_off;
+            } else if (reg == DW_RA) {
+                s->ra_how = init->ra_how;
+                s->ra_off = init->ra_off;
+            }
+            break;
+        case 0x07: /* undefined */
+            set_reg_other(s, uleb(&r), -1, 1);
+            break;
+        case 0x08: /* same_value */
+            set_reg_other(s, uleb(&r), 0, -1);
+            break;
+        case 0x09: /* register */
+            set_reg_other(s, uleb(&r), -1, -1);
+            (void)uleb(&r);
+            break;
+        case 0x0a: /* remember_state */
+            if (depth == STATE_STACK)
+                return false;
+            stack[depth++] = *s;
+            break;
+        case 0x0b: /* restore_state: the whole row comes back, CFA included (as GCC emits it
+                    * around mid-function epilogues, and as libgcc and libunwind read it) */
+            if (depth == 0)
+                return false;
+            *s = stack[--depth];
+            break;
+        case 0x0c: /* def_cfa */
+            s->cfa_reg = (uint8_t)uleb(&r);
+            s->cfa_off = (int64_t)uleb(&r);
+            s->cfa_bad = false;
+            break;
+        case 0x0d: /* def_cfa_register */
+            s->cfa_reg = (uint8_t)uleb(&r);
+            break;
+        case 0x0e: /* def_cfa_offset */
+            s->cfa_off = (int64_t)uleb(&r);
+            break;
+        case 0x0f: /* def_cfa_expression */
+            a = uleb(&r);
+            r.p += a;
+            s->cfa_bad = true;
+            break;
+        case 0x10: /* expression */
+            reg = uleb(&r);
+            a = uleb(&r);
+            r.p += a;
+            set_reg_other(s, reg, -1, -1);
+            break;
+        case 0x11: /* offset_extended_sf */
+            reg = uleb(&r);
+            set_reg_offset(s, reg, sleb(&r) * c->data_align);
+            break;
+        case 0x12: /* def_cfa_sf */
+            s->cfa_reg = (uint8_t)uleb(&r);
+            s->cfa_off = sleb(&r) * c->data_align;
+            s->cfa_bad = false;
+            break;
+        case 0x13: /* def_cfa_offset_sf */
+            s->cfa_off = sleb(&r) * c->data_align;
+            break;
+        case 0x14: /* val_offset */
+        case 0x15: /* val_offset_sf */
+            reg = uleb(&r);
+            if (op == 0x14)
+                (void)uleb(&r);
+            else
+                (void)sleb(&r);
+            set_reg_other(s, reg, -1, -1);
+            break;
+        case 0x16: /* val_expression */
+            reg = uleb(&r);
+            a = uleb(&r);
+            r.p += a;
+            set_reg_other(s, reg, -1, -1);
+            break;
+        case 0x2e: /* GNU_args_size */
+            (void)uleb(&r);
+            break;
+        case 0x2f: /* GNU_negative_offset_extended */
+            reg = uleb(&r);
+            set_reg_offset(s, reg, -(int64_t)uleb(&r) * c->data_align);
+            break;
+        default:
+            return false;
+        }
+    }
+    return !r.bad;
+}
+
+static bool parse_cie(const uint8_t *p, cie *c)
+{
+    uint64_t len = *(const uint32_t *)p;
+    p += 4;
+    if (len == 0xffffffff || len == 0)
+        return false; /* 64-bit DWARF: not produced for x86-64 .eh_frame */
+    rd r = {p, p + len, false};
+    if (fixed(&r, 4) != 0) /* CIE id */
+        return false;
+    uint8_t version = (uint8_t)fixed(&r, 1);
+    const char *aug = (const char *)r.p;
+    size_t al = strnlen(aug, (size_t)(r.end - r.p));
+    r.p += al + 1;
+    c->code_align = uleb(&r);
+    c->data_align = sleb(&r);
+    c->ra_reg = version == 1 ? fixed(&r, 1) : uleb(&r);
+    c->fde_enc = PE_absptr;
+    c->signal = false;
+    c->has_z = aug[0] == 'z';
+    const uint8_t *after_aug = NULL;
+    if (aug[0] == 'z') {
+        uint64_t n = uleb(&r);
+        after_aug = r.p + n;
+        for (const char *a = aug + 1; *a && !r.bad; a++) {
+            if (*a == 'R') {
+                c->fde_enc = (uint8_t)fixed(&r, 1);
+            } else if (*a == 'P') {
+                uint8_t e = (uint8_t)fixed(&r, 1);
+                (void)enc_ptr(&r, e & 0x7f, 0); /* personality: value unused */
+            } else if (*a == 'L') {
+                (void)fixed(&r, 1);
+            } else if (*a == 'S') {
+                c->signal = true;
+            } else if (*a == 'B') {
+                /* no data */
+            } else {
+                break; /* unknown: the length lets us skip the rest */
+            }
+        }
+        r.p = after_aug;
+    } else if (aug[0]) {
+        return false;
+    }
+    c->insns = r.p;
+    c->end = r.end;
+    return !r.bad && c->ra_reg == DW_RA;
+}
+
+/* The rule for the instruction at pc. */
+static rule compute(uintptr_t pc)
+{
+    rule out = {.pc = pc, .kind = R_FAIL};
+    const uint8_t *fde = find_fde(pc);
+    if (!fde)
+        return out;
+    uint32_t len = *(const uint32_t *)fde;
+    if (len == 0 || len == 0xffffffff)
+        return out;
+    const uint8_t *body = fde + 4;
+    uint32_t cie_off = *(const uint32_t *)body;
+    cie c;
+    if (cie_off == 0 || !parse_cie(body - cie_off, &c) || c.signal)
+        return out;
+    rd r = {body + 4, fde + 4 + len, false};
+    uintptr_t start = enc_ptr(&r, c.fde_enc, 0);
+    uintptr_t range = enc_ptr(&r, c.fde_enc & 0x0f, 0);
+    if (r.bad || pc < start || pc >= start + range)
+        return out;
+    /* 'z' augmentation data of the FDE (the CIE had 'z' if it had R/P/L) */
+    if (c.has_z) {
+        uint64_t skip = uleb(&r);
+        r.p += skip;
+    }
+    regstate init = {.cfa_reg = DW_RSP, .cfa_off = 8, .ra_how = 0, .ra_off = -8};
+    if (!run_cfa(&c, c.insns, c.end, 0, 0, &init, &init)) /* initial instructions: no advance */
+        return out;
+    regstate s = init;
+    if (!run_cfa(&c, r.p, r.end, start, pc, &s, &init))
+        return out;
+    if (s.ra_how == 1) {
+        out.kind = R_END;
+        return out;
+    }
+    if (s.cfa_bad || (s.cfa_reg != DW_RSP && s.cfa_reg != DW_RBP) || s.ra_how != 0 ||
+        s.ra_off != -8 || s.rbp_how < 0 || s.cfa_off <= 0 || s.cfa_off > (1 << 30) ||
+        (s.rbp_how == 1 && (s.rbp_off < -32768 || s.rbp_off >= 0)))
+        return out;
+    out.cfa_rbp = s.cfa_reg == DW_RBP;
+    out.cfa_off = (int32_t)s.cfa_off;
+    out.rbp_off = s.rbp_how == 1 ? (int16_t)s.rbp_off : 0;
+    out.kind = R_OK;
+    return out;
+}
+
+/* ---- the walk ---- */
+
+uintptr_t hp_fastunwind_gave_up_at;
+
+hp_ucache *hp_fastunwind_cache_new(void)
+{
+    return hp_map(sizeof(hp_ucache));
+}
+
+size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, uintptr_t *out,
+                     size_t max)
+{
+    size_t n = 0;
+    while (n < max) {
+        out[n++] = pc;
+        uintptr_t at = pc - 1; /* a return address: the call instruction is before it */
+        rule *ru = &uc->slot[(at ^ (at >> 12)) & (CACHE_SLOTS - 1)];
+        if (HP_UNLIKELY(ru->pc != at || ru->kind == R_NONE))
+            *ru = compute(at);
+        if (ru->kind == R_END)
+            return n;
+        if (HP_UNLIKELY(ru->kind != R_OK)) {
+            hp_fastunwind_gave_up_at = at;
+            return 0; /* this stack is libunwind's */
+        }
+        uintptr_t cfa = (ru->cfa_rbp ? bp : sp) + (uintptr_t)(intptr_t)ru->cfa_off;
+        if (HP_UNLIKELY(cfa <= sp || cfa - sp > (64u << 20) || (cfa & 7))) {
+            hp_fastunwind_gave_up_at = at;
+            return 0;
+        }
+        if (ru->rbp_off)
+            bp = *(const uintptr_t *)(cfa + (uintptr_t)(intptr_t)ru->rbp_off);
+        pc = *(const uintptr_t *)(cfa - 8);
+        sp = cfa;
+        if (pc == 0)
+            return n;
+    }
+    return n;
+}

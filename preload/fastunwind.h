@@ -1,0 +1,22 @@
+/* fastunwind.h - the hot path's unwinder: cached DWARF CFI rules (fastunwind.c says why).
+ * Only unwind.h calls it; libunwind remains the fallback and the reference. */
+#ifndef HP_FASTUNWIND_H
+#define HP_FASTUNWIND_H
+
+#include "hp.h"
+
+typedef struct hp_ucache hp_ucache;
+
+/* A zeroed per-thread rule cache (64 KiB, mmap), or NULL. */
+hp_ucache *hp_fastunwind_cache_new(void);
+/* Walks the stack from a frame whose caller state is (pc: return address, sp: the frame's CFA,
+ * bp: rbp in the caller), writing at most max return addresses to out, pc first. Returns the
+ * count, or 0 if some frame needs libunwind (then the caller must use it for the whole stack).
+ * Reads only stack slots that the CFI designates. Never calls malloc. */
+size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, uintptr_t *out,
+                     size_t max);
+
+/* Where the last walk that returned 0 stopped (for HEAPPROF_VERIFY_UNWIND's message). */
+extern uintptr_t hp_fastunwind_gave_up_at;
+
+#endif
