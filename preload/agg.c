@@ -26,6 +26,7 @@ static struct {
     size_t heap_cap;
     uint64_t unknown_frees; /* frees of blocks we never saw allocated (before start, untracked) */
     uint64_t lost_blocks;   /* blocks not tracked for lack of memory */
+    _Atomic(hp_thread *) drainer; /* the thread that drained last */
 } ag = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 int hp_agg_init(void)
@@ -161,7 +162,7 @@ static void drain_locked(uint64_t lim)
         hp_thread *t = ag.heap[0].t;
         const hp_event *e;
         while ((e = hp_tlbuf_peek(t)) && e->ts < lim) {
-            if (t->r + 8 < hp_load_relaxed(&t->rseg->count)) /* only events already written */
+            if (t->r + 8 < t->rcount) /* only events already written */
                 hp_livetab_prefetch(e[8].addr);
             apply(t, e);
             hp_tlbuf_advance(t);
@@ -173,6 +174,10 @@ static void drain_locked(uint64_t lim)
     while (n) {
         hp_thread *t = ag.heap[0].t;
         const hp_event *e = hp_tlbuf_peek(t);
+        if (t->r + 8 < t->rcount) { /* written events only: hints for the lines needed soon */
+            __builtin_prefetch(&e[16]);
+            hp_livetab_prefetch(e[8].addr);
+        }
         apply(t, e);
         hp_tlbuf_advance(t);
         e = hp_tlbuf_peek(t);
@@ -188,6 +193,21 @@ void hp_agg_try_drain(void)
 {
     if (pthread_mutex_trylock(&ag.lock) != 0)
         return; /* another drain runs: it takes our events too */
+    drain_locked(horizon());
+    pthread_mutex_unlock(&ag.lock);
+}
+
+/* Backlog (segments) past which any thread drains, whoever drained last. */
+#define TAKEOVER_SEGS 4
+
+void hp_agg_segment_filled(hp_thread *t)
+{
+    hp_thread *d = hp_load_relaxed(&ag.drainer);
+    if (d && d != t && hp_tlbuf_backlog(t) < TAKEOVER_SEGS)
+        return;
+    if (pthread_mutex_trylock(&ag.lock) != 0)
+        return;
+    hp_store_relaxed(&ag.drainer, t);
     drain_locked(horizon());
     pthread_mutex_unlock(&ag.lock);
 }

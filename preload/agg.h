@@ -5,11 +5,15 @@
 #ifndef HP_AGG_H
 #define HP_AGG_H
 
-#include "hp.h"
+#include "tlbuf.h"
 
 int hp_agg_init(void);
 /* Drains what can be ordered now, if no other drain is running. Never waits. */
 void hp_agg_try_drain(void);
+/* Called by a thread that filled a segment: drains if it is the thread that drained last (so
+ * the tables stay in one core's cache), or if its own backlog grew past a few segments (the
+ * last drainer is busy elsewhere or gone). Never waits. */
+void hp_agg_segment_filled(hp_thread *t);
 /* Takes the agg lock and drains everything up to now (horizon from busy threads). */
 void hp_agg_lock_and_drain(void);
 /* Final: takes the lock and drains every event already appended, ignoring busy threads. */

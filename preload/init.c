@@ -173,7 +173,7 @@ void hp_leave_slow(hp_thread *t)
 {
     if (t->want_drain) {
         t->want_drain = false;
-        hp_agg_try_drain();
+        hp_agg_segment_filled(t);
     }
     if (hp_tls_v.orphan)
         hp_tlbuf_orphan_unlock();

@@ -129,6 +129,7 @@ void hp_tlbuf_next_segment(hp_thread *t)
     hp_store_release(&t->wseg->next, s); /* consumer may now move past wseg */
     t->wseg = s;
     t->w = 0;
+    t->segs_made++;
     t->want_drain = true;
 }
 
@@ -141,10 +142,11 @@ static void recycle(hp_thread *t, hp_seg *s)
                                                   memory_order_relaxed));
 }
 
-const hp_event *hp_tlbuf_peek(hp_thread *t)
+const hp_event *hp_tlbuf_peek_slow(hp_thread *t)
 {
     for (;;) {
         uint32_t c = hp_load_acquire(&t->rseg->count); /* pairs with release in push */
+        t->rcount = c;
         if (t->r < c)
             return &t->rseg->ev[t->r];
         if (t->r < HP_SEG_CAP)
@@ -155,7 +157,9 @@ const hp_event *hp_tlbuf_peek(hp_thread *t)
         hp_seg *done = t->rseg;
         t->rseg = n;
         t->r = 0;
+        t->rcount = 0;
         recycle(t, done);
+        hp_store_relaxed(&t->segs_done, hp_load_relaxed(&t->segs_done) + 1);
     }
 }
 

@@ -56,6 +56,7 @@ typedef struct hp_thread {
     hp_seg *wseg;
     uint32_t w;
     bool want_drain;
+    uint64_t segs_made; /* segments linked by the owner */
     uint64_t last_ts;
     hp_seg *spare;
     uint64_t lost; /* events dropped for lack of memory */
@@ -63,12 +64,14 @@ typedef struct hp_thread {
     /* Consumer only (agg.c, under its lock). */
     hp_seg *rseg HP_CACHE_ALIGNED;
     uint32_t r;
+    uint32_t rcount; /* rseg->count as last read: the producer's line is read once per batch */
     bool has_pending; /* a realloc between its RFREE and RALLOC/RFAIL */
     hp_block pending;
     uintptr_t pending_addr;
     /* Shared. */
     _Atomic(hp_seg *) returned; /* consumed segments given back to the owner */
     _Atomic int state;          /* HP_T_ACTIVE or HP_T_EXITED */
+    _Atomic uint64_t segs_done; /* segments the consumer moved past */
     struct hp_thread *next;     /* registry; immutable once published */
 } hp_thread;
 
@@ -146,10 +149,21 @@ void hp_tlbuf_fork_release(void);
 void hp_tlbuf_atfork_child(hp_thread *self);
 
 /* Consumer (one at a time): the next unconsumed event of t, or NULL. */
-const hp_event *hp_tlbuf_peek(hp_thread *t);
+const hp_event *hp_tlbuf_peek_slow(hp_thread *t);
+static inline const hp_event *hp_tlbuf_peek(hp_thread *t)
+{
+    if (HP_LIKELY(t->r < t->rcount))
+        return &t->rseg->ev[t->r];
+    return hp_tlbuf_peek_slow(t);
+}
 static inline void hp_tlbuf_advance(hp_thread *t)
 {
     t->r++;
+}
+/* Segments of t's events not yet drained (an estimate, for the owner). */
+static inline uint64_t hp_tlbuf_backlog(const hp_thread *t)
+{
+    return t->segs_made - hp_load_relaxed(&t->segs_done);
 }
 /* Events dropped for lack of memory, over all threads. */
 uint64_t hp_tlbuf_lost(void);
