@@ -22,7 +22,7 @@ USER_CFLAGS := $(CFLAGS)
 
 PRELOAD_CFLAGS := -flto -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc \
                   -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc -fno-stack-protector
-PRELOAD_LIBS   := -lunwind -ldw -lelf -ldl -lpthread
+PRELOAD_LIBS   := -lunwind -ldl -lpthread  # libdw: dlopen'ed at report time (symbolize.c)
 
 ifeq ($(V),1)
 Q :=

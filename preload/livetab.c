@@ -38,7 +38,7 @@ static bool alloc_table(size_t cap)
 
 int hp_livetab_init(void)
 {
-    return alloc_table(1 << 14) ? 0 : -1;
+    return alloc_table(1 << 12) ? 0 : -1;
 }
 
 static void put(uintptr_t addr, uint64_t birth, uint64_t size, uint32_t sid)

@@ -16,7 +16,7 @@ static struct {
 
 int hp_sites_init(void)
 {
-    si.cap = 4096;
+    si.cap = 1024;
     si.s = hp_map(si.cap * sizeof(hp_site));
     return si.s ? 0 : -1;
 }

@@ -1,7 +1,9 @@
 /* symbolize.c - frame strings with libdw (Dwfl over /proc/self/maps), demangled through the
  * program's own __cxa_demangle when it has one (no C++ runtime is pulled into C programs).
  * Forms: "0xADDR: fn (file:line)", "0xADDR: fn (in /path)", "0xADDR: ??? (in /path)", "0xADDR: ???".
- * Debug info: in the object, or separate by build-id under /usr/lib/debug (never the network). */
+ * Debug info: in the object, or separate by build-id under /usr/lib/debug (never the network).
+ * libdw is loaded with dlopen on first use (report time, or a dlclose): a process that never
+ * reports does not map it, and start-up stays as short as the program's own. */
 #include "symbolize.h"
 
 #include "arena.h"
@@ -15,6 +17,54 @@
 #include <unistd.h>
 
 typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
+
+/* The libdw functions used, resolved from dlopen("libdw.so.1"). */
+static struct {
+    bool tried, ok;
+    Dwfl *(*begin)(const Dwfl_Callbacks *);
+    void (*end)(Dwfl *);
+    int (*proc_report)(Dwfl *, pid_t);
+    int (*report_end)(Dwfl *, int (*)(Dwfl_Module *, void *, const char *, Dwarf_Addr, void *),
+                      void *);
+    void (*report_begin)(Dwfl *);
+    Dwfl_Module *(*report_elf)(Dwfl *, const char *, const char *, int, GElf_Addr, bool);
+    Dwfl_Module *(*addrmodule)(Dwfl *, Dwarf_Addr);
+    const char *(*addrname)(Dwfl_Module *, GElf_Addr);
+    const char *(*info)(Dwfl_Module *, void ***, Dwarf_Addr *, Dwarf_Addr *, Dwarf_Addr *,
+                        Dwarf_Addr *, const char **, const char **);
+    Dwfl_Line *(*getsrc)(Dwfl_Module *, Dwarf_Addr);
+    const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *, Dwarf_Word *);
+    Dwfl_Callbacks callbacks;
+} dw;
+
+#define DW_SYM(field, name)                                                                        \
+    ok &= (*(void **)&dw.field = dlsym(h, name)) != NULL
+
+static bool dw_load(void)
+{
+    if (dw.tried)
+        return dw.ok;
+    dw.tried = true;
+    void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return false;
+    bool ok = true;
+    DW_SYM(begin, "dwfl_begin");
+    DW_SYM(end, "dwfl_end");
+    DW_SYM(proc_report, "dwfl_linux_proc_report");
+    DW_SYM(report_end, "dwfl_report_end");
+    DW_SYM(report_begin, "dwfl_report_begin");
+    DW_SYM(report_elf, "dwfl_report_elf");
+    DW_SYM(addrmodule, "dwfl_addrmodule");
+    DW_SYM(addrname, "dwfl_module_addrname");
+    DW_SYM(info, "dwfl_module_info");
+    DW_SYM(getsrc, "dwfl_module_getsrc");
+    DW_SYM(lineinfo, "dwfl_lineinfo");
+    DW_SYM(callbacks.find_elf, "dwfl_linux_proc_find_elf");
+    DW_SYM(callbacks.find_debuginfo, "dwfl_build_id_find_debuginfo");
+    dw.ok = ok;
+    return ok;
+}
 
 struct hp_sym {
     Dwfl *dwfl;
@@ -67,19 +117,17 @@ static char **unl_slot(uintptr_t ra, bool add)
     return &unl.val[i];
 }
 
-static const Dwfl_Callbacks callbacks = {
-    .find_elf = dwfl_linux_proc_find_elf,
-    .find_debuginfo = dwfl_build_id_find_debuginfo,
-};
 
 hp_sym *hp_sym_open(void)
 {
     hp_sym *s = &sym_state;
-    s->dwfl = dwfl_begin(&callbacks);
+    if (!dw_load())
+        return NULL;
+    s->dwfl = dw.begin(&dw.callbacks);
     if (!s->dwfl)
         return NULL;
-    if (dwfl_linux_proc_report(s->dwfl, getpid()) != 0 || dwfl_report_end(s->dwfl, NULL, NULL)) {
-        dwfl_end(s->dwfl);
+    if (dw.proc_report(s->dwfl, getpid()) != 0 || dw.report_end(s->dwfl, NULL, NULL)) {
+        dw.end(s->dwfl);
         return NULL;
     }
     s->demangle = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
@@ -89,7 +137,7 @@ hp_sym *hp_sym_open(void)
 void hp_sym_close(hp_sym *s)
 {
     if (s && s->dwfl)
-        dwfl_end(s->dwfl);
+        dw.end(s->dwfl);
 }
 
 typedef struct sbuf {
@@ -171,22 +219,22 @@ size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
     uintptr_t pc = ra ? ra - 1 : 0;
     put_hex(&b, pc);
     put(&b, ": ");
-    Dwfl_Module *m = s ? dwfl_addrmodule(s->dwfl, pc) : NULL;
+    Dwfl_Module *m = s ? dw.addrmodule(s->dwfl, pc) : NULL;
     if (!m) {
         put(&b, "???");
         return b.n;
     }
-    const char *name = dwfl_module_addrname(m, pc);
+    const char *name = dw.addrname(m, pc);
     const char *path = NULL, *debugfile = NULL;
-    dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, &path, &debugfile);
+    dw.info(m, NULL, NULL, NULL, NULL, NULL, &path, &debugfile);
     put_name(&b, s, name ? name : "???");
     /* Line tables of separate debug files (libc6-dbg & co.) are compressed DWARF: reading
      * them costs tens of milliseconds per process at exit. Only on request (HEAPPROF_DEBUGINFO). */
     bool separate = debugfile && path && strcmp(debugfile, path) != 0;
     bool lines = name && (!separate || strcmp(hp_opt.DEBUGINFO, "all") == 0);
-    Dwfl_Line *line = lines ? dwfl_module_getsrc(m, pc) : NULL;
+    Dwfl_Line *line = lines ? dw.getsrc(m, pc) : NULL;
     int lineno = 0;
-    const char *file = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+    const char *file = line ? dw.lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
     if (file && lineno > 0) {
         const char *base = strrchr(file, '/');
         put(&b, " (");
@@ -204,13 +252,15 @@ size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
 
 void hp_sym_before_unload(const char *path, uintptr_t base, uintptr_t lo, uintptr_t hi)
 {
-    hp_sym one = {.dwfl = dwfl_begin(&callbacks)};
+    if (!dw_load())
+        return;
+    hp_sym one = {.dwfl = dw.begin(&dw.callbacks)};
     if (!one.dwfl)
         return;
-    dwfl_report_begin(one.dwfl);
-    if (!dwfl_report_elf(one.dwfl, path, path, -1, base, false) ||
-        dwfl_report_end(one.dwfl, NULL, NULL) != 0) {
-        dwfl_end(one.dwfl);
+    dw.report_begin(one.dwfl);
+    if (!dw.report_elf(one.dwfl, path, path, -1, base, false) ||
+        dw.report_end(one.dwfl, NULL, NULL) != 0) {
+        dw.end(one.dwfl);
         return;
     }
     one.demangle = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
@@ -233,5 +283,5 @@ void hp_sym_before_unload(const char *path, uintptr_t base, uintptr_t lo, uintpt
             }
         }
     }
-    dwfl_end(one.dwfl);
+    dw.end(one.dwfl);
 }

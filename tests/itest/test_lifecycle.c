@@ -311,3 +311,64 @@ Test(lifecycle, jemalloc_underneath, .timeout = 120)
     cJSON_Delete(j);
     it_run_free(&r);
 }
+
+/* Faults: the program keeps its behaviour, heapprof says once what it could not do, and never
+ * leaves a partial report. */
+Test(faults, disk_full)
+{
+    const char *dir = it_tmpdir();
+    char opts[64];
+    snprintf(opts, sizeof opts, "size=4k");
+    const char *mnt[] = {"mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir, NULL};
+    it_run m;
+    cr_assert_eq(it_exec(mnt, NULL, NULL, 30, &m), 0);
+    if (!WIFEXITED(m.status) || WEXITSTATUS(m.status) != 0) {
+        it_run_free(&m);
+        cr_skip_test("cannot mount a small tmpfs here (needs root)");
+    }
+    it_run_free(&m);
+    const char *argv[] = {"/usr/bin/python3", "-c", "pass", NULL}; /* report >> 4 KiB */
+    it_run r;
+    cr_assert_eq(it_exec_hp(argv, NULL, dir, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status kept: %d", r.status);
+    cr_expect(strstr(r.err, "disk full; no report") != NULL, "stderr: %s", r.err);
+    char p[4][512];
+    cr_expect_eq(it_reports(dir, p, 4), 0, "no partial report");
+    const char *ls[] = {"sh", "-c", "ls -A \"$0\" | wc -l", dir, NULL};
+    it_run l;
+    cr_assert_eq(it_exec(ls, NULL, NULL, 30, &l), 0);
+    cr_expect_str_eq(l.out, "0\n", "no temporary file left behind");
+    it_run_free(&l);
+    it_run_free(&r);
+    const char *um[] = {"umount", dir, NULL};
+    cr_assert_eq(it_exec(um, NULL, NULL, 30, &m), 0);
+    it_run_free(&m);
+}
+
+Test(faults, address_space_exhausted)
+{
+    /* Under a 6 MB address-space limit the profiler's own mappings fail (here: libdw cannot be
+     * loaded to write the report): the program still runs and exits as natively, and heapprof
+     * says what it could not do. (A program that itself runs close to such a limit can run out
+     * sooner under any profiler: heapprof's tables and libraries take address space too.) */
+    const char *argv[] = {"prlimit", "--as=6144000", it_prog("basic"), NULL};
+    it_run a, b;
+    cr_assert_eq(it_exec(argv, NULL, NULL, 60, &a), 0);
+    const char *dir = it_tmpdir();
+    cr_assert_eq(it_exec_hp(argv, NULL, dir, &b), 0);
+    cr_expect_eq(a.status, b.status);
+    cr_expect_str_eq(a.out, b.out);
+    cr_expect(strstr(b.err, "heapprof: ") != NULL, "says what it could not do: %s", b.err);
+    it_run_free(&a);
+    it_run_free(&b);
+}
+
+Test(faults, disabled_records_nothing)
+{
+    const char *dir = it_tmpdir();
+    it_run r = run(dir, "return", (const char *const[]){"HEAPPROF_DISABLE=1", NULL});
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 7);
+    char p[4][512];
+    cr_expect_eq(it_reports(dir, p, 4), 0);
+    it_run_free(&r);
+}
