@@ -34,7 +34,7 @@ PRELOAD_SRC := $(wildcard preload/*.c)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(B)/%.o)
 LIB         := $(B)/libheapprof.so
 
-.PHONY: all lib deps test unit itest bench demo lint install clean check-exports check-nomalloc
+.PHONY: all lib deps test unit itest bench demo lint format-check install clean check-exports check-nomalloc
 all: lib
 
 deps:
@@ -80,7 +80,11 @@ demo:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
-	    --suppress=missingIncludeSystem -Iinclude preload viewer
+	    --suppress=missingIncludeSystem -Iinclude -Ipreload preload $(wildcard viewer)
+
+FORMAT_SRC = $(wildcard preload/*.[ch] tests/itest/*.[ch] tests/unit/preload/*.[ch] tests/progs/*.c examples/*.c include/*.h)
+format-check:
+	clang-format --dry-run -Werror $(FORMAT_SRC)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \

@@ -18,9 +18,9 @@ typedef struct table {
     size_t cap, n;
 } table;
 
-static const char *vocab[] = {"heap", "stack", "block", "leak", "peak", "site", "frame",
-                              "malloc", "free", "thread", "profile", "report", "alloc",
-                              "byte", "live", "short", "lived", "hot", "cold", "index"};
+static const char *vocab[] = {"heap",   "stack", "block",  "leak",    "peak",   "site",  "frame",
+                              "malloc", "free",  "thread", "profile", "report", "alloc", "byte",
+                              "live",   "short", "lived",  "hot",     "cold",   "index"};
 
 static unsigned long hash(const char *s)
 {
@@ -57,8 +57,7 @@ __attribute__((noinline)) static entry *new_entry(const char *w)
 
 static void add_word(table *t, const char *w)
 {
-    if (t->n + 1 > t->cap)
-        grow(t);
+    if (t->n + 1 > t->cap) grow(t);
     size_t k = hash(w) % t->cap;
     for (entry *e = t->slots[k]; e; e = e->next)
         if (!strcmp(e->word, w)) {
@@ -82,8 +81,7 @@ __attribute__((noinline)) static char *make_line(unsigned seed, int words)
         char num[16];
         snprintf(num, sizeof num, "%u", (seed >> 8) % 50);
         strcat(line, w);
-        if ((seed >> 4) % 4 == 0)
-            strcat(line, num); /* rarer compound words like "heap17" */
+        if ((seed >> 4) % 4 == 0) strcat(line, num); /* rarer compound words like "heap17" */
         strcat(line, " ");
     }
     return line;

@@ -31,8 +31,7 @@ static struct {
 
 int hp_agg_init(void)
 {
-    if (hp_livetab_init() || hp_sites_init())
-        return -1;
+    if (hp_livetab_init() || hp_sites_init()) return -1;
     ag.heap_cap = 1024;
     ag.heap = hp_map(ag.heap_cap * sizeof(head));
     return ag.heap ? 0 : -1;
@@ -40,18 +39,14 @@ int hp_agg_init(void)
 
 static void track(uintptr_t addr, const hp_block *b)
 {
-    if (!hp_livetab_insert(addr, b))
-        ag.lost_blocks++;
+    if (!hp_livetab_insert(addr, b)) ag.lost_blocks++;
 }
 
 static void alloc_block(uintptr_t addr, uint64_t size, uint32_t sid, uint64_t ts)
 {
-    if (size == 0)
-        size = 1; /* as DHAT: a zero-byte block counts as one byte */
-    if (size > HP_LIVE_MAX_SIZE)
-        size = HP_LIVE_MAX_SIZE;
-    if (sid > HP_LIVE_MAX_SID)
-        sid = 0;
+    if (size == 0) size = 1; /* as DHAT: a zero-byte block counts as one byte */
+    if (size > HP_LIVE_MAX_SIZE) size = HP_LIVE_MAX_SIZE;
+    if (sid > HP_LIVE_MAX_SID) sid = 0;
     if (!hp_sites_alloc(sid, size, ts)) {
         ag.lost_blocks++;
         return;
@@ -89,13 +84,11 @@ static void apply(hp_thread *t, const hp_event *e)
         track(e->addr, &t->pending);
         break;
     case HP_EV_RFREED:
-        if (t->has_pending)
-            hp_sites_free(t->pending.sid, t->pending.size, t->pending.birth, e->ts);
+        if (t->has_pending) hp_sites_free(t->pending.sid, t->pending.size, t->pending.birth, e->ts);
         t->has_pending = false;
         break;
     case HP_EV_RFAIL:
-        if (t->has_pending)
-            track(t->pending_addr, &t->pending);
+        if (t->has_pending) track(t->pending_addr, &t->pending);
         t->has_pending = false;
         break;
     }
@@ -107,22 +100,19 @@ static uint64_t horizon(void)
     hp_tlbuf_fence_all();
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         uint64_t b = hp_load_acquire(&t->busy);
-        if (b && b < h)
-            h = b;
+        if (b && b < h) h = b;
     }
     return h;
 }
 
 static bool heap_reserve(size_t n)
 {
-    if (n <= ag.heap_cap)
-        return true;
+    if (n <= ag.heap_cap) return true;
     size_t cap = ag.heap_cap * 2;
     while (cap < n)
         cap *= 2;
     head *h = hp_map(cap * sizeof(head));
-    if (!h)
-        return false;
+    if (!h) return false;
     hp_unmap(ag.heap, ag.heap_cap * sizeof(head));
     ag.heap = h;
     ag.heap_cap = cap;
@@ -133,12 +123,9 @@ static void sift_down(head *h, size_t n, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, m = i;
-        if (l < n && h[l].ts < h[m].ts)
-            m = l;
-        if (l + 1 < n && h[l + 1].ts < h[m].ts)
-            m = l + 1;
-        if (m == i)
-            return;
+        if (l < n && h[l].ts < h[m].ts) m = l;
+        if (l + 1 < n && h[l + 1].ts < h[m].ts) m = l + 1;
+        if (m == i) return;
         head tmp = h[i];
         h[i] = h[m];
         h[m] = tmp;
@@ -152,10 +139,8 @@ static void drain_locked(uint64_t lim)
     size_t n = 0;
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         const hp_event *e = hp_tlbuf_peek(t);
-        if (!e || e->ts >= lim)
-            continue;
-        if (!heap_reserve(n + 1))
-            break; /* out of memory: the rest waits for the next drain */
+        if (!e || e->ts >= lim) continue;
+        if (!heap_reserve(n + 1)) break; /* out of memory: the rest waits for the next drain */
         ag.heap[n++] = (head){e->ts, t};
     }
     if (n == 1) { /* one busy thread: no merge needed */
@@ -203,10 +188,8 @@ void hp_agg_try_drain(void)
 void hp_agg_segment_filled(hp_thread *t)
 {
     hp_thread *d = hp_load_relaxed(&ag.drainer);
-    if (d && d != t && hp_tlbuf_backlog(t) < TAKEOVER_SEGS)
-        return;
-    if (pthread_mutex_trylock(&ag.lock) != 0)
-        return;
+    if (d && d != t && hp_tlbuf_backlog(t) < TAKEOVER_SEGS) return;
+    if (pthread_mutex_trylock(&ag.lock) != 0) return;
     hp_store_relaxed(&ag.drainer, t);
     drain_locked(horizon());
     pthread_mutex_unlock(&ag.lock);

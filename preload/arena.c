@@ -20,8 +20,7 @@ static struct {
 void *hp_map(size_t size)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
+    if (p == MAP_FAILED) return NULL;
     hp_fetch_add_relaxed(&ar.mapped, size);
     return p;
 }
@@ -35,8 +34,7 @@ void hp_unmap(void *p, size_t size)
 void *hp_arena_alloc(size_t size)
 {
     size = (size + 15) & ~(size_t)15;
-    if (size >= CHUNK / 4)
-        return hp_map(size);
+    if (size >= CHUNK / 4) return hp_map(size);
     pthread_mutex_lock(&ar.lock);
     if ((size_t)(ar.end - ar.cur) < size) {
         char *c = hp_map(CHUNK);

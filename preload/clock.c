@@ -31,8 +31,7 @@ static bool kernel_uses_tsc(void)
     char buf[32] = {0};
     int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource",
                   O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
+    if (fd < 0) return false;
     ssize_t n = read(fd, buf, sizeof buf - 1);
     close(fd);
     return n >= 3 && strncmp(buf, "tsc", 3) == 0;
@@ -41,8 +40,7 @@ static bool kernel_uses_tsc(void)
 static bool cpu_has_rdtscp(void)
 {
     unsigned a, b, c, d;
-    if (!__get_cpuid(0x80000001, &a, &b, &c, &d))
-        return false;
+    if (!__get_cpuid(0x80000001, &a, &b, &c, &d)) return false;
     return (d >> 27) & 1;
 }
 

@@ -36,8 +36,7 @@ static inline uint64_t hp_clock_read(void)
 
 static inline uint64_t hp_clock_read_early(void)
 {
-    if (HP_LIKELY(hp_clock_tsc))
-        return __builtin_ia32_rdtsc() | 1;
+    if (HP_LIKELY(hp_clock_tsc)) return __builtin_ia32_rdtsc() | 1;
     return hp_clock_mono_ns() | 1;
 }
 

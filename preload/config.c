@@ -13,19 +13,16 @@ static const char *lookup(char *const *envp, const char *name)
 {
     size_t n = strlen(name);
     for (; envp && *envp; envp++)
-        if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
-            return *envp + n + 1;
+        if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=') return *envp + n + 1;
     return NULL;
 }
 
 static bool parse_long(const char *s, long *out)
 {
-    if (!*s)
-        return false;
+    if (!*s) return false;
     long v = 0;
     for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > 100000000)
-            return false;
+        if (*s < '0' || *s > '9' || v > 100000000) return false;
         v = v * 10 + (*s - '0');
     }
     *out = v;
@@ -50,8 +47,7 @@ static int set_str(char *dst, const char *val, const char *def, const char *var)
 static int set_int(long *dst, const char *val, long def, long lo, long hi, const char *var)
 {
     *dst = def;
-    if (!val)
-        return 0;
+    if (!val) return 0;
     long v;
     if (!parse_long(val, &v) || v < lo || v > hi) {
         hp_log(var, ": not a whole number in the allowed range; using the default: ", val);
@@ -64,8 +60,7 @@ static int set_int(long *dst, const char *val, long def, long lo, long hi, const
 static int set_bool(bool *dst, const char *val, bool def, const char *var)
 {
     *dst = def;
-    if (!val)
-        return 0;
+    if (!val) return 0;
     if (!strcmp(val, "1") || !strcmp(val, "yes") || !strcmp(val, "true")) {
         *dst = true;
         return 0;

@@ -7,9 +7,9 @@
 
 #include <limits.h>
 
-#define HP_OPT_STR(name, def, help)            char name[PATH_MAX];
-#define HP_OPT_INT(name, def, lo, hi, help)    long name;
-#define HP_OPT_BOOL(name, def, help)           bool name;
+#define HP_OPT_STR(name, def, help)         char name[PATH_MAX];
+#define HP_OPT_INT(name, def, lo, hi, help) long name;
+#define HP_OPT_BOOL(name, def, help)        bool name;
 typedef struct hp_options {
 #include "options.def"
 } hp_options;

@@ -40,9 +40,19 @@ struct hp_ucache {
 /* ---- reading .eh_frame ---- */
 
 enum {
-    PE_absptr = 0x00, PE_uleb128 = 0x01, PE_udata2 = 0x02, PE_udata4 = 0x03, PE_udata8 = 0x04,
-    PE_sleb128 = 0x09, PE_sdata2 = 0x0a, PE_sdata4 = 0x0b, PE_sdata8 = 0x0c,
-    PE_pcrel = 0x10, PE_datarel = 0x30, PE_indirect = 0x80, PE_omit = 0xff,
+    PE_absptr = 0x00,
+    PE_uleb128 = 0x01,
+    PE_udata2 = 0x02,
+    PE_udata4 = 0x03,
+    PE_udata8 = 0x04,
+    PE_sleb128 = 0x09,
+    PE_sdata2 = 0x0a,
+    PE_sdata4 = 0x0b,
+    PE_sdata8 = 0x0c,
+    PE_pcrel = 0x10,
+    PE_datarel = 0x30,
+    PE_indirect = 0x80,
+    PE_omit = 0xff,
 };
 
 typedef struct rd {
@@ -56,11 +66,9 @@ static uint64_t uleb(rd *r)
     unsigned shift = 0;
     while (r->p < r->end) {
         uint8_t b = *r->p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
+        if (shift < 64) v |= (uint64_t)(b & 0x7f) << shift;
         shift += 7;
-        if (!(b & 0x80))
-            return v;
+        if (!(b & 0x80)) return v;
     }
     r->bad = true;
     return 0;
@@ -73,12 +81,10 @@ static int64_t sleb(rd *r)
     uint8_t b = 0;
     while (r->p < r->end) {
         b = *r->p++;
-        if (shift < 64)
-            v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
+        if (shift < 64) v |= (int64_t)((uint64_t)(b & 0x7f) << shift);
         shift += 7;
         if (!(b & 0x80)) {
-            if (shift < 64 && (b & 0x40))
-                v |= -((int64_t)1 << shift);
+            if (shift < 64 && (b & 0x40)) v |= (int64_t)(~(uint64_t)0 << shift);
             return v;
         }
     }
@@ -101,30 +107,55 @@ static uint64_t fixed(rd *r, size_t n)
 /* An encoded pointer; datarel is relative to the .eh_frame_hdr section (its only user here). */
 static uintptr_t enc_ptr(rd *r, uint8_t enc, uintptr_t datarel)
 {
-    if (enc == PE_omit)
-        return 0;
+    if (enc == PE_omit) return 0;
     const uint8_t *at = r->p;
     uint64_t v;
     switch (enc & 0x0f) {
-    case PE_absptr: v = fixed(r, 8); break;
-    case PE_uleb128: v = uleb(r); break;
-    case PE_udata2: v = fixed(r, 2); break;
-    case PE_udata4: v = fixed(r, 4); break;
-    case PE_udata8: v = fixed(r, 8); break;
-    case PE_sleb128: v = (uint64_t)sleb(r); break;
-    case PE_sdata2: v = (uint64_t)(int64_t)(int16_t)fixed(r, 2); break;
-    case PE_sdata4: v = (uint64_t)(int64_t)(int32_t)fixed(r, 4); break;
-    case PE_sdata8: v = fixed(r, 8); break;
-    default: r->bad = true; return 0;
+    case PE_absptr:
+        v = fixed(r, 8);
+        break;
+    case PE_uleb128:
+        v = uleb(r);
+        break;
+    case PE_udata2:
+        v = fixed(r, 2);
+        break;
+    case PE_udata4:
+        v = fixed(r, 4);
+        break;
+    case PE_udata8:
+        v = fixed(r, 8);
+        break;
+    case PE_sleb128:
+        v = (uint64_t)sleb(r);
+        break;
+    case PE_sdata2:
+        v = (uint64_t)(int64_t)(int16_t)fixed(r, 2);
+        break;
+    case PE_sdata4:
+        v = (uint64_t)(int64_t)(int32_t)fixed(r, 4);
+        break;
+    case PE_sdata8:
+        v = fixed(r, 8);
+        break;
+    default:
+        r->bad = true;
+        return 0;
     }
     switch (enc & 0x70) {
-    case 0: break;
-    case PE_pcrel: v += (uintptr_t)at; break;
-    case PE_datarel: v += datarel; break;
-    default: r->bad = true; return 0;
+    case 0:
+        break;
+    case PE_pcrel:
+        v += (uintptr_t)at;
+        break;
+    case PE_datarel:
+        v += datarel;
+        break;
+    default:
+        r->bad = true;
+        return 0;
     }
-    if (enc & PE_indirect)
-        v = *(const uintptr_t *)(uintptr_t)v;
+    if (enc & PE_indirect) v = *(const uintptr_t *)(uintptr_t)v;
     return (uintptr_t)v;
 }
 
@@ -149,8 +180,7 @@ static int find_obj_cb(struct dl_phdr_info *info, size_t size, void *data)
         else if (ph->p_type == PT_GNU_EH_FRAME)
             eh = ph;
     }
-    if (!inside)
-        return 0;
+    if (!inside) return 0;
     q->hdr = eh ? (const uint8_t *)(info->dlpi_addr + eh->p_vaddr) : NULL;
     return 1;
 }
@@ -159,16 +189,14 @@ static int find_obj_cb(struct dl_phdr_info *info, size_t size, void *data)
 static const uint8_t *find_fde(uintptr_t pc)
 {
     find_q q = {.pc = pc};
-    if (!dl_iterate_phdr(find_obj_cb, &q) || !q.hdr)
-        return NULL;
+    if (!dl_iterate_phdr(find_obj_cb, &q) || !q.hdr) return NULL;
     const uint8_t *h = q.hdr;
     if (h[0] != 1 || h[2] == PE_omit || h[3] != (PE_datarel | PE_sdata4))
         return NULL; /* no sorted table in the format every linker writes */
     rd r = {h + 4, h + 4 + 16, false};
     (void)enc_ptr(&r, h[1], (uintptr_t)h); /* eh_frame_ptr */
     uintptr_t count = enc_ptr(&r, h[2], (uintptr_t)h);
-    if (r.bad || count == 0)
-        return NULL;
+    if (r.bad || count == 0) return NULL;
     const int32_t *tab = (const int32_t *)r.p; /* pairs: initial location, FDE; datarel */
     size_t lo = 0, hi = count;
     while (hi - lo > 1) {
@@ -178,8 +206,7 @@ static const uint8_t *find_fde(uintptr_t pc)
         else
             hi = mid;
     }
-    if ((uintptr_t)h + (intptr_t)tab[2 * lo] > pc)
-        return NULL;
+    if ((uintptr_t)h + (intptr_t)tab[2 * lo] > pc) return NULL;
     return (const uint8_t *)((uintptr_t)h + (intptr_t)tab[2 * lo + 1]);
 }
 
@@ -190,7 +217,7 @@ typedef struct regstate {
     int64_t cfa_off;
     int8_t rbp_how; /* 0 same, 1 offset(rbp_off), -1 unsupported */
     int64_t rbp_off;
-    int8_t ra_how;  /* 0 offset(ra_off), 1 undefined, -1 unsupported */
+    int8_t ra_how; /* 0 offset(ra_off), 1 undefined, -1 unsupported */
     int64_t ra_off;
     bool cfa_bad;
 } regstate;
@@ -239,8 +266,7 @@ static bool run_cfa(const cie *c, const uint8_t *p, const uint8_t *end, uintptr_
         uint8_t hi = op & 0xc0, lo = op & 0x3f;
         if (hi == 0x40) { /* advance_loc */
             loc += lo * c->code_align;
-            if (loc > target)
-                return true;
+            if (loc > target) return true;
             continue;
         }
         if (hi == 0x80) { /* offset */
@@ -263,23 +289,19 @@ static bool run_cfa(const cie *c, const uint8_t *p, const uint8_t *end, uintptr_
             break;
         case 0x01: /* set_loc */
             loc = enc_ptr(&r, c->fde_enc, 0);
-            if (loc > target)
-                return true;
+            if (loc > target) return true;
             break;
         case 0x02:
             loc += fixed(&r, 1) * c->code_align;
-            if (loc > target)
-                return true;
+            if (loc > target) return true;
             break;
         case 0x03:
             loc += fixed(&r, 2) * c->code_align;
-            if (loc > target)
-                return true;
+            if (loc > target) return true;
             break;
         case 0x04:
             loc += fixed(&r, 4) * c->code_align;
-            if (loc > target)
-                return true;
+            if (loc > target) return true;
             break;
         case 0x05: /* offset_extended */
             reg = uleb(&r);
@@ -306,14 +328,12 @@ static bool run_cfa(const cie *c, const uint8_t *p, const uint8_t *end, uintptr_
             (void)uleb(&r);
             break;
         case 0x0a: /* remember_state */
-            if (depth == STATE_STACK)
-                return false;
+            if (depth == STATE_STACK) return false;
             stack[depth++] = *s;
             break;
         case 0x0b: /* restore_state: the whole row comes back, CFA included (as GCC emits it
                     * around mid-function epilogues, and as libgcc and libunwind read it) */
-            if (depth == 0)
-                return false;
+            if (depth == 0) return false;
             *s = stack[--depth];
             break;
         case 0x0c: /* def_cfa */
@@ -432,21 +452,17 @@ static rule compute(uintptr_t pc)
 {
     rule out = {.pc = pc, .kind = R_FAIL};
     const uint8_t *fde = find_fde(pc);
-    if (!fde)
-        return out;
+    if (!fde) return out;
     uint32_t len = *(const uint32_t *)fde;
-    if (len == 0 || len == 0xffffffff)
-        return out;
+    if (len == 0 || len == 0xffffffff) return out;
     const uint8_t *body = fde + 4;
     uint32_t cie_off = *(const uint32_t *)body;
     cie c;
-    if (cie_off == 0 || !parse_cie(body - cie_off, &c) || c.signal)
-        return out;
+    if (cie_off == 0 || !parse_cie(body - cie_off, &c) || c.signal) return out;
     rd r = {body + 4, fde + 4 + len, false};
     uintptr_t start = enc_ptr(&r, c.fde_enc, 0);
     uintptr_t range = enc_ptr(&r, c.fde_enc & 0x0f, 0);
-    if (r.bad || pc < start || pc >= start + range)
-        return out;
+    if (r.bad || pc < start || pc >= start + range) return out;
     /* 'z' augmentation data of the FDE (the CIE had 'z' if it had R/P/L) */
     if (c.has_z) {
         uint64_t skip = uleb(&r);
@@ -456,8 +472,7 @@ static rule compute(uintptr_t pc)
     if (!run_cfa(&c, c.insns, c.end, 0, 0, &init, &init)) /* initial instructions: no advance */
         return out;
     regstate s = init;
-    if (!run_cfa(&c, r.p, r.end, start, pc, &s, &init))
-        return out;
+    if (!run_cfa(&c, r.p, r.end, start, pc, &s, &init)) return out;
     if (s.ra_how == 1) {
         out.kind = R_END;
         return out;
@@ -490,10 +505,8 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
         out[n++] = pc;
         uintptr_t at = pc - 1; /* a return address: the call instruction is before it */
         rule *ru = &uc->slot[(at ^ (at >> 12)) & (CACHE_SLOTS - 1)];
-        if (HP_UNLIKELY(ru->pc != at || ru->kind == R_NONE))
-            *ru = compute(at);
-        if (ru->kind == R_END)
-            return n;
+        if (HP_UNLIKELY(ru->pc != at || ru->kind == R_NONE)) *ru = compute(at);
+        if (ru->kind == R_END) return n;
         if (HP_UNLIKELY(ru->kind != R_OK)) {
             hp_fastunwind_gave_up_at = at;
             return 0; /* this stack is libunwind's */
@@ -503,12 +516,10 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
             hp_fastunwind_gave_up_at = at;
             return 0;
         }
-        if (ru->rbp_off)
-            bp = *(const uintptr_t *)(cfa + (uintptr_t)(intptr_t)ru->rbp_off);
+        if (ru->rbp_off) bp = *(const uintptr_t *)(cfa + (uintptr_t)(intptr_t)ru->rbp_off);
         pc = *(const uintptr_t *)(cfa - 8);
         sp = cfa;
-        if (pc == 0)
-            return n;
+        if (pc == 0) return n;
     }
     return n;
 }

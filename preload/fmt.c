@@ -18,8 +18,7 @@ static void drain(hp_out *o)
     size_t off = 0;
     while (!o->err && off < o->n) {
         ssize_t w = write(o->fd, o->buf + off, o->n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
+        if (w < 0 && errno == EINTR) continue;
         if (w <= 0)
             o->err = w < 0 ? errno : EIO;
         else
@@ -31,11 +30,9 @@ static void drain(hp_out *o)
 void hp_out_mem(hp_out *o, const char *s, size_t n)
 {
     while (n && !o->err) {
-        if (o->n == sizeof o->buf)
-            drain(o);
+        if (o->n == sizeof o->buf) drain(o);
         size_t k = sizeof o->buf - o->n;
-        if (k > n)
-            k = n;
+        if (k > n) k = n;
         memcpy(o->buf + o->n, s, k);
         o->n += k;
         s += k;
@@ -88,10 +85,10 @@ void hp_out_json_str(hp_out *o, const char *s)
     const char *run = s;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
         hp_out_mem(o, run, (size_t)(s - run));
-        char esc[7] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15], 0};
+        char esc[7] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15],
+                       0};
         if (c == '"' || c == '\\') {
             esc[1] = (char)c;
             hp_out_mem(o, esc, 2);

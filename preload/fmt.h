@@ -16,7 +16,7 @@ void hp_out_init(hp_out *o, int fd);
 void hp_out_str(hp_out *o, const char *s);
 void hp_out_mem(hp_out *o, const char *s, size_t n);
 void hp_out_u64(hp_out *o, uint64_t v);
-void hp_out_hex(hp_out *o, uint64_t v); /* upper-case, no prefix */
+void hp_out_hex(hp_out *o, uint64_t v);         /* upper-case, no prefix */
 void hp_out_json_str(hp_out *o, const char *s); /* with the quotes */
 /* Flushes; returns 0 or -errno (first error). */
 int hp_out_flush(hp_out *o);

@@ -15,12 +15,12 @@
 #include "symbolize.h"
 #include "unwind.h"
 
-#include <errno.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
 #include <malloc.h>
-#include <stdlib.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,8 +28,7 @@
 
 static void *pass_malloc(size_t n)
 {
-    if (HP_UNLIKELY(!hp_real.malloc))
-        return hp_boot_alloc(n, 16);
+    if (HP_UNLIKELY(!hp_real.malloc)) return hp_boot_alloc(n, 16);
     return hp_real.malloc(n);
 }
 
@@ -37,8 +36,7 @@ static void *pass_calloc(size_t a, size_t b)
 {
     if (HP_UNLIKELY(!hp_real.calloc)) {
         size_t n;
-        if (__builtin_mul_overflow(a, b, &n))
-            return NULL;
+        if (__builtin_mul_overflow(a, b, &n)) return NULL;
         return hp_boot_alloc(n, 16); /* static: already zero */
     }
     return hp_real.calloc(a, b);
@@ -46,8 +44,7 @@ static void *pass_calloc(size_t a, size_t b)
 
 static void *pass_memalign(size_t align, size_t n)
 {
-    if (HP_UNLIKELY(!hp_real.memalign))
-        return hp_boot_alloc(n, align);
+    if (HP_UNLIKELY(!hp_real.memalign)) return hp_boot_alloc(n, align);
     return hp_real.memalign(align, n);
 }
 
@@ -60,8 +57,7 @@ static inline __attribute__((always_inline)) uint32_t capture(hp_thread *t)
     uintptr_t ips[HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX];
     int saved = errno;
     size_t first;
-    if (HP_UNLIKELY(!t->uc))
-        t->uc = hp_fastunwind_cache_new();
+    if (HP_UNLIKELY(!t->uc)) t->uc = hp_fastunwind_cache_new();
     size_t n = hp_unwind(t->uc, ips, (size_t)hp_opt.DEPTH, &first);
     uint32_t id = hp_stacktab_intern(ips + first, n);
     errno = saved;
@@ -106,8 +102,7 @@ static inline __attribute__((always_inline)) void *alloc_rec(hp_thread *t, int k
     uint32_t sid = capture(t);
     void *p = real_alloc(kind, a, b);
     int saved = errno;
-    if (p)
-        push(t, HP_EV_ALLOC, hp_clock_read(), p, size, sid);
+    if (p) push(t, HP_EV_ALLOC, hp_clock_read(), p, size, sid);
     hp_tlbuf_end(t);
     hp_leave(t);
     errno = saved;
@@ -126,21 +121,17 @@ static inline void free_rec(hp_thread *t, void *p)
 HP_EXPORT void *malloc(size_t n)
 {
     hp_thread *t = hp_enter();
-    if (!t)
-        return pass_malloc(n);
+    if (!t) return pass_malloc(n);
     return alloc_rec(t, K_MALLOC, n, 0, n);
 }
 
 HP_EXPORT void free(void *p)
 {
-    if (!p)
-        return;
-    if (HP_UNLIKELY(hp_boot_owns(p)))
-        return; /* bootstrap memory is never given back */
+    if (!p) return;
+    if (HP_UNLIKELY(hp_boot_owns(p))) return; /* bootstrap memory is never given back */
     int saved = errno;
     hp_thread *t = hp_enter();
-    if (t)
-        free_rec(t, p); /* first: once freed, p may be handed to another thread */
+    if (t) free_rec(t, p); /* first: once freed, p may be handed to another thread */
     hp_real.free(p);
     errno = saved;
 }
@@ -153,8 +144,7 @@ HP_EXPORT void *calloc(size_t a, size_t b)
         return NULL;
     }
     hp_thread *t = hp_enter();
-    if (!t)
-        return pass_calloc(a, b);
+    if (!t) return pass_calloc(a, b);
     return alloc_rec(t, K_CALLOC, a, b, n);
 }
 
@@ -163,15 +153,12 @@ static void *realloc_impl(void *p, size_t n)
     if (HP_UNLIKELY(p && hp_boot_owns(p))) { /* bootstrap block: move it to the real heap */
         size_t old = hp_boot_size(p);
         void *q = malloc(n ? n : 1);
-        if (q)
-            memcpy(q, p, old < n ? old : n);
+        if (q) memcpy(q, p, old < n ? old : n);
         return q;
     }
     hp_thread *t = hp_enter();
-    if (!t)
-        return hp_real.realloc(p, n);
-    if (!p)
-        return alloc_rec(t, K_MALLOC, n, 0, n);
+    if (!t) return hp_real.realloc(p, n);
+    if (!p) return alloc_rec(t, K_MALLOC, n, 0, n);
     if (HP_UNLIKELY(!hp_tlbuf_begin(t))) {
         void *q = hp_real.realloc(p, n);
         hp_leave(t);
@@ -214,8 +201,7 @@ HP_EXPORT void *reallocarray(void *p, size_t a, size_t b)
 HP_EXPORT void *memalign(size_t align, size_t n)
 {
     hp_thread *t = hp_enter();
-    if (!t)
-        return pass_memalign(align, n);
+    if (!t) return pass_memalign(align, n);
     return alloc_rec(t, K_MEMALIGN, align, n, n);
 }
 
@@ -233,8 +219,7 @@ HP_EXPORT void *aligned_alloc(size_t align, size_t n)
     uint32_t sid = capture(t);
     void *p = hp_real.aligned_alloc(align, n);
     int saved = errno;
-    if (p)
-        push(t, HP_EV_ALLOC, hp_clock_read(), p, n, sid);
+    if (p) push(t, HP_EV_ALLOC, hp_clock_read(), p, n, sid);
     hp_tlbuf_end(t);
     hp_leave(t);
     errno = saved;
@@ -245,11 +230,9 @@ HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
     hp_thread *t = hp_enter();
     if (!t) {
-        if (hp_real.posix_memalign)
-            return hp_real.posix_memalign(out, align, n);
+        if (hp_real.posix_memalign) return hp_real.posix_memalign(out, align, n);
         void *p = hp_boot_alloc(n, align);
-        if (!p)
-            return ENOMEM;
+        if (!p) return ENOMEM;
         *out = p;
         return 0;
     }
@@ -261,8 +244,7 @@ HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
     }
     uint32_t sid = capture(t);
     int r = hp_real.posix_memalign(out, align, n);
-    if (r == 0)
-        push(t, HP_EV_ALLOC, hp_clock_read(), *out, n, sid);
+    if (r == 0) push(t, HP_EV_ALLOC, hp_clock_read(), *out, n, sid);
     hp_tlbuf_end(t);
     hp_leave(t);
     errno = saved;
@@ -272,25 +254,21 @@ HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 HP_EXPORT void *valloc(size_t n)
 {
     hp_thread *t = hp_enter();
-    if (!t)
-        return hp_real.valloc ? hp_real.valloc(n) : hp_boot_alloc(n, 4096);
+    if (!t) return hp_real.valloc ? hp_real.valloc(n) : hp_boot_alloc(n, 4096);
     return alloc_rec(t, K_VALLOC, n, 0, n);
 }
 
 HP_EXPORT void *pvalloc(size_t n)
 {
     hp_thread *t = hp_enter();
-    if (!t)
-        return hp_real.pvalloc ? hp_real.pvalloc(n) : hp_boot_alloc(n, 4096);
+    if (!t) return hp_real.pvalloc ? hp_real.pvalloc(n) : hp_boot_alloc(n, 4096);
     return alloc_rec(t, K_PVALLOC, n, 0, n);
 }
 
 HP_EXPORT size_t malloc_usable_size(void *p)
 {
-    if (!p)
-        return 0;
-    if (hp_boot_owns(p))
-        return hp_boot_size(p);
+    if (!p) return 0;
+    if (hp_boot_owns(p)) return hp_boot_size(p);
     hp_init();
     return hp_real.malloc_usable_size ? hp_real.malloc_usable_size(p) : 0;
 }
@@ -304,8 +282,7 @@ typedef void *(*new_al_fn)(size_t, size_t);
 static void *new_failed(const char *sym, size_t n, size_t align, bool aligned)
 {
     void *f = dlsym(RTLD_NEXT, sym);
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     return aligned ? ((new_al_fn)f)(n, align) : ((new_fn)f)(n);
 }
 
@@ -320,8 +297,7 @@ static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t ali
         p = align ? alloc_rec(t, K_MEMALIGN, align, n ? n : 1, n)
                   : alloc_rec(t, K_MALLOC, n ? n : 1, 0, n);
     }
-    if (HP_UNLIKELY(!p && fallback))
-        p = new_failed(fallback, n, align, align != 0);
+    if (HP_UNLIKELY(!p && fallback)) p = new_failed(fallback, n, align, align != 0);
     return p;
 }
 
@@ -406,13 +382,10 @@ static int find_range_cb(struct dl_phdr_info *info, size_t size, void *data)
     q->lo = UINTPTR_MAX;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
+        if (ph->p_type != PT_LOAD) continue;
         uintptr_t a = info->dlpi_addr + ph->p_vaddr;
-        if (a < q->lo)
-            q->lo = a;
-        if (a + ph->p_memsz > q->hi)
-            q->hi = a + ph->p_memsz;
+        if (a < q->lo) q->lo = a;
+        if (a + ph->p_memsz > q->hi) q->hi = a + ph->p_memsz;
     }
     return 1;
 }
@@ -420,8 +393,7 @@ static int find_range_cb(struct dl_phdr_info *info, size_t size, void *data)
 HP_EXPORT int dlclose(void *handle)
 {
     static dlclose_fn real;
-    if (!real)
-        real = (dlclose_fn)dlsym(RTLD_NEXT, "dlclose");
+    if (!real) real = (dlclose_fn)dlsym(RTLD_NEXT, "dlclose");
     struct link_map *lm = NULL;
     hp_thread *t = hp_enter();
     if (t) {
@@ -443,8 +415,7 @@ HP_EXPORT void _exit(int status)
 {
     hp_finish(); /* not in a vfork child: hp_finish checks */
     exit_fn f = (exit_fn)dlsym(RTLD_NEXT, "_exit");
-    if (f)
-        f(status);
+    if (f) f(status);
     for (;;)
         ; /* unreachable: the real _exit always exists */
 }
@@ -468,15 +439,13 @@ static void before_exec(void)
 
 static void after_failed_exec(void)
 {
-    if (!hp_is_vfork_child())
-        hp_resume();
+    if (!hp_is_vfork_child()) hp_resume();
 }
 
 HP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
     static execve_fn real;
-    if (!real)
-        real = (execve_fn)dlsym(RTLD_NEXT, "execve");
+    if (!real) real = (execve_fn)dlsym(RTLD_NEXT, "execve");
     before_exec();
     int r = real(path, argv, envp);
     int saved = errno;
@@ -493,8 +462,7 @@ HP_EXPORT int execv(const char *path, char *const argv[])
 HP_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
     static execvpe_fn real;
-    if (!real)
-        real = (execvpe_fn)dlsym(RTLD_NEXT, "execvpe");
+    if (!real) real = (execvpe_fn)dlsym(RTLD_NEXT, "execvpe");
     before_exec();
     int r = real(file, argv, envp);
     int saved = errno;
@@ -511,8 +479,7 @@ HP_EXPORT int execvp(const char *file, char *const argv[])
 HP_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
     static fexecve_fn real;
-    if (!real)
-        real = (fexecve_fn)dlsym(RTLD_NEXT, "fexecve");
+    if (!real) real = (fexecve_fn)dlsym(RTLD_NEXT, "fexecve");
     before_exec();
     int r = real(fd, argv, envp);
     int saved = errno;
@@ -525,8 +492,7 @@ HP_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
                        int flags)
 {
     static execveat_fn real;
-    if (!real)
-        real = (execveat_fn)dlsym(RTLD_NEXT, "execveat");
+    if (!real) real = (execveat_fn)dlsym(RTLD_NEXT, "execveat");
     before_exec();
     int r = real(dirfd, path, argv, envp, flags);
     int saved = errno;

@@ -21,7 +21,7 @@
 /* Full barrier store: a locked xchg on x86; used where a later load must not pass the store. */
 #define hp_exchange_seqcst(p, v) atomic_exchange_explicit((p), (v), memory_order_seq_cst)
 #define hp_cas_acqrel(p, exp, v)                                                                   \
-    atomic_compare_exchange_strong_explicit((p), (exp), (v), memory_order_acq_rel,                \
+    atomic_compare_exchange_strong_explicit((p), (exp), (v), memory_order_acq_rel,                 \
                                             memory_order_acquire)
 #define hp_fetch_add_relaxed(p, v) atomic_fetch_add_explicit((p), (v), memory_order_relaxed)
 
@@ -29,11 +29,11 @@
 #define HP_DEBUG 0
 #endif
 
-/* hp_check: always on. hp_assert: HP_DEBUG >= 1. Both end in hp_panic (log.c), which never mallocs. */
+/* hp_check: always on. hp_assert: HP_DEBUG >= 1. Both end in hp_panic (log.c), which never mallocs.
+ */
 #define hp_check(c)                                                                                \
     do {                                                                                           \
-        if (HP_UNLIKELY(!(c)))                                                                     \
-            hp_panic(__FILE__, __LINE__, #c);                                                      \
+        if (HP_UNLIKELY(!(c))) hp_panic(__FILE__, __LINE__, #c);                                   \
     } while (0)
 #if HP_DEBUG >= 1
 #define hp_assert(c) hp_check(c)

@@ -39,12 +39,10 @@ static struct {
 
 void *hp_boot_alloc(size_t size, size_t align)
 {
-    if (align < 16)
-        align = 16;
+    if (align < 16) align = 16;
     size_t need = size + align + 16;
     size_t at = atomic_fetch_add_explicit(&in.boot_used, need, memory_order_relaxed);
-    if (at + need > sizeof in.boot)
-        return NULL;
+    if (at + need > sizeof in.boot) return NULL;
     uintptr_t p = ((uintptr_t)in.boot + at + 16 + align - 1) & ~(uintptr_t)(align - 1);
     ((size_t *)p)[-1] = size;
     return (void *)p;
@@ -84,7 +82,8 @@ static void init_modules(void)
     hp_unwind_init();
     hp_unwind_verify = hp_opt.VERIFY_UNWIND;
     if (hp_tlbuf_init() || hp_stacktab_init() || hp_agg_init() ||
-        pthread_key_create(&in.key, thread_exit_cb) || pthread_atfork(atfork_prepare, atfork_parent, atfork_child)) {
+        pthread_key_create(&in.key, thread_exit_cb) ||
+        pthread_atfork(atfork_prepare, atfork_parent, atfork_child)) {
         hp_log("out of memory at start-up; profiling disabled", NULL, NULL);
         hp_store_release(&hp_state, HP_ST_OFF);
         return;
@@ -119,8 +118,7 @@ void hp_init(void)
         errno = saved;
         return;
     }
-    if (hp_tls_v.resolving)
-        return;
+    if (hp_tls_v.resolving) return;
     while (hp_load_acquire(&hp_state) == HP_ST_INITIALIZING)
         sched_yield();
 }
@@ -145,8 +143,7 @@ hp_thread *hp_enter_slow(void)
         hp_init();
         s = hp_load_acquire(&hp_state);
     }
-    if (s != HP_ST_ACTIVE || l->in_hook)
-        return NULL;
+    if (s != HP_ST_ACTIVE || l->in_hook) return NULL;
     l->in_hook = true;
     if (l->orphan) {
         hp_tlbuf_orphan_lock();
@@ -175,8 +172,7 @@ void hp_leave_slow(hp_thread *t)
         t->want_drain = false;
         hp_agg_segment_filled(t);
     }
-    if (hp_tls_v.orphan)
-        hp_tlbuf_orphan_unlock();
+    if (hp_tls_v.orphan) hp_tlbuf_orphan_unlock();
     hp_tls_v.in_hook = false;
 }
 
@@ -194,8 +190,7 @@ static void thread_exit_cb(void *arg)
 
 static void atfork_prepare(void)
 {
-    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE)
-        return;
+    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return;
     hp_tlbuf_fork_quiesce(hp_tls_v.t);
     hp_agg_atfork_prepare();
     hp_stacktab_atfork_prepare();
@@ -204,8 +199,7 @@ static void atfork_prepare(void)
 
 static void atfork_parent(void)
 {
-    if (hp_load_acquire(&hp_tlbuf_forking) == NULL)
-        return;
+    if (hp_load_acquire(&hp_tlbuf_forking) == NULL) return;
     hp_arena_atfork_parent();
     hp_stacktab_atfork_parent();
     hp_agg_atfork_parent();
@@ -215,8 +209,7 @@ static void atfork_parent(void)
 static void atfork_child(void)
 {
     hp_pid = getpid();
-    if (hp_load_acquire(&hp_tlbuf_forking) == NULL)
-        return;
+    if (hp_load_acquire(&hp_tlbuf_forking) == NULL) return;
     hp_arena_atfork_child();
     hp_stacktab_atfork_child();
     hp_agg_atfork_child();
@@ -233,12 +226,9 @@ bool hp_is_vfork_child(void)
 
 void hp_finish(void)
 {
-    if (hp_is_vfork_child())
-        return; /* shares the parent's memory: touch nothing */
-    if (atomic_exchange_explicit(&in.finished, true, memory_order_acq_rel))
-        return;
-    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE)
-        return;
+    if (hp_is_vfork_child()) return; /* shares the parent's memory: touch nothing */
+    if (atomic_exchange_explicit(&in.finished, true, memory_order_acq_rel)) return;
+    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return;
     int saved = errno;
     bool was = hp_tls_v.in_hook;
     hp_tls_v.in_hook = true; /* libdw and friends allocate: pass those through */

@@ -28,8 +28,7 @@ static size_t home(uintptr_t a)
 static bool alloc_table(size_t cap)
 {
     slot *s = hp_map(cap * sizeof(slot));
-    if (!s)
-        return false;
+    if (!s) return false;
     lt.s = s;
     lt.cap = cap;
     lt.shift = 64 - (unsigned)__builtin_ctzll(cap);
@@ -46,8 +45,7 @@ static void put(uintptr_t addr, uint64_t birth, uint64_t size, uint32_t sid)
     size_t i = home(addr);
     while (lt.s[i].addr && lt.s[i].addr != addr)
         i = (i + 1) & (lt.cap - 1);
-    if (!lt.s[i].addr)
-        lt.count++;
+    if (!lt.s[i].addr) lt.count++;
     lt.s[i] = (slot){addr, birth, size, sid};
 }
 
@@ -55,20 +53,17 @@ static bool grow(void)
 {
     slot *old = lt.s;
     size_t oldcap = lt.cap;
-    if (!alloc_table(oldcap * 2))
-        return false;
+    if (!alloc_table(oldcap * 2)) return false;
     lt.count = 0;
     for (size_t i = 0; i < oldcap; i++)
-        if (old[i].addr)
-            put(old[i].addr, old[i].birth, old[i].size, old[i].sid);
+        if (old[i].addr) put(old[i].addr, old[i].birth, old[i].size, old[i].sid);
     hp_unmap(old, oldcap * sizeof(slot));
     return true;
 }
 
 bool hp_livetab_insert(uintptr_t addr, const hp_block *b)
 {
-    if (HP_UNLIKELY(lt.count + 1 > lt.cap / 4 * 3) && !grow())
-        return false;
+    if (HP_UNLIKELY(lt.count + 1 > lt.cap / 4 * 3) && !grow()) return false;
     put(addr, b->birth, b->size, b->sid);
     return true;
 }
@@ -77,8 +72,7 @@ bool hp_livetab_remove(uintptr_t addr, hp_block *out)
 {
     size_t mask = lt.cap - 1, i = home(addr);
     while (lt.s[i].addr != addr) {
-        if (!lt.s[i].addr)
-            return false;
+        if (!lt.s[i].addr) return false;
         i = (i + 1) & mask;
     }
     out->birth = lt.s[i].birth;
@@ -86,8 +80,7 @@ bool hp_livetab_remove(uintptr_t addr, hp_block *out)
     out->sid = lt.s[i].sid;
     /* Backward shift: pull later entries of the cluster into the hole when their home allows. */
     for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
-        if (!lt.s[j].addr)
-            break;
+        if (!lt.s[j].addr) break;
         size_t h = home(lt.s[j].addr);
         /* move j to i if h is cyclically outside (i, j] */
         if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {

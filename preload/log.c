@@ -18,11 +18,9 @@ void hp_log_set_quiet(bool quiet)
 
 static size_t append(char *buf, size_t at, size_t cap, const char *s)
 {
-    if (!s)
-        return at;
+    if (!s) return at;
     size_t n = strlen(s);
-    if (n > cap - at)
-        n = cap - at;
+    if (n > cap - at) n = cap - at;
     memcpy(buf + at, s, n);
     return at + n;
 }
@@ -43,14 +41,12 @@ static void write_line(const char *a, const char *b, const char *c)
 
 void hp_log(const char *a, const char *b, const char *c)
 {
-    if (!lg.quiet)
-        write_line(a, b, c);
+    if (!lg.quiet) write_line(a, b, c);
 }
 
 void hp_log_once(atomic_int *flag, const char *a, const char *b, const char *c)
 {
-    if (atomic_exchange_explicit(flag, 1, memory_order_relaxed) == 0)
-        hp_log(a, b, c);
+    if (atomic_exchange_explicit(flag, 1, memory_order_relaxed) == 0) hp_log(a, b, c);
 }
 
 _Noreturn void hp_panic(const char *file, int line, const char *what)

@@ -5,8 +5,8 @@
  * Threads: runs once at the end of an image, under the agg lock. Memory: mmap only. */
 #include "report.h"
 
-#include "arena.h"
 #include "agg.h"
+#include "arena.h"
 #include "clock.h"
 #include "config.h"
 #include "fmt.h"
@@ -86,15 +86,12 @@ static void read_cmdline(void)
 {
     int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
     ssize_t n = fd >= 0 ? read(fd, rp.cmd, sizeof rp.cmd - 1) : -1;
-    if (fd >= 0)
-        close(fd);
-    if (n <= 0)
-        n = 0;
+    if (fd >= 0) close(fd);
+    if (n <= 0) n = 0;
     while (n > 0 && rp.cmd[n - 1] == 0)
         n--;
     for (ssize_t i = 0; i < n; i++)
-        if (rp.cmd[i] == 0)
-            rp.cmd[i] = ' ';
+        if (rp.cmd[i] == 0) rp.cmd[i] = ' ';
     rp.cmd[n] = 0;
 }
 
@@ -104,8 +101,7 @@ static void key_u64(hp_out *o, const char *k, uint64_t v, bool comma)
     hp_out_str(o, k);
     hp_out_str(o, "\":");
     hp_out_u64(o, v);
-    if (comma)
-        hp_out_str(o, ",");
+    if (comma) hp_out_str(o, ",");
 }
 
 static uint64_t us(uint64_t ticks)
@@ -121,15 +117,13 @@ static bool expand_path(char *dst, size_t cap)
     size_t pl = hp_fmt_u64(pid, (uint64_t)getpid());
     for (const char *s = hp_opt.OUT; *s; s++) {
         if (s[0] == '%' && s[1] == 'p') {
-            if (n + pl >= cap)
-                return false;
+            if (n + pl >= cap) return false;
             memcpy(dst + n, pid, pl);
             n += pl;
             s++;
             continue;
         }
-        if (n + 1 >= cap)
-            return false;
+        if (n + 1 >= cap) return false;
         dst[n++] = *s;
     }
     dst[n] = 0;
@@ -145,8 +139,7 @@ static bool numbered(char *dst, size_t cap, const char *name, unsigned k)
     char num[24];
     size_t nl = hp_fmt_u64(num, k);
     size_t ext = strlen(name) - stem;
-    if (stem + 1 + nl + ext >= cap)
-        return false;
+    if (stem + 1 + nl + ext >= cap) return false;
     memcpy(dst, name, stem);
     dst[stem] = '.';
     memcpy(dst + stem + 1, num, nl);
@@ -158,8 +151,7 @@ static bool numbered(char *dst, size_t cap, const char *name, unsigned k)
 static int publish(const char *tmp, const char *want, char *got, size_t cap)
 {
     if (rp.own[0]) {
-        if (rename(tmp, rp.own) != 0)
-            return -errno;
+        if (rename(tmp, rp.own) != 0) return -errno;
         strcpy(got, rp.own);
         return 0;
     }
@@ -172,14 +164,11 @@ static int publish(const char *tmp, const char *want, char *got, size_t cap)
             unlink(tmp);
             return 0;
         }
-        if (errno == EEXIST)
-            continue;
+        if (errno == EEXIST) continue;
         if (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP) {
             /* no hard links here: check, then rename (a racing writer could still win) */
-            if (access(got, F_OK) == 0)
-                continue;
-            if (rename(tmp, got) == 0)
-                return 0;
+            if (access(got, F_OK) == 0) continue;
+            if (rename(tmp, got) == 0) return 0;
         }
         return -errno;
     }
@@ -209,8 +198,7 @@ static void write_errors(hp_out *o, uint64_t lost_events, uint64_t lost_blocks, 
     hp_out_str(o, "],\n");
 }
 
-static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_stack *st,
-                       ftab *f)
+static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_stack *st, ftab *f)
 {
     hp_out_str(o, "{");
     key_u64(o, HPR_TB, s->tb, true);
@@ -226,8 +214,7 @@ static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_
     key_u64(o, HPR_HP_RSG, s->rsg, true);
     hp_out_str(o, "\"" HPR_FS "\":[");
     for (uint32_t i = 0; st && i < st->n; i++) {
-        if (i)
-            hp_out_str(o, ",");
+        if (i) hp_out_str(o, ",");
         hp_out_u64(o, ftab_get(f, st->ips[i]));
     }
     hp_out_str(o, "]}");
@@ -268,8 +255,7 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f)
     bool first = true;
     for (uint32_t sid = 0; sid < hp_sites_count(); sid++) {
         const hp_site *s = hp_sites_get(sid);
-        if (!s)
-            continue;
+        if (!s) continue;
         hp_out_str(o, first ? "\n" : ",\n");
         first = false;
         write_site(o, s, s->tl + tl_end[sid], hp_stacktab_get(sid), f);
@@ -329,11 +315,11 @@ void hp_report_write(void)
     }
     hp_out_init(&rp.out, fd);
     err = -write_json(&rp.out, te, tl_end, &f);
-    if (close(fd) != 0 && !err)
-        err = errno;
+    if (close(fd) != 0 && !err) err = errno;
     if (err) {
         unlink(tmp);
-        hp_log("cannot write the report ", want, err == ENOSPC ? ": disk full; no report" : ": write error; no report");
+        hp_log("cannot write the report ", want,
+               err == ENOSPC ? ": disk full; no report" : ": write error; no report");
         goto out;
     }
     err = -publish(tmp, want, got, sizeof got);

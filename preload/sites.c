@@ -27,8 +27,7 @@ static HP_NOINLINE bool grow_slow(uint32_t sid)
     while (cap <= sid)
         cap *= 2;
     hp_site *s = hp_map((size_t)cap * sizeof(hp_site));
-    if (!s)
-        return false;
+    if (!s) return false;
     memcpy(s, si.s, si.cap * sizeof(hp_site));
     hp_unmap(si.s, si.cap * sizeof(hp_site));
     si.s = s;
@@ -38,8 +37,7 @@ static HP_NOINLINE bool grow_slow(uint32_t sid)
 
 static inline __attribute__((always_inline)) hp_site *site(uint32_t sid)
 {
-    if (HP_UNLIKELY(sid >= si.cap) && !grow_slow(sid))
-        return NULL;
+    if (HP_UNLIKELY(sid >= si.cap) && !grow_slow(sid)) return NULL;
     hp_site *p = &si.s[sid];
     if (p->gseen != si.heap.snap) { /* first change since the last snapshot: save it */
         p->gb = p->curb;
@@ -78,8 +76,7 @@ static void maybe_peak(hp_site *p, uint64_t ts)
 bool hp_sites_alloc(uint32_t sid, uint64_t size, uint64_t ts)
 {
     hp_site *p = site(sid);
-    if (!p)
-        return false;
+    if (!p) return false;
     p->tb += size;
     p->tbk++;
     p->curb += size;
@@ -105,8 +102,7 @@ void hp_sites_free(uint32_t sid, uint64_t size, uint64_t birth, uint64_t ts)
 
 void hp_sites_resize(uint32_t sid, uint64_t old_size, uint64_t new_size, uint64_t ts)
 {
-    if (new_size < old_size)
-        before_shrink();
+    if (new_size < old_size) before_shrink();
     hp_site *p = site(sid);
     p->tb += new_size;
     p->tbk++;

@@ -61,8 +61,7 @@ int hp_stacktab_init(void)
 {
     table *t = table_new(4096);
     hp_stack **b = hp_map(4096 * sizeof(hp_stack *));
-    if (!t || !b)
-        return -1;
+    if (!t || !b) return -1;
     st.byid_cap = 4096;
     hp_store_release(&st.byid, b);
     hp_store_release(&st.tab, t);
@@ -74,12 +73,10 @@ static hp_stack *probe(table *t, uint32_t h, const uintptr_t *ips, size_t n, siz
     for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
         hp_stack *s = hp_load_acquire(&t->slot[i]); /* pairs with the release in insert */
         if (!s) {
-            if (free_slot)
-                *free_slot = i;
+            if (free_slot) *free_slot = i;
             return NULL;
         }
-        if (s->hash == h && s->n == n && memcmp(s->ips, ips, n * sizeof *ips) == 0)
-            return s;
+        if (s->hash == h && s->n == n && memcmp(s->ips, ips, n * sizeof *ips) == 0) return s;
     }
 }
 
@@ -87,12 +84,10 @@ static bool grow_locked(void)
 {
     table *old = hp_load_relaxed(&st.tab);
     table *t = table_new((old->mask + 1) * 2);
-    if (!t)
-        return false;
+    if (!t) return false;
     for (size_t i = 0; i <= old->mask; i++) {
         hp_stack *s = hp_load_relaxed(&old->slot[i]);
-        if (!s)
-            continue;
+        if (!s) continue;
         size_t j = s->hash & t->mask;
         while (hp_load_relaxed(&t->slot[j]))
             j = (j + 1) & t->mask;
@@ -104,12 +99,10 @@ static bool grow_locked(void)
 
 static bool byid_reserve_locked(uint32_t id)
 {
-    if (id < st.byid_cap)
-        return true;
+    if (id < st.byid_cap) return true;
     hp_stack **old = hp_load_relaxed(&st.byid);
     hp_stack **b = hp_map(st.byid_cap * 2 * sizeof *b);
-    if (!b)
-        return false;
+    if (!b) return false;
     memcpy(b, old, st.byid_cap * sizeof *b);
     hp_store_release(&st.byid, b);
     st.bytes += st.byid_cap * 2 * sizeof *b;
@@ -130,16 +123,13 @@ static uint32_t insert_slow(uint32_t h, const uintptr_t *ips, size_t n)
     }
     uint32_t next = hp_load_relaxed(&st.count) + 1;
     if (next > t->mask / 4 * 3) {
-        if (!grow_locked())
-            goto out;
+        if (!grow_locked()) goto out;
         t = hp_load_relaxed(&st.tab);
         probe(t, h, ips, n, &slot);
     }
-    if (!byid_reserve_locked(next))
-        goto out;
+    if (!byid_reserve_locked(next)) goto out;
     s = hp_arena_alloc(sizeof *s + n * sizeof *ips);
-    if (!s)
-        goto out;
+    if (!s) goto out;
     s->id = next;
     s->hash = h;
     s->n = (uint32_t)n;
@@ -158,8 +148,7 @@ uint32_t hp_stacktab_intern(const uintptr_t *ips, size_t n)
 {
     uint32_t h = hash_ips(ips, n);
     hp_stack *s = probe(hp_load_acquire(&st.tab), h, ips, n, NULL);
-    if (HP_LIKELY(s != NULL))
-        return s->id;
+    if (HP_LIKELY(s != NULL)) return s->id;
     return insert_slow(h, ips, n);
 }
 
@@ -170,8 +159,7 @@ uint32_t hp_stacktab_count(void)
 
 const hp_stack *hp_stacktab_get(uint32_t id)
 {
-    if (id == 0 || id > hp_load_acquire(&st.count))
-        return NULL;
+    if (id == 0 || id > hp_load_acquire(&st.count)) return NULL;
     return hp_load_acquire(&st.byid)[id];
 }
 

@@ -8,9 +8,9 @@
 typedef struct hp_stack {
     uint32_t id;
     uint32_t hash;
-    uint32_t n;       /* frames */
+    uint32_t n; /* frames */
     uint32_t pad;
-    uintptr_t ips[];  /* innermost first */
+    uintptr_t ips[]; /* innermost first */
 } hp_stack;
 
 int hp_stacktab_init(void);

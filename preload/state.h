@@ -42,8 +42,7 @@ void hp_leave_slow(hp_thread *t);
 static inline hp_thread *hp_enter(void)
 {
     hp_tls *l = &hp_tls_v;
-    if (HP_UNLIKELY(l->in_hook))
-        return NULL;
+    if (HP_UNLIKELY(l->in_hook)) return NULL;
     if (HP_UNLIKELY(hp_load_relaxed(&hp_state) != HP_ST_ACTIVE || !l->t || l->orphan))
         return hp_enter_slow();
     l->in_hook = true;

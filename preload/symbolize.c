@@ -1,9 +1,9 @@
 /* symbolize.c - frame strings with libdw (Dwfl over /proc/self/maps), demangled through the
  * program's own __cxa_demangle when it has one (no C++ runtime is pulled into C programs).
- * Forms: "0xADDR: fn (file:line)", "0xADDR: fn (in /path)", "0xADDR: ??? (in /path)", "0xADDR: ???".
- * Debug info: in the object, or separate by build-id under /usr/lib/debug (never the network).
- * libdw is loaded with dlopen on first use (report time, or a dlclose): a process that never
- * reports does not map it, and start-up stays as short as the program's own. */
+ * Forms: "0xADDR: fn (file:line)", "0xADDR: fn (in /path)", "0xADDR: ??? (in /path)", "0xADDR:
+ * ???". Debug info: in the object, or separate by build-id under /usr/lib/debug (never the
+ * network). libdw is loaded with dlopen on first use (report time, or a dlclose): a process that
+ * never reports does not map it, and start-up stays as short as the program's own. */
 #include "symbolize.h"
 
 #include "arena.h"
@@ -37,17 +37,14 @@ static struct {
     Dwfl_Callbacks callbacks;
 } dw;
 
-#define DW_SYM(field, name)                                                                        \
-    ok &= (*(void **)&dw.field = dlsym(h, name)) != NULL
+#define DW_SYM(field, name) ok &= (*(void **)&dw.field = dlsym(h, name)) != NULL
 
 static bool dw_load(void)
 {
-    if (dw.tried)
-        return dw.ok;
+    if (dw.tried) return dw.ok;
     dw.tried = true;
     void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!h)
-        return false;
+    if (!h) return false;
     bool ok = true;
     DW_SYM(begin, "dwfl_begin");
     DW_SYM(end, "dwfl_end");
@@ -86,11 +83,9 @@ static char **unl_slot(uintptr_t ra, bool add)
         size_t cap = unl.cap ? unl.cap * 2 : 1024;
         uintptr_t *k = hp_map(cap * sizeof *k);
         char **v = hp_map(cap * sizeof *v);
-        if (!k || !v)
-            return NULL;
+        if (!k || !v) return NULL;
         for (size_t i = 0; i < unl.cap; i++) {
-            if (!unl.key[i])
-                continue;
+            if (!unl.key[i]) continue;
             size_t j = (unl.key[i] * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
             while (k[j])
                 j = (j + 1) & (cap - 1);
@@ -103,29 +98,24 @@ static char **unl_slot(uintptr_t ra, bool add)
         unl.val = v;
         unl.cap = cap;
     }
-    if (!unl.cap)
-        return NULL;
+    if (!unl.cap) return NULL;
     size_t i = (ra * 0x9E3779B97F4A7C15ull >> 20) & (unl.cap - 1);
     while (unl.key[i] && unl.key[i] != ra)
         i = (i + 1) & (unl.cap - 1);
     if (!unl.key[i]) {
-        if (!add)
-            return NULL;
+        if (!add) return NULL;
         unl.key[i] = ra;
         unl.n++;
     }
     return &unl.val[i];
 }
 
-
 hp_sym *hp_sym_open(void)
 {
     hp_sym *s = &sym_state;
-    if (!dw_load())
-        return NULL;
+    if (!dw_load()) return NULL;
     s->dwfl = dw.begin(&dw.callbacks);
-    if (!s->dwfl)
-        return NULL;
+    if (!s->dwfl) return NULL;
     if (dw.proc_report(s->dwfl, getpid()) != 0 || dw.report_end(s->dwfl, NULL, NULL)) {
         dw.end(s->dwfl);
         return NULL;
@@ -136,8 +126,7 @@ hp_sym *hp_sym_open(void)
 
 void hp_sym_close(hp_sym *s)
 {
-    if (s && s->dwfl)
-        dw.end(s->dwfl);
+    if (s && s->dwfl) dw.end(s->dwfl);
 }
 
 typedef struct sbuf {
@@ -148,8 +137,7 @@ typedef struct sbuf {
 static void put(sbuf *b, const char *s)
 {
     size_t k = strlen(s);
-    if (k > b->cap - 1 - b->n)
-        k = b->cap - 1 - b->n;
+    if (k > b->cap - 1 - b->n) k = b->cap - 1 - b->n;
     memcpy(b->p + b->n, s, k);
     b->n += k;
     b->p[b->n] = 0;
@@ -201,8 +189,7 @@ static void put_name(sbuf *b, hp_sym *s, const char *name)
             hp_real.free(d);
             return;
         }
-        if (d)
-            hp_real.free(d);
+        if (d) hp_real.free(d);
     }
     put(b, name);
 }
@@ -252,11 +239,9 @@ size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
 
 void hp_sym_before_unload(const char *path, uintptr_t base, uintptr_t lo, uintptr_t hi)
 {
-    if (!dw_load())
-        return;
+    if (!dw_load()) return;
     hp_sym one = {.dwfl = dw.begin(&dw.callbacks)};
-    if (!one.dwfl)
-        return;
+    if (!one.dwfl) return;
     dw.report_begin(one.dwfl);
     if (!dw.report_elf(one.dwfl, path, path, -1, base, false) ||
         dw.report_end(one.dwfl, NULL, NULL) != 0) {
@@ -270,11 +255,9 @@ void hp_sym_before_unload(const char *path, uintptr_t base, uintptr_t lo, uintpt
         const hp_stack *st = hp_stacktab_get(id);
         for (uint32_t i = 0; st && i < st->n; i++) {
             uintptr_t ra = st->ips[i];
-            if (ra <= lo || ra > hi)
-                continue; /* the call instruction ra-1 must lie inside */
+            if (ra <= lo || ra > hi) continue; /* the call instruction ra-1 must lie inside */
             char **slot = unl_slot(ra, true);
-            if (!slot || *slot)
-                continue;
+            if (!slot || *slot) continue;
             size_t len = hp_sym_frame(&one, ra, buf, sizeof buf);
             char *copy = hp_arena_alloc(len + 1);
             if (copy) {

@@ -56,8 +56,7 @@ static hp_thread *thread_new(void)
 {
     hp_thread *t = hp_arena_alloc(sizeof *t);
     hp_seg *s = seg_new();
-    if (!t || !s)
-        return NULL;
+    if (!t || !s) return NULL;
     t->wseg = t->rseg = s;
     atomic_init(&t->state, HP_T_ACTIVE);
     hp_thread *h = hp_load_relaxed(&tb.head);
@@ -72,7 +71,8 @@ hp_thread *hp_tlbuf_attach(void)
 {
     for (hp_thread *t = hp_load_acquire(&tb.head); t; t = t->next) {
         int exited = HP_T_EXITED;
-        if (hp_load_relaxed(&t->state) == HP_T_EXITED && hp_cas_acqrel(&t->state, &exited, HP_T_ACTIVE))
+        if (hp_load_relaxed(&t->state) == HP_T_EXITED &&
+            hp_cas_acqrel(&t->state, &exited, HP_T_ACTIVE))
             return t; /* acquire: sees the previous owner's last writes to its fields */
     }
     return thread_new();
@@ -87,8 +87,7 @@ hp_thread *hp_tlbuf_orphan(void)
 {
     if (!tb.orphan) {
         hp_thread *t = thread_new();
-        if (t)
-            hp_store_release(&t->state, 0); /* never claimable */
+        if (t) hp_store_release(&t->state, 0); /* never claimable */
         tb.orphan = t;
     }
     return tb.orphan;
@@ -121,8 +120,7 @@ void hp_tlbuf_next_segment(hp_thread *t)
         else
             s = seg_new();
     }
-    if (!s)
-        return;
+    if (!s) return;
     hp_store_relaxed(&s->count, 0);
     hp_store_relaxed(&s->next, NULL);
     s->free_next = NULL;
@@ -147,13 +145,10 @@ const hp_event *hp_tlbuf_peek_slow(hp_thread *t)
     for (;;) {
         uint32_t c = hp_load_acquire(&t->rseg->count); /* pairs with release in push */
         t->rcount = c;
-        if (t->r < c)
-            return &t->rseg->ev[t->r];
-        if (t->r < HP_SEG_CAP)
-            return NULL;
+        if (t->r < c) return &t->rseg->ev[t->r];
+        if (t->r < HP_SEG_CAP) return NULL;
         hp_seg *n = hp_load_acquire(&t->rseg->next);
-        if (!n)
-            return NULL;
+        if (!n) return NULL;
         hp_seg *done = t->rseg;
         t->rseg = n;
         t->r = 0;
@@ -175,8 +170,7 @@ bool hp_tlbuf_fork_wait_slow(hp_thread *t)
 {
     hp_thread *f = hp_load_acquire(&hp_tlbuf_forking);
     hp_store_release(&t->busy, 0);
-    if (f == t)
-        return false; /* the forking thread itself: pass through */
+    if (f == t) return false; /* the forking thread itself: pass through */
     while (hp_load_acquire(&hp_tlbuf_forking) != NULL)
         sched_yield();
     return hp_tlbuf_begin(t);
@@ -205,8 +199,7 @@ void hp_tlbuf_atfork_child(hp_thread *self)
     pthread_mutex_init(&tb.orphan_lock, NULL);
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         hp_store_relaxed(&t->busy, 0);
-        if (t != self && t != tb.orphan)
-            hp_store_release(&t->state, HP_T_EXITED);
+        if (t != self && t != tb.orphan) hp_store_release(&t->state, HP_T_EXITED);
     }
     hp_store_release(&hp_tlbuf_forking, NULL);
 }

@@ -59,12 +59,12 @@ typedef struct hp_thread {
     uint64_t segs_made; /* segments linked by the owner */
     uint64_t last_ts;
     hp_seg *spare;
-    uint64_t lost; /* events dropped for lack of memory */
+    uint64_t lost;        /* events dropped for lack of memory */
     struct hp_ucache *uc; /* the unwinder's rule cache (fastunwind.c), created on first use */
     /* Consumer only (agg.c, under its lock). */
     hp_seg *rseg HP_CACHE_ALIGNED;
     uint32_t r;
-    uint32_t rcount; /* rseg->count as last read: the producer's line is read once per batch */
+    uint32_t rcount;  /* rseg->count as last read: the producer's line is read once per batch */
     bool has_pending; /* a realloc between its RFREE and RALLOC/RFAIL */
     hp_block pending;
     uintptr_t pending_addr;
@@ -139,8 +139,7 @@ static inline bool hp_tlbuf_begin(hp_thread *t)
     } else {
         hp_exchange_seqcst(&t->busy, t->last_ts | 1);
     }
-    if (HP_UNLIKELY(hp_load_relaxed(&hp_tlbuf_forking) != NULL))
-        return hp_tlbuf_fork_wait_slow(t);
+    if (HP_UNLIKELY(hp_load_relaxed(&hp_tlbuf_forking) != NULL)) return hp_tlbuf_fork_wait_slow(t);
     return true;
 }
 void hp_tlbuf_fork_quiesce(hp_thread *self);
@@ -152,8 +151,7 @@ void hp_tlbuf_atfork_child(hp_thread *self);
 const hp_event *hp_tlbuf_peek_slow(hp_thread *t);
 static inline const hp_event *hp_tlbuf_peek(hp_thread *t)
 {
-    if (HP_LIKELY(t->r < t->rcount))
-        return &t->rseg->ev[t->r];
+    if (HP_LIKELY(t->r < t->rcount)) return &t->rseg->ev[t->r];
     return hp_tlbuf_peek_slow(t);
 }
 static inline void hp_tlbuf_advance(hp_thread *t)

@@ -5,13 +5,12 @@
 #define UNW_LOCAL_ONLY
 #include "unwind.h"
 
-#include <link.h>
 #include <libunwind.h>
+#include <link.h>
 #include <string.h>
 
 #include "fmt.h"
 #include "log.h"
-
 
 uintptr_t hp_unwind_self_lo, hp_unwind_self_hi;
 
@@ -21,13 +20,10 @@ static int find_self_cb(struct dl_phdr_info *info, size_t size, void *data)
     uintptr_t me = (uintptr_t)data, lo = UINTPTR_MAX, hi = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
+        if (ph->p_type != PT_LOAD) continue;
         uintptr_t a = info->dlpi_addr + ph->p_vaddr;
-        if (a < lo)
-            lo = a;
-        if (a + ph->p_memsz > hi)
-            hi = a + ph->p_memsz;
+        if (a < lo) lo = a;
+        if (a + ph->p_memsz > hi) hi = a + ph->p_memsz;
     }
     if (me >= lo && me < hi) {
         hp_unwind_self_lo = lo;
@@ -68,8 +64,7 @@ size_t hp_unwind_verify_slow(size_t fast_n, uintptr_t *buf, size_t max, size_t *
     size_t la = fast_n - a, lb = (size_t)n - b;
     /* only the first max frames are kept; a longer stack is cut at max either way */
     size_t cmp = la < lb ? la : lb;
-    if (cmp > max)
-        cmp = max;
+    if (cmp > max) cmp = max;
     bool same_len = la == lb || cmp == max;
     char num[24];
     bool differ = fast_n != 0 && (!same_len || memcmp(buf + a, ref + b, cmp * sizeof *buf) != 0);

@@ -30,10 +30,9 @@ size_t hp_unwind_verify_slow(size_t fast_n, uintptr_t *buf, size_t max, size_t *
  * entries) and returns the number of the caller's frames; they start at buf[*first]. The
  * cached-CFI walker runs first; libunwind takes any stack it cannot describe. */
 static inline __attribute__((always_inline)) size_t hp_unwind(hp_ucache *uc, uintptr_t *buf,
-                                                             size_t max, size_t *first)
+                                                              size_t max, size_t *first)
 {
-    if (max > HP_MAX_DEPTH)
-        max = HP_MAX_DEPTH;
+    if (max > HP_MAX_DEPTH) max = HP_MAX_DEPTH;
     int n = 0;
     if (HP_LIKELY(uc != NULL)) {
         uintptr_t *fp = (uintptr_t *)__builtin_frame_address(0);
@@ -42,14 +41,12 @@ static inline __attribute__((always_inline)) size_t hp_unwind(hp_ucache *uc, uin
         if (HP_UNLIKELY(hp_unwind_verify))
             n = (int)hp_unwind_verify_slow((size_t)n, buf, max, first);
     }
-    if (n == 0)
-        n = unw_backtrace((void **)buf, (int)(max + HP_UNWIND_SKIP_MAX));
+    if (n == 0) n = unw_backtrace((void **)buf, (int)(max + HP_UNWIND_SKIP_MAX));
     int i = 0;
     while (i < n && buf[i] >= hp_unwind_self_lo && buf[i] < hp_unwind_self_hi)
         i++;
     *first = (size_t)i;
-    if (n - i > (int)max)
-        n = i + (int)max;
+    if (n - i > (int)max) n = i + (int)max;
     return n > i ? (size_t)(n - i) : 0;
 }
 

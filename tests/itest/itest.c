@@ -2,9 +2,9 @@
 #include "itest.h"
 
 #include <dirent.h>
-#include <ftw.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -44,16 +44,14 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 static void rm_tmpdirs(void)
 {
-    if (getenv("HP_KEEP"))
-        return; /* HP_KEEP=1 keeps the reports for a look after a failure */
+    if (getenv("HP_KEEP")) return; /* HP_KEEP=1 keeps the reports for a look after a failure */
     for (int i = 0; i < n_tmpdirs && i < 8; i++)
         nftw(tmpdirs[i], rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 const char *it_tmpdir(void)
 {
-    if (n_tmpdirs == 0)
-        atexit(rm_tmpdirs);
+    if (n_tmpdirs == 0) atexit(rm_tmpdirs);
     char *b = tmpdirs[n_tmpdirs++ % 8];
     snprintf(b, 256, "/tmp/hp-itest.XXXXXX");
     return mkdtemp(b);
@@ -87,17 +85,14 @@ int it_exec(const char *const *argv, const char *const *env, const char *cwd, in
 {
     int po[2], pe[2];
     memset(r, 0, sizeof *r);
-    if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC))
-        return -1;
+    if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC)) return -1;
     double t0 = now();
     pid_t pid = fork();
-    if (pid < 0)
-        return -1;
+    if (pid < 0) return -1;
     if (pid == 0) {
         dup2(po[1], 1);
         dup2(pe[1], 2);
-        if (cwd && chdir(cwd))
-            _exit(126);
+        if (cwd && chdir(cwd)) _exit(126);
         for (const char *const *e = env; e && *e; e++)
             putenv((char *)*e);
         execvp(argv[0], (char *const *)argv);
@@ -116,11 +111,9 @@ int it_exec(const char *const *argv, const char *const *env, const char *cwd, in
             kill(pid, SIGKILL);
             break;
         }
-        if (poll(fds, 2, left) <= 0)
-            continue;
+        if (poll(fds, 2, left) <= 0) continue;
         for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
-                continue;
+            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
             char buf[65536];
             ssize_t n = read(fds[i].fd, buf, sizeof buf);
             if (n <= 0) {
@@ -133,8 +126,7 @@ int it_exec(const char *const *argv, const char *const *env, const char *cwd, in
         }
     }
     for (int i = 0; i < 2; i++)
-        if (fds[i].fd >= 0)
-            close(fds[i].fd);
+        if (fds[i].fd >= 0) close(fds[i].fd);
     waitpid(pid, &r->status, 0);
     r->secs = now() - t0;
     r->out = out.p;
@@ -167,8 +159,7 @@ int it_exec_hp(const char *const *argv, const char *const *env, const char *dir,
 cJSON *it_load(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
+    if (!f) return NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
@@ -186,15 +177,14 @@ cJSON *it_dhat(const char *const *argv, const char *dir)
     char file[600], opt[700];
     snprintf(file, sizeof file, "%s/dhat.out", dir);
     snprintf(opt, sizeof opt, "--dhat-out-file=%s", file);
-    const char *v[64] = {"valgrind", "-q", "--tool=dhat", opt, "--run-libc-freeres=no",
-                         "--run-cxx-freeres=no"};
+    const char *v[64] = {
+        "valgrind", "-q", "--tool=dhat", opt, "--run-libc-freeres=no", "--run-cxx-freeres=no"};
     int n = 6;
     for (const char *const *a = argv; *a && n < 62; a++)
         v[n++] = *a;
     v[n] = NULL;
     it_run r;
-    if (it_exec(v, NULL, NULL, 300, &r))
-        return NULL;
+    if (it_exec(v, NULL, NULL, 300, &r)) return NULL;
     it_run_free(&r);
     return it_load(file);
 }
@@ -207,8 +197,7 @@ static int cmp_str(const void *a, const void *b)
 int it_reports(const char *dir, char paths[][512], int max)
 {
     DIR *d = opendir(dir);
-    if (!d)
-        return 0;
+    if (!d) return 0;
     char *names[256];
     int n = 0;
     struct dirent *e;
@@ -220,8 +209,7 @@ int it_reports(const char *dir, char paths[][512], int max)
     closedir(d);
     qsort(names, (size_t)n, sizeof *names, cmp_str);
     for (int i = 0; i < n; i++) {
-        if (i < max)
-            snprintf(paths[i], 512, "%s/%s", dir, names[i]);
+        if (i < max) snprintf(paths[i], 512, "%s/%s", dir, names[i]);
         free(names[i]);
     }
     return n;
@@ -256,8 +244,7 @@ it_totals it_sum(const cJSON *report)
 static bool frame_is(const char *frame, const char *fn)
 {
     const char *s = strstr(frame, ": ");
-    if (!s)
-        return false;
+    if (!s) return false;
     s += 2;
     size_t n = strlen(fn);
     return strncmp(s, fn, n) == 0 && (s[n] == ' ' || s[n] == 0 || s[n] == '(');
@@ -265,14 +252,12 @@ static bool frame_is(const char *frame, const char *fn)
 
 static bool is_alloc_frame(const char *frame)
 {
-    static const char *fns[] = {"malloc", "calloc", "realloc", "memalign", "posix_memalign",
-                                "aligned_alloc", "valloc", "pvalloc", "reallocarray",
-                                "operator new", "operator new[]", NULL};
-    if (strstr(frame, "vgpreload"))
-        return true;
+    static const char *fns[] = {"malloc",         "calloc",        "realloc",        "memalign",
+                                "posix_memalign", "aligned_alloc", "valloc",         "pvalloc",
+                                "reallocarray",   "operator new",  "operator new[]", NULL};
+    if (strstr(frame, "vgpreload")) return true;
     for (int i = 0; fns[i]; i++)
-        if (frame_is(frame, fns[i]))
-            return true;
+        if (frame_is(frame, fns[i])) return true;
     return false;
 }
 
@@ -282,29 +267,22 @@ bool it_site(const cJSON *report, const char *fn, it_totals *out, uint64_t *mb, 
     const cJSON *pp;
     bool found = false;
     memset(out, 0, sizeof *out);
-    if (mb)
-        *mb = 0;
-    if (mbk)
-        *mbk = 0;
+    if (mb) *mb = 0;
+    if (mbk) *mbk = 0;
     cJSON_ArrayForEach(pp, cJSON_GetObjectItemCaseSensitive(report, "pps"))
     {
         const cJSON *fs = cJSON_GetObjectItemCaseSensitive(pp, "fs");
         int n = cJSON_GetArraySize(fs), i = 0;
         for (; i < n; i++) { /* skip the allocator's own frames */
             const cJSON *f = cJSON_GetArrayItem(ftbl, cJSON_GetArrayItem(fs, i)->valueint);
-            if (!f || !cJSON_IsString(f) || !is_alloc_frame(f->valuestring))
-                break;
+            if (!f || !cJSON_IsString(f) || !is_alloc_frame(f->valuestring)) break;
         }
-        if (i >= n)
-            continue;
+        if (i >= n) continue;
         const cJSON *f = cJSON_GetArrayItem(ftbl, cJSON_GetArrayItem(fs, i)->valueint);
-        if (!f || !cJSON_IsString(f) || !frame_is(f->valuestring, fn))
-            continue;
+        if (!f || !cJSON_IsString(f) || !frame_is(f->valuestring, fn)) continue;
         add(out, pp);
-        if (mb)
-            *mb += it_u64(pp, "mb");
-        if (mbk)
-            *mbk += it_u64(pp, "mbk");
+        if (mb) *mb += it_u64(pp, "mb");
+        if (mbk) *mbk += it_u64(pp, "mbk");
         found = true;
     }
     return found;
@@ -315,8 +293,7 @@ bool it_has_frame(const cJSON *report, const char *needle)
     const cJSON *f;
     cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(report, "ftbl"))
     {
-        if (cJSON_IsString(f) && strstr(f->valuestring, needle))
-            return true;
+        if (cJSON_IsString(f) && strstr(f->valuestring, needle)) return true;
     }
     return false;
 }

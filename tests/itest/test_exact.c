@@ -11,8 +11,8 @@ static cJSON *run_one(const char *prog, const char *dir)
     const char *argv[] = {it_prog(prog), NULL};
     it_run r;
     cr_assert_eq(it_exec_hp(argv, NULL, dir, &r), 0);
-    cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s: status %d, stderr: %s",
-              prog, r.status, r.err);
+    cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "%s: status %d, stderr: %s", prog,
+              r.status, r.err);
     it_run_free(&r);
     char paths[4][512];
     cr_assert_eq(it_reports(dir, paths, 4), 1, "one report for one process");
@@ -118,9 +118,9 @@ static void versus_dhat(const char *prog, const char *const *fns)
 
 Test(exact, basic_vs_dhat, .timeout = 120)
 {
-    const char *fns[] = {"site_malloc", "site_calloc", "site_realloc", "site_posix_memalign",
-                         "site_aligned_alloc", "site_memalign", "site_valloc", "site_malloc0",
-                         "site_reallocarray", NULL};
+    const char *fns[] = {
+        "site_malloc",   "site_calloc", "site_realloc", "site_posix_memalign", "site_aligned_alloc",
+        "site_memalign", "site_valloc", "site_malloc0", "site_reallocarray",   NULL};
     versus_dhat("basic", fns);
 }
 

@@ -40,10 +40,22 @@ static void exit_mode(const char *mode)
     it_run_free(&r);
 }
 
-Test(lifecycle, return_from_main) { exit_mode("return"); }
-Test(lifecycle, exit) { exit_mode("exit"); }
-Test(lifecycle, _exit) { exit_mode("_exit"); }
-Test(lifecycle, _Exit) { exit_mode("_Exit"); }
+Test(lifecycle, return_from_main)
+{
+    exit_mode("return");
+}
+Test(lifecycle, exit)
+{
+    exit_mode("exit");
+}
+Test(lifecycle, _exit)
+{
+    exit_mode("_exit");
+}
+Test(lifecycle, _Exit)
+{
+    exit_mode("_Exit");
+}
 
 static void signal_mode(const char *mode, int sig)
 {
@@ -55,9 +67,18 @@ static void signal_mode(const char *mode, int sig)
     it_run_free(&r);
 }
 
-Test(lifecycle, abort_keeps_signal) { signal_mode("abort", SIGABRT); }
-Test(lifecycle, segv_keeps_signal) { signal_mode("segv", SIGSEGV); }
-Test(lifecycle, kill_keeps_signal) { signal_mode("kill", SIGKILL); }
+Test(lifecycle, abort_keeps_signal)
+{
+    signal_mode("abort", SIGABRT);
+}
+Test(lifecycle, segv_keeps_signal)
+{
+    signal_mode("segv", SIGSEGV);
+}
+Test(lifecycle, kill_keeps_signal)
+{
+    signal_mode("kill", SIGKILL);
+}
 
 Test(lifecycle, errno_and_glibc_semantics)
 {
@@ -271,8 +292,7 @@ Test(lifecycle, jemalloc_underneath, .timeout = 120)
 {
     const char *dir = it_tmpdir();
     char pre[700];
-    snprintf(pre, sizeof pre, "LD_PRELOAD=%s /usr/lib/x86_64-linux-gnu/libjemalloc.so.2",
-             it_lib());
+    snprintf(pre, sizeof pre, "LD_PRELOAD=%s /usr/lib/x86_64-linux-gnu/libjemalloc.so.2", it_lib());
     char out[600];
     snprintf(out, sizeof out, "HEAPPROF_OUT=%s/heapprof.%%p.json", dir);
     const char *env[] = {pre, out, NULL};

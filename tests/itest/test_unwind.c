@@ -37,9 +37,9 @@ Test(unwind, real_programs, .timeout = 300)
                                  "print(len(json.dumps({str(i): [i] * 5 for i in range(5000)})))",
                                  NULL});
     verify((const char *const[]){"perl", "-e", "my %h; $h{$_}=[1..($_%30)] for 1..2000;", NULL});
-    verify((const char *const[]){"sqlite3", ":memory:",
-                                 "create table t(a,b); insert into t values(1,2); select * from t;",
-                                 NULL});
+    verify((const char *const[]){
+        "sqlite3", ":memory:", "create table t(a,b); insert into t values(1,2); select * from t;",
+        NULL});
     verify((const char *const[]){"sort", "/etc/services", NULL});
 }
 

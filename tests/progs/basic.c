@@ -7,19 +7,43 @@
 
 #define NOINLINE __attribute__((noinline))
 
-NOINLINE static void *site_malloc(size_t n) { return malloc(n); }
-NOINLINE static void *site_calloc(size_t a, size_t b) { return calloc(a, b); }
-NOINLINE static void *site_realloc(void *p, size_t n) { return realloc(p, n); }
+NOINLINE static void *site_malloc(size_t n)
+{
+    return malloc(n);
+}
+NOINLINE static void *site_calloc(size_t a, size_t b)
+{
+    return calloc(a, b);
+}
+NOINLINE static void *site_realloc(void *p, size_t n)
+{
+    return realloc(p, n);
+}
 NOINLINE static void *site_posix_memalign(size_t al, size_t n)
 {
     void *p = NULL;
     return posix_memalign(&p, al, n) == 0 ? p : NULL;
 }
-NOINLINE static void *site_aligned_alloc(size_t al, size_t n) { return aligned_alloc(al, n); }
-NOINLINE static void *site_memalign(size_t al, size_t n) { return memalign(al, n); }
-NOINLINE static void *site_valloc(size_t n) { return valloc(n); }
-NOINLINE static void *site_malloc0(void) { return malloc(0); }
-NOINLINE static void *site_reallocarray(void) { return reallocarray(NULL, 4, 25); }
+NOINLINE static void *site_aligned_alloc(size_t al, size_t n)
+{
+    return aligned_alloc(al, n);
+}
+NOINLINE static void *site_memalign(size_t al, size_t n)
+{
+    return memalign(al, n);
+}
+NOINLINE static void *site_valloc(size_t n)
+{
+    return valloc(n);
+}
+NOINLINE static void *site_malloc0(void)
+{
+    return malloc(0);
+}
+NOINLINE static void *site_reallocarray(void)
+{
+    return reallocarray(NULL, 4, 25);
+}
 
 static void *volatile keep[2];
 

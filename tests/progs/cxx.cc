@@ -9,11 +9,26 @@ struct alignas(64) Wide {
     char b[64];
 };
 
-__attribute__((noinline)) static int *one() { return new int(7); }
-__attribute__((noinline)) static int *many() { return new int[10]; }
-__attribute__((noinline)) static int *quiet() { return new (std::nothrow) int[3]; }
-__attribute__((noinline)) static Wide *wide() { return new Wide; }
-__attribute__((noinline)) static Wide *wides() { return new Wide[3]; }
+__attribute__((noinline)) static int *one()
+{
+    return new int(7);
+}
+__attribute__((noinline)) static int *many()
+{
+    return new int[10];
+}
+__attribute__((noinline)) static int *quiet()
+{
+    return new (std::nothrow) int[3];
+}
+__attribute__((noinline)) static Wide *wide()
+{
+    return new Wide;
+}
+__attribute__((noinline)) static Wide *wides()
+{
+    return new Wide[3];
+}
 
 int main()
 {

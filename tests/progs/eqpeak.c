@@ -2,9 +2,18 @@
  * and a same-size realloc at the maximum. Compared with DHAT in test_exact.c. */
 #include <stdlib.h>
 
-__attribute__((noinline)) static void *e1(size_t n) { return malloc(n); }
-__attribute__((noinline)) static void *e2(size_t n) { return malloc(n); }
-__attribute__((noinline)) static void *e3(size_t n) { return malloc(n); }
+__attribute__((noinline)) static void *e1(size_t n)
+{
+    return malloc(n);
+}
+__attribute__((noinline)) static void *e2(size_t n)
+{
+    return malloc(n);
+}
+__attribute__((noinline)) static void *e3(size_t n)
+{
+    return malloc(n);
+}
 
 int main(void)
 {

@@ -24,8 +24,14 @@ static void *volatile sink;
 static volatile size_t big = (size_t)1 << 40; /* opaque to the compiler's size checks */
 static atomic_int stop;
 
-__attribute__((noinline)) static void *leak42(void) { return malloc(42); }
-__attribute__((noinline)) static void *mk(size_t n) { return malloc(n); }
+__attribute__((noinline)) static void *leak42(void)
+{
+    return malloc(42);
+}
+__attribute__((noinline)) static void *mk(size_t n)
+{
+    return malloc(n);
+}
 
 static void *churner(void *arg)
 {
@@ -43,17 +49,13 @@ static int errno_checks(void)
     errno = 1234;
     void *p = malloc(10);
     free(p);
-    if (errno != 1234)
-        return 10; /* free and a successful malloc leave errno alone */
+    if (errno != 1234) return 10; /* free and a successful malloc leave errno alone */
     errno = 0;
-    if (malloc(big << 22) != NULL || errno != ENOMEM)
-        return 11;
+    if (malloc(big << 22) != NULL || errno != ENOMEM) return 11;
     errno = 0;
-    if (calloc(big, big) != NULL || errno != ENOMEM)
-        return 12;
+    if (calloc(big, big) != NULL || errno != ENOMEM) return 12;
     errno = 0;
-    if (reallocarray(NULL, big, big) != NULL || errno != ENOMEM)
-        return 13;
+    if (reallocarray(NULL, big, big) != NULL || errno != ENOMEM) return 13;
     void *q = NULL;
     errno = 77;
     if (posix_memalign(&q, 3, 16) != EINVAL || errno != 77)
@@ -66,23 +68,18 @@ static int errno_checks(void)
         return 15; /* a failed realloc keeps the block */
     free(p);
     p = memalign(256, 10);
-    if (!p || (uintptr_t)p % 256)
-        return 16;
+    if (!p || (uintptr_t)p % 256) return 16;
     free(p);
     p = aligned_alloc(4096, 4096);
-    if (!p || (uintptr_t)p % 4096)
-        return 17;
+    if (!p || (uintptr_t)p % 4096) return 17;
     free(p);
-    if (malloc_usable_size(NULL) != 0)
-        return 18;
+    if (malloc_usable_size(NULL) != 0) return 18;
     p = malloc(100);
-    if (malloc_usable_size(p) < 100)
-        return 19;
+    if (malloc_usable_size(p) < 100) return 19;
     free(p);
     p = calloc(1000, 1000);
     for (size_t i = 0; i < 1000000; i++)
-        if (((char *)p)[i])
-            return 20;
+        if (((char *)p)[i]) return 20;
     free(p);
     return 0;
 }
@@ -90,8 +87,7 @@ static int errno_checks(void)
 int main(int argc, char **argv)
 {
     const char *m = argc > 1 ? argv[1] : "return";
-    if (!strcmp(m, "errno"))
-        return errno_checks();
+    if (!strcmp(m, "errno")) return errno_checks();
     if (!strcmp(m, "exec-child")) {
         sink = mk(222);
         return 0;
@@ -125,17 +121,14 @@ int main(int argc, char **argv)
         char *args[] = {argv[0], "exec-child", NULL};
         pid_t c;
         int st;
-        if (posix_spawn(&c, "/proc/self/exe", NULL, NULL, args, environ) != 0)
-            return 70;
-        if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            return 71;
+        if (posix_spawn(&c, "/proc/self/exe", NULL, NULL, args, environ) != 0) return 70;
+        if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0) return 71;
         c = vfork();
         if (c == 0) {
             execv("/proc/self/exe", args);
             _exit(127);
         }
-        if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            return 72;
+        if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0) return 72;
         return 0;
     }
     if (!strcmp(m, "forkstorm")) {
@@ -150,8 +143,7 @@ int main(int argc, char **argv)
                 _exit(0);
             }
             int st;
-            if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-                return 60;
+            if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) != 0) return 60;
         }
         atomic_store(&stop, 1);
         for (int i = 0; i < 4; i++)
@@ -159,17 +151,11 @@ int main(int argc, char **argv)
         return 0;
     }
     sink = leak42();
-    if (!strcmp(m, "exit"))
-        exit(7);
-    if (!strcmp(m, "_exit"))
-        _exit(7);
-    if (!strcmp(m, "_Exit"))
-        _Exit(7);
-    if (!strcmp(m, "abort"))
-        abort();
-    if (!strcmp(m, "segv"))
-        raise(SIGSEGV);
-    if (!strcmp(m, "kill"))
-        raise(SIGKILL);
+    if (!strcmp(m, "exit")) exit(7);
+    if (!strcmp(m, "_exit")) _exit(7);
+    if (!strcmp(m, "_Exit")) _Exit(7);
+    if (!strcmp(m, "abort")) abort();
+    if (!strcmp(m, "segv")) raise(SIGSEGV);
+    if (!strcmp(m, "kill")) raise(SIGKILL);
     return 7;
 }

@@ -8,9 +8,18 @@
 
 #define NOINLINE __attribute__((noinline))
 
-NOINLINE static void *s1(size_t n) { return malloc(n); }
-NOINLINE static void *s2(size_t n) { return malloc(n); }
-NOINLINE static void *s3(size_t n) { return malloc(n); }
+NOINLINE static void *s1(size_t n)
+{
+    return malloc(n);
+}
+NOINLINE static void *s2(size_t n)
+{
+    return malloc(n);
+}
+NOINLINE static void *s3(size_t n)
+{
+    return malloc(n);
+}
 
 int main(void)
 {

@@ -13,10 +13,22 @@
 static _Atomic(void *) slots[SLOTS];
 static long n_iter = 200000;
 
-__attribute__((noinline)) static void *a0(size_t n) { return malloc(n); }
-__attribute__((noinline)) static void *a1(size_t n) { return malloc(n); }
-__attribute__((noinline)) static void *a2(size_t n) { return calloc(1, n); }
-__attribute__((noinline)) static void *a3(size_t n) { return realloc(NULL, n); }
+__attribute__((noinline)) static void *a0(size_t n)
+{
+    return malloc(n);
+}
+__attribute__((noinline)) static void *a1(size_t n)
+{
+    return malloc(n);
+}
+__attribute__((noinline)) static void *a2(size_t n)
+{
+    return calloc(1, n);
+}
+__attribute__((noinline)) static void *a3(size_t n)
+{
+    return realloc(NULL, n);
+}
 
 static void *worker(void *arg)
 {
@@ -25,10 +37,18 @@ static void *worker(void *arg)
         size_t n = 16 + (size_t)(i % 64);
         void *p;
         switch (i & 3) {
-        case 0: p = a0(n); break;
-        case 1: p = a1(n); break;
-        case 2: p = a2(n); break;
-        default: p = a3(n); break;
+        case 0:
+            p = a0(n);
+            break;
+        case 1:
+            p = a1(n);
+            break;
+        case 2:
+            p = a2(n);
+            break;
+        default:
+            p = a3(n);
+            break;
         }
         r ^= r << 13, r ^= r >> 7, r ^= r << 17;
         free(atomic_exchange(&slots[r % SLOTS], p));
@@ -39,10 +59,8 @@ static void *worker(void *arg)
 int main(int argc, char **argv)
 {
     int t = argc > 1 ? atoi(argv[1]) : 8;
-    if (argc > 2)
-        n_iter = atol(argv[2]);
-    if (t < 1 || t > 64 || n_iter < 1)
-        return 2;
+    if (argc > 2) n_iter = atol(argv[2]);
+    if (t < 1 || t > 64 || n_iter < 1) return 2;
     pthread_t th[64];
     for (int i = 0; i < t; i++)
         pthread_create(&th[i], NULL, worker, (void *)(uintptr_t)(i + 1));

@@ -54,8 +54,7 @@ const char *scenario_pipeline(void)
 {
     hp_clock_init();
     hp_tlbuf_init();
-    if (hp_stacktab_init() || hp_agg_init())
-        return "init failed";
+    if (hp_stacktab_init() || hp_agg_init()) return "init failed";
     pthread_t th[THREADS];
     for (uintptr_t i = 0; i < THREADS; i++)
         pthread_create(&th[i], NULL, producer, (void *)(i + 1));
@@ -64,8 +63,7 @@ const char *scenario_pipeline(void)
     hp_thread *t = hp_tlbuf_attach(); /* claims an exited struct: its buffer goes on */
     for (int i = 0; i < SLOTS; i++) {
         uintptr_t a = atomic_exchange(&slot_addr[i], 0);
-        if (!a)
-            continue;
+        if (!a) continue;
         hp_tlbuf_begin(t);
         hp_tlbuf_push(t, HP_EV_FREE, hp_clock_read_early(), a, 0, 0);
         hp_tlbuf_end(t);
@@ -108,8 +106,7 @@ static void *intern_many(void *arg)
 
 const char *scenario_stacktab(void)
 {
-    if (hp_stacktab_init())
-        return "init failed";
+    if (hp_stacktab_init()) return "init failed";
     pthread_t t[4];
     for (int i = 0; i < 4; i++)
         pthread_create(&t[i], NULL, intern_many, ids[i]);
@@ -117,7 +114,6 @@ const char *scenario_stacktab(void)
         pthread_join(t[i], NULL);
     for (int k = 0; k < 5000; k++)
         for (int i = 1; i < 4; i++)
-            if (ids[i][k] != ids[0][k])
-                return "two threads got different ids for one stack";
+            if (ids[i][k] != ids[0][k]) return "two threads got different ids for one stack";
     return hp_stacktab_count() == 5000 ? NULL : "not exactly 5000 ids";
 }

@@ -18,8 +18,8 @@ Test(config, defaults)
 
 Test(config, values)
 {
-    char *env[] = {"HEAPPROF_OUT=/tmp/x.%p.json", "HEAPPROF_DEPTH=12", "HEAPPROF_QUIET=1",
-                   "HEAPPROF_LEAK_CHECK=full", "HEAPPROF_EXITCODE=3", NULL};
+    char *env[] = {"HEAPPROF_OUT=/tmp/x.%p.json", "HEAPPROF_DEPTH=12",   "HEAPPROF_QUIET=1",
+                   "HEAPPROF_LEAK_CHECK=full",    "HEAPPROF_EXITCODE=3", NULL};
     cr_expect_eq(hp_config_parse(env), 0);
     cr_expect_str_eq(hp_opt.OUT, "/tmp/x.%p.json");
     cr_expect_eq(hp_opt.DEPTH, 12);
@@ -30,8 +30,13 @@ Test(config, values)
 
 Test(config, bad_values_fall_back)
 {
-    char *env[] = {"HEAPPROF_QUIET=1", "HEAPPROF_DEPTH=0", "HEAPPROF_EXITCODE=-1",
-                   "HEAPPROF_LEAK_CHECK=maybe", "HEAPPROF_OUT=", "HEAPPROF_DISABLE=2", NULL};
+    char *env[] = {"HEAPPROF_QUIET=1",
+                   "HEAPPROF_DEPTH=0",
+                   "HEAPPROF_EXITCODE=-1",
+                   "HEAPPROF_LEAK_CHECK=maybe",
+                   "HEAPPROF_OUT=",
+                   "HEAPPROF_DISABLE=2",
+                   NULL};
     cr_expect_eq(hp_config_parse(env), 5);
     cr_expect_eq(hp_opt.DEPTH, 64);
     cr_expect_eq(hp_opt.EXITCODE, 23);
@@ -49,8 +54,8 @@ Test(config, documented)
     size_t n = fread(doc, 1, sizeof doc - 1, f);
     fclose(f);
     doc[n] = 0;
-#define HP_OPT_STR(name, def, help) cr_expect(strstr(doc, "HEAPPROF_" #name), #name);
+#define HP_OPT_STR(name, def, help)         cr_expect(strstr(doc, "HEAPPROF_" #name), #name);
 #define HP_OPT_INT(name, def, lo, hi, help) cr_expect(strstr(doc, "HEAPPROF_" #name), #name);
-#define HP_OPT_BOOL(name, def, help) cr_expect(strstr(doc, "HEAPPROF_" #name), #name);
+#define HP_OPT_BOOL(name, def, help)        cr_expect(strstr(doc, "HEAPPROF_" #name), #name);
 #include "options.def"
 }

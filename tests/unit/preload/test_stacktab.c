@@ -3,7 +3,6 @@
 
 #include <criterion/criterion.h>
 
-
 static void setup(void)
 {
     cr_assert_eq(hp_stacktab_init(), 0);

@@ -16,8 +16,7 @@ int main(void)
         pid_t p = fork();
         if (p == 0) {
             const char *bad = fns[i]();
-            if (bad)
-                fprintf(stderr, "tsan %s: %s\n", names[i], bad);
+            if (bad) fprintf(stderr, "tsan %s: %s\n", names[i], bad);
             _exit(bad ? 1 : 0);
         }
         int st;
