@@ -1,0 +1,158 @@
+/* model.h - heapview's in-memory report and the questions asked of it: metrics, frames,
+ * filtering, grouping, ranking. No I/O: load.c builds an hv_report, views/diff/check read it.
+ * Ownership: an hv_report owns every string and array it points to; hv_report_free frees all.
+ * Invariants (checked by the loader): every site's frame index is < nframes; every counter
+ * is an integer in [0, 2^53]; tot[m] == sum over sites of v[m] for every raw metric m. */
+#ifndef HV_MODEL_H
+#define HV_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Per-site metrics. The first HV_NRAW are stored counters (DHAT's names, then heapprof's
+ * extensions, then the leak checker's classes); the rest are derived from them. */
+typedef enum hv_metric {
+    HV_TB,  /* total bytes allocated */
+    HV_TBK, /* total blocks allocated */
+    HV_TL,  /* total lifetime, in tu */
+    HV_MB,  /* max bytes live at once */
+    HV_MBK, /* blocks live at that moment */
+    HV_GB,  /* bytes live at t-gmax */
+    HV_GBK, /* blocks live at t-gmax */
+    HV_EB,  /* bytes live at t-end */
+    HV_EBK, /* blocks live at t-end */
+    HV_RS,  /* hp_rs: successful reallocs */
+    HV_RSG, /* hp_rsg: bytes added by growing reallocs */
+    HV_DB,  /* hp_leak: definitely lost bytes / blocks */
+    HV_DBK,
+    HV_IB, /* indirectly lost */
+    HV_IBK,
+    HV_RB, /* still reachable */
+    HV_RBK,
+    HV_NRAW,
+    HV_AVG_SIZE = HV_NRAW, /* tb / tbk */
+    HV_AVG_LIFE,           /* tl / tbk, in tu */
+    HV_RATE_BK,            /* tbk per Mtu (per second for heapprof) */
+    HV_RATE_B,             /* tb per Mtu */
+    HV_AVG_GROW,           /* rsg / rs: average realloc growth step */
+    HV_NMETRIC
+} hv_metric;
+
+typedef enum hv_unit { HV_U_BYTES, HV_U_COUNT, HV_U_TIME, HV_U_RATE_B, HV_U_RATE_N } hv_unit;
+
+typedef struct hv_frame {
+    char *text;       /* as in ftbl: "0x4011A3: main (prog.c:12)" */
+    const char *sym;  /* text without the "0xADDR: " prefix (points into text) */
+    char *func;       /* "main", "???"; never NULL */
+    char *file;       /* "prog.c" or NULL */
+    char *lib;        /* "/lib/x86_64-linux-gnu/libc.so.6" or NULL */
+    unsigned line;    /* 0 when unknown */
+    bool system;      /* libc, libstdc++, ld.so, allocator or profiler internals */
+} hv_frame;
+
+typedef struct hv_site {
+    uint64_t v[HV_NRAW];
+    uint32_t fs_off; /* frames are fsbuf[fs_off .. fs_off + nfs), innermost first */
+    uint32_t nfs;
+    bool has_leak; /* hp_leak present */
+    bool sup;      /* hp_leak.sup */
+} hv_site;
+
+/* Totals of the leak checker (hp_leak_check). */
+typedef struct hv_leakcheck {
+    char *mode;
+    uint64_t definite_bytes, definite_blocks, indirect_bytes, indirect_blocks;
+    uint64_t reachable_bytes, reachable_blocks, suppressed_bytes, suppressed_blocks;
+    int64_t exit_code;
+} hv_leakcheck;
+
+typedef struct hv_report {
+    char *cmd, *tu, *mtu, *mode, *clock;
+    int64_t pid;
+    uint64_t te, tg, tuth;
+    bool heapprof;  /* hp_version present: written by libheapprof.so */
+    bool complete;  /* hp_complete (true for DHAT files) */
+    char **errors;  /* hp_errors */
+    size_t nerrors;
+    uint64_t depth; /* hp_depth, 0 if absent */
+    hv_frame *frames;
+    size_t nframes;
+    hv_site *sites;
+    size_t nsites;
+    uint32_t *fsbuf;
+    size_t nfsbuf;
+    uint64_t tot[HV_NRAW]; /* sums over sites */
+    uint64_t gmax_bytes, gmax_blocks; /* == tot[HV_GB], tot[HV_GBK] */
+    bool has_leak_check;
+    hv_leakcheck lc;
+} hv_report;
+
+void hv_report_free(hv_report *r);
+
+/* Parses one ftbl string into f (f->text takes ownership of text). Returns 0, or -1 when out
+ * of memory. Classification of system frames: see hv_frame_is_system. */
+int hv_frame_init(hv_frame *f, char *text);
+/* True for frames of the C/C++ runtime, the dynamic loader, allocators and profilers:
+ * collapsed by default. Decided from the library path, the function name and the file. */
+bool hv_frame_is_system(const char *func, const char *file, const char *lib);
+
+static inline const uint32_t *hv_site_frames(const hv_report *r, const hv_site *s)
+{
+    return r->fsbuf + s->fs_off;
+}
+
+/* Metrics: names as in the report ("tb", "hp_rs" or "rs", ...) plus derived ones. */
+int hv_metric_parse(const char *name, hv_metric *out); /* 0, or -1 unknown */
+const char *hv_metric_name(hv_metric m);               /* "tb", "avg-size", ... */
+const char *hv_metric_label(hv_metric m);              /* column header: "total", "at-exit" */
+hv_unit hv_metric_unit(hv_metric m);
+/* Value of m for counters v (a site's or a row's) in report r (for rates: te, Mtu). */
+double hv_metric_value(const hv_report *r, const uint64_t *v, hv_metric m);
+
+/* ---- Selection: filter, group, rank ---- */
+
+typedef struct hv_query {
+    hv_metric sort;        /* ranking metric, descending */
+    size_t top;            /* 0: all */
+    bool by_function;      /* one row per function of the first user frame */
+    bool collapse;         /* hide system frames (default true) */
+    unsigned depth;        /* user frames to show; 0: all */
+    const char **include;  /* glob patterns, optionally "func:", "file:" or "lib:" prefixed */
+    size_t ninclude;
+    const char **exclude;
+    size_t nexclude;
+    double short_threshold; /* average lifetime in tu; < 0: the report's tuth */
+} hv_query;
+
+void hv_query_defaults(hv_query *q);
+
+typedef struct hv_row {
+    uint64_t v[HV_NRAW]; /* summed over the row's sites */
+    size_t site;         /* representative site (the largest by the sort metric) */
+    size_t nsites;
+    bool has_leak;
+} hv_row;
+
+typedef struct hv_rows {
+    hv_row *row; /* ranked, at most q->top */
+    size_t n;
+    size_t nmatch;        /* rows before the --top cut */
+    uint64_t sum[HV_NRAW]; /* over all matching rows */
+} hv_rows;
+
+typedef bool (*hv_keep_fn)(const hv_report *r, const hv_site *s, const hv_query *q);
+
+/* Rows of the sites of r that pass keep (may be NULL) and the filters of q, grouped as q says,
+ * ranked by sort descending (ties: by tb, then by stack text), cut to q->top.
+ * Returns 0, or -1 when out of memory. */
+int hv_select(const hv_report *r, const hv_query *q, hv_keep_fn keep, hv_metric sort,
+              hv_rows *out);
+void hv_rows_free(hv_rows *rows);
+
+/* Whether site s passes q's include/exclude filters. */
+bool hv_site_matches(const hv_report *r, const hv_site *s, const hv_query *q);
+/* Index in s's stack of the first non-system frame, or 0 if all are system (or none). */
+uint32_t hv_site_first_user(const hv_report *r, const hv_site *s);
+
+#endif
