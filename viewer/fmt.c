@@ -65,6 +65,8 @@ char *hv_fmt_rate(char *buf, size_t n, double per_mtu, const char *mtu, int byte
         snprintf(v, sizeof v, "%.3g M", per_mtu / 1e6);
     else if (per_mtu >= 1e4)
         snprintf(v, sizeof v, "%.3g K", per_mtu / 1e3);
+    else if (per_mtu > 0 && per_mtu < 10)
+        snprintf(v, sizeof v, "%.2g", per_mtu);
     else
         hv_fmt_count(v, sizeof v, per_mtu);
     snprintf(buf, n, "%s/%s", v, mtu ? mtu : "Mtu");

@@ -639,7 +639,7 @@ static int load_object(ld *L)
         }
     }
     skip_ws(L);
-    if (L->p < L->end && *L->p != '\0')
+    if (L->p < L->end)
         return fail(L, "not valid JSON: trailing data at byte %zu", (size_t)(L->p - L->start));
     return finish(L);
 }
@@ -652,8 +652,11 @@ int hv_load_buffer(const char *buf, size_t len, hv_report **out, char *err, size
         err[0] = '\0';
     if (len == 0)
         return fail(&L, "empty file");
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) /* cJSON would stop at it inside a string and read on: say it here */
+        return fail(&L, "not valid JSON: NUL byte at byte %zu", (size_t)(nul - buf));
     size_t last = len;
-    while (last > 0 && (is_ws(buf[last - 1]) || buf[last - 1] == '\0'))
+    while (last > 0 && is_ws(buf[last - 1]))
         last--;
     L.last_nonws = last ? last - 1 : 0;
     L.r = calloc(1, sizeof *L.r);

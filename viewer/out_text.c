@@ -72,14 +72,17 @@ static void print_header(const hv_outctx *o, const hv_report *r)
             hv_fmt_count(b, sizeof b, (double)r->tot[HV_EBK]), C(o, RESET));
     if (r->has_leak_check) {
         const hv_leakcheck *lc = &r->lc;
-        fprintf(f, "Leaks    definite %s (%s blocks), indirect %s (%s), reachable %s, "
-                   "suppressed %s; exit code %lld\n",
+        char e[CELL], g[CELL], h[CELL], k[CELL];
+        fprintf(f, "Leaks    definite %s in %s blocks, indirect %s in %s, reachable %s in %s, "
+                   "suppressed %s in %s; exit code %lld\n",
                 hv_fmt_bytes(a, sizeof a, (double)lc->definite_bytes),
                 hv_fmt_count(b, sizeof b, (double)lc->definite_blocks),
                 hv_fmt_bytes(c, sizeof c, (double)lc->indirect_bytes),
                 hv_fmt_count(d, sizeof d, (double)lc->indirect_blocks),
-                hv_fmt_bytes(a, sizeof a, (double)lc->reachable_bytes),
-                hv_fmt_bytes(b, sizeof b, (double)lc->suppressed_bytes),
+                hv_fmt_bytes(e, sizeof e, (double)lc->reachable_bytes),
+                hv_fmt_count(g, sizeof g, (double)lc->reachable_blocks),
+                hv_fmt_bytes(h, sizeof h, (double)lc->suppressed_bytes),
+                hv_fmt_count(k, sizeof k, (double)lc->suppressed_blocks),
                 (long long)lc->exit_code);
     }
     if (!r->complete) {

@@ -1,0 +1,229 @@
+/* test_load.c - load.c: good reports (DHAT's, heapprof's, hand-written) give the numbers of
+ * tests/data/viewer/README.md (hand-computed; DHAT's own summary agrees); every bad input
+ * gives one precise message, never a crash. */
+#include "hvtest.h"
+
+#include <criterion/criterion.h>
+#include <string.h>
+
+/* leaky.c, defaults: 3 x 100 leaked, 1000 x 16 churned, 1 x 10000 at the peak. */
+static void expect_leaky(const hv_report *r)
+{
+    cr_expect_eq(r->nsites, 3);
+    cr_expect_eq(r->tot[HV_TB], 26300);
+    cr_expect_eq(r->tot[HV_TBK], 1004);
+    cr_expect_eq(r->gmax_bytes, 10300);
+    cr_expect_eq(r->gmax_blocks, 4);
+    cr_expect_eq(r->tot[HV_EB], 300);
+    cr_expect_eq(r->tot[HV_EBK], 3);
+    const hv_site *l = hvt_site(r, "leak_one", 11);
+    cr_expect_eq(l->v[HV_TB], 300);
+    cr_expect_eq(l->v[HV_TBK], 3);
+    cr_expect_eq(l->v[HV_EB], 300);
+    cr_expect_eq(l->v[HV_GB], 300);
+    const hv_site *c = hvt_site(r, "churn", 18);
+    cr_expect_eq(c->v[HV_TB], 16000);
+    cr_expect_eq(c->v[HV_TBK], 1000);
+    cr_expect_eq(c->v[HV_MB], 16);
+    cr_expect_eq(c->v[HV_MBK], 1);
+    cr_expect_eq(c->v[HV_GB], 0);
+    cr_expect_eq(c->v[HV_EB], 0);
+    const hv_site *p = hvt_site(r, "make_peak", 27);
+    cr_expect_eq(p->v[HV_TB], 10000);
+    cr_expect_eq(p->v[HV_GB], 10000);
+    cr_expect_eq(p->v[HV_EB], 0);
+    cr_expect_str_eq(r->cmd, "./leaky");
+}
+
+Test(load, dhat_leaky)
+{
+    hv_report *r = hvt_load("dhat-leaky.json");
+    expect_leaky(r);
+    cr_expect_not(r->heapprof);
+    cr_expect(r->complete);
+    cr_expect_str_eq(r->tu, "instrs");
+    cr_expect_str_eq(r->mtu, "Minstr");
+    cr_expect_eq(r->tuth, 500);
+    /* DHAT's innermost frame is its own malloc replacement: a system frame. */
+    const hv_site *l = hvt_site(r, "leak_one", 11);
+    cr_expect(r->frames[hv_site_frames(r, l)[0]].system);
+    cr_expect_str_eq(r->frames[hv_site_frames(r, l)[0]].func, "malloc");
+    hv_report_free(r);
+}
+
+Test(load, heapprof_leaky)
+{
+    hv_report *r = hvt_load("hp-leaky.json");
+    expect_leaky(r);
+    cr_expect(r->heapprof);
+    cr_expect_str_eq(r->tu, "µs");
+    cr_expect_str_eq(r->clock, "tsc");
+    cr_expect_eq(r->depth, 64);
+    hv_report_free(r);
+}
+
+/* grow.c: G = malloc 16 + 10 reallocs to 32..176; D = malloc 64 + 4 reallocs to 128..1024. */
+Test(load, heapprof_grow_realloc_counters)
+{
+    hv_report *r = hvt_load("hp-grow.json");
+    cr_expect_eq(r->tot[HV_TB], 3040);
+    cr_expect_eq(r->tot[HV_TBK], 16);
+    cr_expect_eq(r->gmax_bytes, 1200);
+    const hv_site *g = hvt_site(r, "grow_by_16", 0);
+    cr_expect_eq(g->v[HV_TBK], 11);
+    cr_expect_eq(g->v[HV_TB], 1056);
+    cr_expect_eq(g->v[HV_RS], 10);
+    cr_expect_eq(g->v[HV_RSG], 160);
+    const hv_site *d = hvt_site(r, "grow_double", 0);
+    cr_expect_eq(d->v[HV_TB], 1984);
+    cr_expect_eq(d->v[HV_RS], 4);
+    cr_expect_eq(d->v[HV_RSG], 64 + 128 + 256 + 512);
+    hv_report_free(r);
+}
+
+Test(load, dhat_grow_totals)
+{
+    hv_report *r = hvt_load("dhat-grow.json");
+    cr_expect_eq(r->tot[HV_TB], 3040);
+    cr_expect_eq(r->tot[HV_TBK], 16);
+    cr_expect_eq(r->gmax_bytes, 1200);
+    cr_expect_eq(r->gmax_blocks, 2);
+    cr_expect_eq(r->tot[HV_RS], 0, "DHAT has no realloc counters");
+    hv_report_free(r);
+}
+
+Test(load, hand_leak_classes)
+{
+    hv_report *r = hvt_load("hand-leakcheck.json");
+    cr_expect(r->has_leak_check);
+    cr_expect_eq(r->lc.definite_bytes, 200);
+    cr_expect_eq(r->lc.indirect_bytes, 2048);
+    cr_expect_eq(r->lc.reachable_bytes, 1000100);
+    cr_expect_eq(r->lc.exit_code, 23);
+    cr_expect_eq(r->tot[HV_TB], 1010896);
+    cr_expect_eq(r->tot[HV_DB], 200);
+    cr_expect_eq(r->tot[HV_IB], 2048);
+    cr_expect_eq(r->tot[HV_RB], 1000100);
+    const hv_site *a = hvt_site(r, "parse_line", 40);
+    cr_expect(a->has_leak);
+    cr_expect_eq(a->v[HV_DBK], 2);
+    cr_expect_eq(a->v[HV_RBK], 1);
+    cr_expect_not(hvt_site(r, "parse_line", 55)->has_leak);
+    hv_report_free(r);
+}
+
+Test(load, from_memory_without_nul)
+{
+    static const char doc[] =
+        "{\"dhatFileVersion\":2,\"mode\":\"heap\",\"tu\":\"µs\",\"Mtu\":\"s\",\"tuth\":1,"
+        "\"cmd\":\"x\",\"pid\":1,\"te\":10,\"tg\":5,\"pps\":[{\"tb\":8,\"tbk\":1,\"tl\":3,"
+        "\"mb\":8,\"mbk\":1,\"gb\":8,\"gbk\":1,\"eb\":0,\"ebk\":0,\"fs\":[1]}],"
+        "\"ftbl\":[\"[root]\",\"0x1: f (f.c:1)\"]}";
+    char *copy = malloc(sizeof doc - 1); /* exact length: no terminator to lean on */
+    memcpy(copy, doc, sizeof doc - 1);
+    hv_report *r;
+    char err[256];
+    cr_assert_eq(hv_load_buffer(copy, sizeof doc - 1, &r, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(r->tot[HV_TB], 8);
+    cr_expect_str_eq(r->frames[1].func, "f");
+    hv_report_free(r);
+    /* Every prefix is truncated: an error, never a crash or a read past the end. */
+    for (size_t n = 0; n < sizeof doc - 1; n++) {
+        char *p = malloc(n ? n : 1);
+        memcpy(p, doc, n);
+        r = NULL;
+        cr_expect_eq(hv_load_buffer(p, n, &r, err, sizeof err), -1, "prefix %zu loaded", n);
+        cr_expect_null(r);
+        cr_expect_neq(err[0], '\0');
+        free(p);
+    }
+    free(copy);
+}
+
+/* ---- the bad-input list ---- */
+
+#define BAD(name, file, needle)                                                                \
+    Test(load_bad, name)                                                                       \
+    {                                                                                          \
+        const char *e = hvt_load_error("bad/" file);                                           \
+        cr_expect(strstr(e, needle) != NULL, "%s: got \"%s\", want \"%s\"", file, e, needle);  \
+        cr_expect_null(strchr(e, '\n'), "one line");                                           \
+    }
+
+BAD(empty, "empty.json", "empty file")
+BAD(whitespace, "whitespace.json", "empty file (only whitespace)")
+BAD(truncated, "truncated.json", "truncated JSON: the file ends inside pps")
+BAD(truncated_end, "truncated-end.json", "truncated JSON")
+BAD(not_json, "notjson.txt", "not JSON")
+BAD(array, "array.json", "the top level is an array, not an object")
+BAD(trailing, "trailing.json", "trailing data")
+BAD(nul, "nul.json", "NUL byte at byte 200")
+BAD(duplicate_key, "dup-key.json", "duplicate key \"te\"")
+BAD(deep_nesting, "deep.json", "not valid JSON")
+BAD(huge_int, "huge-int.json", "pps[0].tb: number too large")
+BAD(huge, "huge.json", "pps[0].tb: number too large (1e+30 > 2^53)")
+BAD(negative, "negative.json", "pps[1].tbk: negative count (-5)")
+BAD(fs_range, "fs-range.json", "pps[2].fs[5]: frame index 99 out of range (ftbl has 10 entries)")
+BAD(fs_zero, "fs-zero.json", "pps[0].fs[0]: frame index 0 out of range")
+BAD(missing_site_field, "missing-tl.json", "pps[1].tl: missing required field")
+BAD(missing_top_field, "missing-ftbl.json", "missing required field \"ftbl\"")
+BAD(wrong_type, "te-string.json", "te: expected a number, got a string")
+BAD(wrong_shape, "pps-object.json", "pps: expected an array, got an object")
+BAD(fraction, "fraction.json", "pps[0].tb: not an integer (300.5)")
+BAD(totals, "totals.json", "hp_total_bytes is 1 but the sum of tb over pps is 26300")
+BAD(invariant, "eb-gt-mb.json", "pps[0]: inconsistent counters: eb (301) > mb (300)")
+BAD(root_frame, "root.json", "ftbl[0]: expected \"[root]\"")
+BAD(wrong_version, "version3.json", "dhatFileVersion 3 is not supported (heapview reads version 2)")
+BAD(unknown_mode, "mode.json", "unknown mode \"heapish\"")
+BAD(dhat_copy_mode, "dhat-copy.json", "DHAT copy-mode profiles are not supported")
+BAD(dhat_adhoc_mode, "dhat-adhoc.json", "DHAT ad-hoc-mode profiles are not supported")
+
+Test(load_bad, missing_file)
+{
+    hv_report *r;
+    char err[256];
+    cr_expect_eq(hv_load_file(HVT_DATA "no-such-file.json", &r, err, sizeof err), -1);
+    cr_expect_str_eq(err, "No such file or directory");
+}
+
+Test(load_bad, directory)
+{
+    hv_report *r;
+    char err[256];
+    cr_expect_eq(hv_load_file(HVT_DATA "bad", &r, err, sizeof err), -1);
+    cr_expect_str_eq(err, "is a directory");
+}
+
+/* The command line: "heapview: <file>: <reason>", exit 2, nothing on stdout. */
+Test(load_cli, one_line_exit_2)
+{
+    static const struct {
+        const char *file, *line;
+    } cases[] = {
+        {HVT_DATA "no-such-file.json",
+         "heapview: " HVT_DATA "no-such-file.json: No such file or directory\n"},
+        {HVT_DATA "bad", "heapview: " HVT_DATA "bad: is a directory\n"},
+        {HVT_DATA "bad/empty.json", "heapview: " HVT_DATA "bad/empty.json: empty file\n"},
+        {HVT_DATA "bad/negative.json",
+         "heapview: " HVT_DATA "bad/negative.json: pps[1].tbk: negative count (-5)\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *out, *err, args[512];
+        snprintf(args, sizeof args, "%s", cases[i].file);
+        cr_expect_eq(hvt_run(args, &out, &err), 2, "%s", cases[i].file);
+        cr_expect_str_eq(err, cases[i].line);
+        cr_expect_str_eq(out, "");
+        free(out);
+        free(err);
+    }
+}
+
+Test(load_cli, stdin_dash)
+{
+    char *out;
+    cr_expect_eq(hvt_run("--check --max-total-blocks 1004 - < " HVT_DATA "hp-leaky.json", &out,
+                         NULL),
+                 0);
+    cr_expect(strstr(out, "passed") != NULL, "%s", out);
+    free(out);
+}
