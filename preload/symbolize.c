@@ -34,6 +34,9 @@ static struct {
                         Dwarf_Addr *, const char **, const char **);
     Dwfl_Line *(*getsrc)(Dwfl_Module *, Dwarf_Addr);
     const char *(*lineinfo)(Dwfl_Line *, Dwarf_Addr *, int *, int *, Dwarf_Word *, Dwarf_Word *);
+    int (*getsymtab)(Dwfl_Module *);
+    const char *(*getsym_info)(Dwfl_Module *, int, GElf_Sym *, GElf_Addr *, GElf_Word *, Elf **,
+                               Dwarf_Addr *);
     Dwfl_Callbacks callbacks;
 } dw;
 
@@ -57,15 +60,34 @@ static bool dw_load(void)
     DW_SYM(info, "dwfl_module_info");
     DW_SYM(getsrc, "dwfl_module_getsrc");
     DW_SYM(lineinfo, "dwfl_lineinfo");
+    DW_SYM(getsymtab, "dwfl_module_getsymtab");
+    DW_SYM(getsym_info, "dwfl_module_getsym_info");
     DW_SYM(callbacks.find_elf, "dwfl_linux_proc_find_elf");
     DW_SYM(callbacks.find_debuginfo, "dwfl_build_id_find_debuginfo");
     dw.ok = ok;
     return ok;
 }
 
+/* Function symbols of one module sorted by address: dwfl_module_addrname scans the whole
+ * symbol table on every call, which costs seconds on a compiler's thousands of frames. */
+typedef struct fsym {
+    uintptr_t lo, hi;
+    const char *name; /* owned by libdw, valid until dwfl_end */
+} fsym;
+
+typedef struct modsyms {
+    Dwfl_Module *mod;
+    fsym *v;
+    size_t n, bytes;
+} modsyms;
+
+#define MAX_MODS 512
+
 struct hp_sym {
     Dwfl *dwfl;
     demangle_fn demangle;
+    modsyms mods[MAX_MODS];
+    size_t nmods;
 };
 
 static hp_sym sym_state;
@@ -124,8 +146,84 @@ hp_sym *hp_sym_open(void)
     return s;
 }
 
+/* Heapsort by lo: no qsort in the preload (it may allocate), and no recursion. */
+static void sift(fsym *v, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && v[l].lo > v[m].lo) m = l;
+        if (l + 1 < n && v[l + 1].lo > v[m].lo) m = l + 1;
+        if (m == i) return;
+        fsym t = v[i];
+        v[i] = v[m];
+        v[m] = t;
+        i = m;
+    }
+}
+
+static void sort_syms(fsym *v, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift(v, n, i);
+    for (size_t k = n; k > 1; k--) {
+        fsym t = v[0];
+        v[0] = v[k - 1];
+        v[k - 1] = t;
+        sift(v, k - 1, 0);
+    }
+}
+
+static modsyms *mod_syms(hp_sym *s, Dwfl_Module *m)
+{
+    for (size_t i = 0; i < s->nmods; i++)
+        if (s->mods[i].mod == m) return &s->mods[i];
+    if (s->nmods == MAX_MODS) return NULL;
+    modsyms *ms = &s->mods[s->nmods++];
+    ms->mod = m;
+    int n = dw.getsymtab(m);
+    if (n <= 0) return ms;
+    ms->bytes = (size_t)n * sizeof(fsym);
+    ms->v = hp_map(ms->bytes);
+    if (!ms->v) return ms;
+    for (int i = 1; i < n; i++) {
+        GElf_Sym sym;
+        GElf_Addr addr;
+        const char *name = dw.getsym_info(m, i, &sym, &addr, NULL, NULL, NULL);
+        int type = GELF_ST_TYPE(sym.st_info);
+        if (!name || !*name || sym.st_shndx == SHN_UNDEF || addr == 0 ||
+            (type != STT_FUNC && type != STT_GNU_IFUNC && !(type == STT_NOTYPE && sym.st_size)))
+            continue;
+        ms->v[ms->n++] = (fsym){addr, addr + (sym.st_size ? sym.st_size : 1), name};
+    }
+    sort_syms(ms->v, ms->n);
+    return ms;
+}
+
+/* The function containing pc, or NULL. *indexed: all the module's symbols are in the index. */
+static const char *fast_name(hp_sym *s, Dwfl_Module *m, uintptr_t pc, bool *indexed)
+{
+    modsyms *ms = mod_syms(s, m);
+    *indexed = ms && ms->v;
+    if (!ms || !ms->n || pc < ms->v[0].lo) return NULL;
+    size_t lo = 0, hi = ms->n;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ms->v[mid].lo <= pc)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    /* several symbols may start at one address (aliases): any that contains pc */
+    for (size_t i = lo + 1; i-- > 0 && ms->v[i].lo == ms->v[lo].lo;)
+        if (pc < ms->v[i].hi) return ms->v[i].name;
+    return NULL;
+}
+
 void hp_sym_close(hp_sym *s)
 {
+    if (s)
+        for (size_t i = 0; i < s->nmods; i++)
+            hp_unmap(s->mods[i].v, s->mods[i].bytes);
     if (s && s->dwfl) dw.end(s->dwfl);
 }
 
@@ -211,7 +309,10 @@ size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
         put(&b, "???");
         return b.n;
     }
-    const char *name = dw.addrname(m, pc);
+    bool indexed;
+    const char *name = fast_name(s, m, pc, &indexed);
+    if (!name && !indexed) /* the index has every symbol: libdw would scan them all again */
+        name = dw.addrname(m, pc);
     const char *path = NULL, *debugfile = NULL;
     dw.info(m, NULL, NULL, NULL, NULL, NULL, &path, &debugfile);
     put_name(&b, s, name ? name : "???");
@@ -240,7 +341,9 @@ size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
 void hp_sym_before_unload(const char *path, uintptr_t base, uintptr_t lo, uintptr_t hi)
 {
     if (!dw_load()) return;
-    hp_sym one = {.dwfl = dw.begin(&dw.callbacks)};
+    static hp_sym one; /* large (module table): not on the stack */
+    memset(&one, 0, sizeof one);
+    one.dwfl = dw.begin(&dw.callbacks);
     if (!one.dwfl) return;
     dw.report_begin(one.dwfl);
     if (!dw.report_elf(one.dwfl, path, path, -1, base, false) ||
@@ -266,5 +369,5 @@ void hp_sym_before_unload(const char *path, uintptr_t base, uintptr_t lo, uintpt
             }
         }
     }
-    dw.end(one.dwfl);
+    hp_sym_close(&one);
 }
