@@ -229,7 +229,7 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f)
     hp_out_str(o, "{\"" HPR_VERSION "\":2,\n\"" HPR_MODE "\":\"heap\",\n\"" HPR_VERB
                   "\":\"Allocated\",\n\"" HPR_BKLT "\":true,\n\"" HPR_BKACC "\":false,\n\"" HPR_TU
                   "\":\"µs\",\n\"" HPR_MTU "\":\"s\",\n");
-    key_u64(o, HPR_TUTH, 1, false);
+    key_u64(o, HPR_TUTH, 5, false); /* 5 µs: DHAT uses 500 instructions; wall time needs more */
     hp_out_str(o, ",\n\"" HPR_CMD "\":");
     hp_out_json_str(o, rp.cmd);
     hp_out_str(o, ",\n");
