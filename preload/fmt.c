@@ -65,7 +65,7 @@ void hp_out_u64(hp_out *o, uint64_t v)
     hp_out_mem(o, b, hp_fmt_u64(b, v));
 }
 
-void hp_out_hex(hp_out *o, uint64_t v)
+size_t hp_fmt_hex(char *buf, uint64_t v)
 {
     char tmp[17];
     size_t i = 0;
@@ -73,10 +73,16 @@ void hp_out_hex(hp_out *o, uint64_t v)
         tmp[i++] = "0123456789ABCDEF"[v & 15];
         v >>= 4;
     } while (v);
-    char b[17];
     for (size_t j = 0; j < i; j++)
-        b[j] = tmp[i - 1 - j];
-    hp_out_mem(o, b, i);
+        buf[j] = tmp[i - 1 - j];
+    buf[i] = 0;
+    return i;
+}
+
+void hp_out_hex(hp_out *o, uint64_t v)
+{
+    char b[20];
+    hp_out_mem(o, b, hp_fmt_hex(b, v));
 }
 
 void hp_out_json_str(hp_out *o, const char *s)

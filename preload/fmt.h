@@ -22,5 +22,7 @@ void hp_out_json_str(hp_out *o, const char *s); /* with the quotes */
 int hp_out_flush(hp_out *o);
 /* Formats v in decimal into buf (>= 21 bytes), returns the length. */
 size_t hp_fmt_u64(char *buf, uint64_t v);
+/* Formats v in upper-case hex, no prefix, into buf (>= 17 bytes), returns the length. */
+size_t hp_fmt_hex(char *buf, uint64_t v);
 
 #endif

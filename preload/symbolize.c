@@ -8,6 +8,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "fmt.h"
 #include "stacktab.h"
 #include "state.h"
 
@@ -243,30 +244,15 @@ static void put(sbuf *b, const char *s)
 
 static void put_hex(sbuf *b, uint64_t v)
 {
-    char tmp[20], out[20];
-    size_t i = 0;
-    do {
-        tmp[i++] = "0123456789ABCDEF"[v & 15];
-        v >>= 4;
-    } while (v);
-    for (size_t j = 0; j < i; j++)
-        out[j] = tmp[i - 1 - j];
-    out[i] = 0;
-    put(b, "0x");
+    char out[24] = "0x";
+    hp_fmt_hex(out + 2, v);
     put(b, out);
 }
 
 static void put_u(sbuf *b, unsigned long v)
 {
-    char tmp[24], out[24];
-    size_t i = 0;
-    do {
-        tmp[i++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t j = 0; j < i; j++)
-        out[j] = tmp[i - 1 - j];
-    out[i] = 0;
+    char out[24];
+    hp_fmt_u64(out, v);
     put(b, out);
 }
 
