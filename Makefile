@@ -20,7 +20,7 @@ SANFL   := $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer,)
 BASE_CFLAGS := -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude -MMD -MP
 USER_CFLAGS := $(CFLAGS)
 
-PRELOAD_CFLAGS := -flto -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc \
+PRELOAD_CFLAGS := -flto=auto -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc \
                   -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc -fno-stack-protector
 PRELOAD_LIBS   := -lunwind -ldl -lpthread  # libdw: dlopen'ed at report time (symbolize.c)
 
@@ -47,7 +47,7 @@ lib: $(LIBR)
 
 $(LIBR): $(PRELOAD_SRC:%.c=build/release/%.o) preload/exports.txt
 	@echo "  LD      $@"
-	$(Q)$(CC) -O2 -flto -shared -o $@ $(filter %.o,$^) -Wl,-z,now -Wl,--no-undefined $(PRELOAD_LIBS) $(USER_CFLAGS)
+	$(Q)$(CC) -O2 -flto=auto -shared -o $@ $(filter %.o,$^) -Wl,-z,now -Wl,--no-undefined $(PRELOAD_LIBS) $(USER_CFLAGS)
 
 build/release/preload/%.o: preload/%.c
 	@mkdir -p $(@D)
