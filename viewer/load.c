@@ -66,6 +66,9 @@ __attribute__((format(printf, 2, 3))) static int fail(ld *L, const char *fmt, ..
     va_start(ap, fmt);
     vsnprintf(L->err, L->errlen, fmt, ap);
     va_end(ap);
+    for (char *c = L->err; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?'; /* strings from the file (mode, keys) stay on one line */
     return -1;
 }
 

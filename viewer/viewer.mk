@@ -60,11 +60,11 @@ fuzz:
 	@mkdir -p $(HV_FUZZ_DIR)/corpus
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iviewer $(HV_CJSON_CFL) \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -o $(HV_FUZZ_DIR)/fuzz_load tests/fuzz/fuzz_load.c viewer/load.c viewer/model.c \
+	    -o $(HV_FUZZ_DIR)/fuzz_load tests/unit/viewer/fuzz_load.c viewer/load.c viewer/model.c \
 	    $(HV_CJSON_LIBS) -lm
 	cp tests/data/viewer/*.json tests/data/viewer/bad/* $(HV_FUZZ_DIR)/corpus/ 2>/dev/null || true
 	$(HV_FUZZ_DIR)/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-	    -rss_limit_mb=2048 -dict=tests/fuzz/report.dict $(HV_FUZZ_DIR)/corpus
+	    -rss_limit_mb=2048 -artifact_prefix=$(HV_FUZZ_DIR)/ -dict=tests/unit/viewer/report.dict $(HV_FUZZ_DIR)/corpus
 
 # ---- benchmark: generated reports of 1, 10, 100 MB; time and peak RSS of the summary ----
 HV_BENCH_DIR := build/bench-viewer
