@@ -576,6 +576,13 @@ static int finish(ld *L)
             return fail(L, "%s is %llu but the sum of %s over pps is %llu", top_names[decl[i].k],
                         (unsigned long long)L->hp_tot[decl[i].k], hv_metric_name(decl[i].m),
                         (unsigned long long)r->tot[decl[i].m]);
+    /* Give back the doubling slack of the growth arrays. */
+    hv_site *ss = r->nsites ? realloc(r->sites, r->nsites * sizeof *r->sites) : NULL;
+    if (ss)
+        r->sites = ss;
+    uint32_t *fb = r->nfsbuf ? realloc(r->fsbuf, r->nfsbuf * sizeof *r->fsbuf) : NULL;
+    if (fb)
+        r->fsbuf = fb;
     r->gmax_bytes = r->tot[HV_GB];
     r->gmax_blocks = r->tot[HV_GBK];
     return 0;

@@ -409,7 +409,9 @@ int hv_select(const hv_report *r, const hv_query *q, hv_keep_fn keep, hv_metric 
             out->sum[m] += row[i].v[m]; /* cannot overflow: the loader checked tot[] */
     out->nmatch = n;
     out->n = q->top && q->top < n ? q->top : n;
-    out->row = row;
+    /* Keep only the shown rows: the summary ranks six views of the same sites. */
+    hv_row *shrunk = out->n < n ? realloc(row, (out->n ? out->n : 1) * sizeof *row) : NULL;
+    out->row = shrunk ? shrunk : row;
     return 0;
 }
 

@@ -7,7 +7,7 @@ HV_CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcrite
 
 VIEWER     := $(B)/heapview
 HV_SRC     := $(wildcard viewer/*.c)
-HV_LIB_SRC := $(filter-out viewer/main.c viewer/bench_gen.c,$(HV_SRC))
+HV_LIB_SRC := $(filter-out viewer/main.c,$(HV_SRC))
 HV_LIB_OBJ := $(HV_LIB_SRC:%.c=$(B)/%.o)
 HV_CFLAGS   = $(BASE_CFLAGS) $(SANFL) $(HV_CJSON_CFL)
 HV_LIBS    := $(HV_CJSON_LIBS) -lm
@@ -68,9 +68,9 @@ fuzz:
 
 # ---- benchmark: generated reports of 1, 10, 100 MB; time and peak RSS of the summary ----
 HV_BENCH_DIR := build/bench-viewer
-$(B)/hv_bench_gen: viewer/bench_gen.c
+$(B)/viewer/gen_report: viewer/bench/gen_report.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) -o $@ $< $(USER_CFLAGS)
-viewer-bench: $(VIEWER) $(B)/hv_bench_gen
+viewer-bench: $(VIEWER) $(B)/viewer/gen_report
 	@mkdir -p $(HV_BENCH_DIR)
-	@scripts/viewer-bench.sh $(VIEWER) $(B)/hv_bench_gen $(HV_BENCH_DIR)
+	@viewer/bench/run.sh $(VIEWER) $(B)/viewer/gen_report $(HV_BENCH_DIR)

@@ -1,0 +1,15 @@
+#!/bin/sh
+# run.sh - viewer-bench: generate reports of 1, 10 and 100 MB, time heapview's summary on each
+# and record its peak RSS (/usr/bin/time %M). Usage: run.sh HEAPVIEW GEN_REPORT OUTDIR
+set -eu
+hv=$1 gen=$2 dir=$3
+printf '%-8s %10s %8s %10s %10s\n' "report" "bytes" "sites" "seconds" "peak RSS"
+for mb in 1 10 100; do
+    f=$dir/synthetic-${mb}MB.json
+    [ -s "$f" ] || "$gen" $((mb * 1000000)) "$f"
+    bytes=$(stat -c %s "$f")
+    sites=$(grep -c '^[,{]*{"tb"' "$f" || true)
+    /usr/bin/time -f '%e %M' -o "$dir/time.txt" "$hv" "$f" >"$dir/out-${mb}MB.txt"
+    read -r secs kb <"$dir/time.txt"
+    printf '%-8s %10s %8s %10s %7s MiB\n' "${mb}MB" "$bytes" "$sites" "$secs" $((kb / 1024))
+done
