@@ -10,8 +10,7 @@ uint64_t hv_check_value(const hv_report *r, hv_limit which)
     case HV_LIM_LEAKED:
         return r->has_leak_check ? r->lc.definite_bytes + r->lc.indirect_bytes : r->tot[HV_EB];
     case HV_LIM_LEAKED_BLOCKS:
-        return r->has_leak_check ? r->lc.definite_blocks + r->lc.indirect_blocks
-                                 : r->tot[HV_EBK];
+        return r->has_leak_check ? r->lc.definite_blocks + r->lc.indirect_blocks : r->tot[HV_EBK];
     case HV_LIM_PEAK:
         return r->gmax_bytes;
     case HV_LIM_TOTAL_BYTES:
@@ -26,9 +25,8 @@ uint64_t hv_check_value(const hv_report *r, hv_limit which)
 
 const char *hv_limit_name(hv_limit which)
 {
-    static const char *const names[HV_LIM_COUNT] = {"leaked bytes", "leaked blocks",
-                                                     "peak bytes", "total bytes",
-                                                     "total blocks"};
+    static const char *const names[HV_LIM_COUNT] = {"leaked bytes", "leaked blocks", "peak bytes",
+                                                    "total bytes", "total blocks"};
     return names[which];
 }
 
@@ -40,8 +38,7 @@ size_t hv_check_run(const hv_report *r, const hv_report *base, const hv_limits *
     for (int w = 0; w < HV_LIM_COUNT; w++) {
         uint64_t v = hv_check_value(r, (hv_limit)w);
         if (l->has[w]) {
-            res[n] = (hv_check_result){(hv_limit)w, false, v, (double)l->max[w], 0,
-                                       v > l->max[w]};
+            res[n] = (hv_check_result){(hv_limit)w, false, v, (double)l->max[w], 0, v > l->max[w]};
             *failed += res[n++].exceeded;
         }
         if (l->has_increase && base) {
@@ -80,8 +77,8 @@ void hv_check_print(FILE *f, const hv_report *r, const hv_check_result *res, siz
                     c->exceeded ? "FAIL" : "ok  ", what, how, v, (unsigned long long)c->value, b,
                     max_increase, lim);
         } else {
-            fprintf(f, "%s %s%s: %s (%llu), limit %s (%.0f)\n", c->exceeded ? "FAIL" : "ok  ",
-                    what, how, v, (unsigned long long)c->value, lim, c->limit);
+            fprintf(f, "%s %s%s: %s (%llu), limit %s (%.0f)\n", c->exceeded ? "FAIL" : "ok  ", what,
+                    how, v, (unsigned long long)c->value, lim, c->limit);
         }
     }
 }

@@ -20,8 +20,8 @@ typedef enum hv_limit {
 typedef struct hv_limits {
     bool has[HV_LIM_COUNT];
     uint64_t max[HV_LIM_COUNT];
-    bool has_increase;    /* --max-increase, against a baseline */
-    double max_increase;  /* percent */
+    bool has_increase;   /* --max-increase, against a baseline */
+    double max_increase; /* percent */
 } hv_limits;
 
 typedef struct hv_check_result {

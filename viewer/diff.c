@@ -21,8 +21,7 @@ static char *site_key(const hv_report *r, const hv_site *s, bool by_function)
     for (uint32_t i = 0; i < s->nfs; i++)
         len += strlen(r->frames[fs[i]].sym) + 1;
     char *k = malloc(len), *p = k;
-    if (!k)
-        return NULL;
+    if (!k) return NULL;
     for (uint32_t i = 0; i < s->nfs; i++) {
         size_t l = strlen(r->frames[fs[i]].sym);
         memcpy(p, r->frames[fs[i]].sym, l);
@@ -37,10 +36,8 @@ static int entry_cmp(const void *a, const void *b)
 {
     const entry *x = a, *y = b;
     int c = strcmp(x->key, y->key);
-    if (c)
-        return c;
-    if (x->which != y->which)
-        return x->which - y->which;
+    if (c) return c;
+    if (x->which != y->which) return x->which - y->which;
     return (x->site > y->site) - (x->site < y->site);
 }
 
@@ -54,13 +51,10 @@ static int row_cmp(const void *a, const void *b, void *ctx)
     const hv_diff *d = ctx;
     const hv_diff_row *x = a, *y = b;
     double dx = hv_diff_delta(d, x, d->metric), dy = hv_diff_delta(d, y, d->metric);
-    if (dx != dy)
-        return dx < dy ? 1 : -1;
+    if (dx != dy) return dx < dy ? 1 : -1;
     /* Ties: larger current value first, then base-only before cur-only, then site index. */
-    if (x->cur[HV_TB] != y->cur[HV_TB])
-        return x->cur[HV_TB] < y->cur[HV_TB] ? 1 : -1;
-    if (x->base[HV_TB] != y->base[HV_TB])
-        return x->base[HV_TB] < y->base[HV_TB] ? 1 : -1;
+    if (x->cur[HV_TB] != y->cur[HV_TB]) return x->cur[HV_TB] < y->cur[HV_TB] ? 1 : -1;
+    if (x->base[HV_TB] != y->base[HV_TB]) return x->base[HV_TB] < y->base[HV_TB] ? 1 : -1;
     size_t sx = x->cur_site != SIZE_MAX ? x->cur_site : x->base_site;
     size_t sy = y->cur_site != SIZE_MAX ? y->cur_site : y->base_site;
     return (sx > sy) - (sx < sy);
@@ -78,22 +72,18 @@ int hv_diff_build(const hv_report *base, const hv_report *cur, const hv_query *q
     int rc = -1;
     size_t ne = 0, cap = base->nsites + cur->nsites;
     entry *e = malloc((cap ? cap : 1) * sizeof *e);
-    if (!e)
-        return -1;
+    if (!e) return -1;
     const hv_report *rep[2] = {base, cur};
     for (int w = 0; w < 2; w++)
         for (size_t i = 0; i < rep[w]->nsites; i++) {
-            if (!hv_site_matches(rep[w], &rep[w]->sites[i], q))
-                continue;
+            if (!hv_site_matches(rep[w], &rep[w]->sites[i], q)) continue;
             char *k = site_key(rep[w], &rep[w]->sites[i], q->by_function);
-            if (!k)
-                goto out;
+            if (!k) goto out;
             e[ne++] = (entry){k, w, i};
         }
     qsort(e, ne, sizeof *e, entry_cmp);
     d->row = malloc((ne ? ne : 1) * sizeof *d->row);
-    if (!d->row)
-        goto out;
+    if (!d->row) goto out;
     for (size_t i = 0; i < ne;) {
         hv_diff_row *x = &d->row[d->n++];
         memset(x, 0, sizeof *x);
@@ -105,8 +95,7 @@ int hv_diff_build(const hv_report *base, const hv_report *cur, const hv_query *q
             size_t *rs = e[j].which ? &x->cur_site : &x->base_site;
             for (int k = 0; k < HV_NRAW; k++)
                 v[k] += s->v[k]; /* bounded by the report's checked totals */
-            if (*rs == SIZE_MAX)
-                *rs = e[j].site;
+            if (*rs == SIZE_MAX) *rs = e[j].site;
         }
         if (x->base_site != SIZE_MAX && x->cur_site != SIZE_MAX)
             d->nboth++;
@@ -122,8 +111,7 @@ out:
     for (size_t i = 0; i < ne; i++)
         free(e[i].key);
     free(e);
-    if (rc)
-        hv_diff_free(d);
+    if (rc) hv_diff_free(d);
     return rc;
 }
 

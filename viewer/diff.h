@@ -16,11 +16,11 @@ typedef struct hv_diff_row {
 
 typedef struct hv_diff {
     const hv_report *base, *cur;
-    hv_metric metric;   /* ranking metric */
-    hv_diff_row *row;   /* every matched key, by delta of metric (cur - base), descending */
+    hv_metric metric; /* ranking metric */
+    hv_diff_row *row; /* every matched key, by delta of metric (cur - base), descending */
     size_t n;
     size_t nboth, nbase_only, ncur_only;
-    size_t top;         /* rows to show at each end */
+    size_t top; /* rows to show at each end */
     const hv_query *q;
 } hv_diff;
 

@@ -30,12 +30,10 @@ char *hv_fmt_count(char *buf, size_t n, double count)
     snprintf(raw, sizeof raw, "%.0f", count < 0 ? 0 : count);
     size_t len = strlen(raw), o = 0;
     for (size_t i = 0; i < len && o + 1 < n; i++) {
-        if (i > 0 && (len - i) % 3 == 0 && o + 2 < n)
-            buf[o++] = ',';
+        if (i > 0 && (len - i) % 3 == 0 && o + 2 < n) buf[o++] = ',';
         buf[o++] = raw[i];
     }
-    if (n)
-        buf[o < n ? o : n - 1] = '\0';
+    if (n) buf[o < n ? o : n - 1] = '\0';
     return buf;
 }
 
@@ -76,8 +74,7 @@ char *hv_fmt_rate(char *buf, size_t n, double per_mtu, const char *mtu, int byte
 int hv_parse_size(const char *s, uint64_t *out)
 {
     char *end;
-    if (!s || !isdigit((unsigned char)*s))
-        return -1;
+    if (!s || !isdigit((unsigned char)*s)) return -1;
     double v = strtod(s, &end);
     double mul = 1;
     switch (toupper((unsigned char)*end)) {
@@ -96,13 +93,10 @@ int hv_parse_size(const char *s, uint64_t *out)
     default:
         break;
     }
-    if (mul > 1 && *end == 'i')
-        end++;
-    if (*end == 'B' || (mul > 1 && *end == 'b'))
-        end++;
+    if (mul > 1 && *end == 'i') end++;
+    if (*end == 'B' || (mul > 1 && *end == 'b')) end++;
     v *= mul;
-    if (*end || !isfinite(v) || v < 0 || v >= 9223372036854775808.0)
-        return -1;
+    if (*end || !isfinite(v) || v < 0 || v >= 9223372036854775808.0) return -1;
     *out = (uint64_t)llround(v);
     return 0;
 }
@@ -110,13 +104,10 @@ int hv_parse_size(const char *s, uint64_t *out)
 int hv_parse_percent(const char *s, double *out)
 {
     char *end;
-    if (!s || !(isdigit((unsigned char)*s) || *s == '.'))
-        return -1;
+    if (!s || !(isdigit((unsigned char)*s) || *s == '.')) return -1;
     double v = strtod(s, &end);
-    if (*end == '%')
-        end++;
-    if (*end || !isfinite(v) || v < 0)
-        return -1;
+    if (*end == '%') end++;
+    if (*end || !isfinite(v) || v < 0) return -1;
     *out = v;
     return 0;
 }

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-char *hv_fmt_bytes(char *buf, size_t n, double bytes);  /* "512 B", "23.4 KiB", "1.50 GiB" */
-char *hv_fmt_count(char *buf, size_t n, double count);  /* "1,018"; fractions rounded */
+char *hv_fmt_bytes(char *buf, size_t n, double bytes); /* "512 B", "23.4 KiB", "1.50 GiB" */
+char *hv_fmt_count(char *buf, size_t n, double count); /* "1,018"; fractions rounded */
 /* A time of t tu: microseconds ("µs") become "12 µs", "4.59 ms", "3.34 s"; any other unit
  * stays a count: "151,069 instrs". */
 char *hv_fmt_time(char *buf, size_t n, double t, const char *tu);

@@ -23,31 +23,67 @@
 #define MAX_EXACT 9007199254740992.0 /* 2^53: larger doubles are not exact integers */
 
 enum top_key {
-    K_VERSION, K_MODE, K_VERB, K_BKLT, K_BKACC, K_TU, K_MTU, K_TUTH, K_CMD, K_PID, K_TE, K_TG,
-    K_PPS, K_FTBL, K_HP_VERSION, K_HP_COMPLETE, K_HP_ERRORS, K_HP_DEPTH, K_HP_CLOCK,
-    K_HP_TOT_BK, K_HP_TOT_B, K_HP_GMAX_BK, K_HP_GMAX_B, K_HP_END_BK, K_HP_END_B,
-    K_HP_LEAK_CHECK, K_COUNT
+    K_VERSION,
+    K_MODE,
+    K_VERB,
+    K_BKLT,
+    K_BKACC,
+    K_TU,
+    K_MTU,
+    K_TUTH,
+    K_CMD,
+    K_PID,
+    K_TE,
+    K_TG,
+    K_PPS,
+    K_FTBL,
+    K_HP_VERSION,
+    K_HP_COMPLETE,
+    K_HP_ERRORS,
+    K_HP_DEPTH,
+    K_HP_CLOCK,
+    K_HP_TOT_BK,
+    K_HP_TOT_B,
+    K_HP_GMAX_BK,
+    K_HP_GMAX_B,
+    K_HP_END_BK,
+    K_HP_END_B,
+    K_HP_LEAK_CHECK,
+    K_COUNT
 };
 
 static const char *const top_names[K_COUNT] = {
-    [K_VERSION] = HPR_VERSION,         [K_MODE] = HPR_MODE,
-    [K_VERB] = HPR_VERB,               [K_BKLT] = HPR_BKLT,
-    [K_BKACC] = HPR_BKACC,             [K_TU] = HPR_TU,
-    [K_MTU] = HPR_MTU,                 [K_TUTH] = HPR_TUTH,
-    [K_CMD] = HPR_CMD,                 [K_PID] = HPR_PID,
-    [K_TE] = HPR_TE,                   [K_TG] = HPR_TG,
-    [K_PPS] = HPR_PPS,                 [K_FTBL] = HPR_FTBL,
-    [K_HP_VERSION] = HPR_HP_VERSION,   [K_HP_COMPLETE] = HPR_HP_COMPLETE,
-    [K_HP_ERRORS] = HPR_HP_ERRORS,     [K_HP_DEPTH] = HPR_HP_DEPTH,
-    [K_HP_CLOCK] = HPR_HP_CLOCK,       [K_HP_TOT_BK] = HPR_HP_TOTAL_BLOCKS,
-    [K_HP_TOT_B] = HPR_HP_TOTAL_BYTES, [K_HP_GMAX_BK] = HPR_HP_GMAX_BLOCKS,
-    [K_HP_GMAX_B] = HPR_HP_GMAX_BYTES, [K_HP_END_BK] = HPR_HP_END_BLOCKS,
-    [K_HP_END_B] = HPR_HP_END_BYTES,   [K_HP_LEAK_CHECK] = HPR_HP_LEAK_CHECK,
+    [K_VERSION] = HPR_VERSION,
+    [K_MODE] = HPR_MODE,
+    [K_VERB] = HPR_VERB,
+    [K_BKLT] = HPR_BKLT,
+    [K_BKACC] = HPR_BKACC,
+    [K_TU] = HPR_TU,
+    [K_MTU] = HPR_MTU,
+    [K_TUTH] = HPR_TUTH,
+    [K_CMD] = HPR_CMD,
+    [K_PID] = HPR_PID,
+    [K_TE] = HPR_TE,
+    [K_TG] = HPR_TG,
+    [K_PPS] = HPR_PPS,
+    [K_FTBL] = HPR_FTBL,
+    [K_HP_VERSION] = HPR_HP_VERSION,
+    [K_HP_COMPLETE] = HPR_HP_COMPLETE,
+    [K_HP_ERRORS] = HPR_HP_ERRORS,
+    [K_HP_DEPTH] = HPR_HP_DEPTH,
+    [K_HP_CLOCK] = HPR_HP_CLOCK,
+    [K_HP_TOT_BK] = HPR_HP_TOTAL_BLOCKS,
+    [K_HP_TOT_B] = HPR_HP_TOTAL_BYTES,
+    [K_HP_GMAX_BK] = HPR_HP_GMAX_BLOCKS,
+    [K_HP_GMAX_B] = HPR_HP_GMAX_BYTES,
+    [K_HP_END_BK] = HPR_HP_END_BLOCKS,
+    [K_HP_END_B] = HPR_HP_END_BYTES,
+    [K_HP_LEAK_CHECK] = HPR_HP_LEAK_CHECK,
 };
 
 /* What DHAT's heap mode always writes. */
-static const enum top_key required[] = {K_VERSION, K_MODE, K_TU,  K_MTU, K_TUTH, K_CMD,
-                                        K_PID,     K_TE,   K_TG,  K_PPS, K_FTBL};
+static const enum top_key required[] = {K_VERSION, K_MODE, K_TU, K_MTU, K_TUTH, K_CMD,
+                                        K_PID,     K_TE,   K_TG, K_PPS, K_FTBL};
 
 typedef struct ld {
     const char *start, *p, *end;
@@ -74,18 +110,12 @@ __attribute__((format(printf, 2, 3))) static int fail(ld *L, const char *fmt, ..
 
 static const char *type_name(const cJSON *v)
 {
-    if (cJSON_IsNumber(v))
-        return "a number";
-    if (cJSON_IsString(v))
-        return "a string";
-    if (cJSON_IsArray(v))
-        return "an array";
-    if (cJSON_IsObject(v))
-        return "an object";
-    if (cJSON_IsBool(v))
-        return "a boolean";
-    if (cJSON_IsNull(v))
-        return "null";
+    if (cJSON_IsNumber(v)) return "a number";
+    if (cJSON_IsString(v)) return "a string";
+    if (cJSON_IsArray(v)) return "an array";
+    if (cJSON_IsObject(v)) return "an object";
+    if (cJSON_IsBool(v)) return "a boolean";
+    if (cJSON_IsNull(v)) return "null";
     return "an invalid value";
 }
 
@@ -165,8 +195,7 @@ static int num_u64(ld *L, const cJSON *v, const char *arr, size_t idx, const cha
         return fail(L, "%s: expected a number, got %s", path(pb, sizeof pb, arr, idx, key),
                     type_name(v));
     double d = v->valuedouble;
-    if (d < 0)
-        return fail(L, "%s: negative count (%.17g)", path(pb, sizeof pb, arr, idx, key), d);
+    if (d < 0) return fail(L, "%s: negative count (%.17g)", path(pb, sizeof pb, arr, idx, key), d);
     if (!isfinite(d) || d > MAX_EXACT)
         return fail(L, "%s: number too large (%.17g > 2^53)", path(pb, sizeof pb, arr, idx, key),
                     d);
@@ -176,14 +205,13 @@ static int num_u64(ld *L, const cJSON *v, const char *arr, size_t idx, const cha
     return 0;
 }
 
-static int field_u64(ld *L, const cJSON *o, const char *arr, size_t idx, const char *key,
-                     bool req, uint64_t *out)
+static int field_u64(ld *L, const cJSON *o, const char *arr, size_t idx, const char *key, bool req,
+                     uint64_t *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     char pb[96];
     if (!v) {
-        if (req)
-            return fail(L, "%s: missing required field", path(pb, sizeof pb, arr, idx, key));
+        if (req) return fail(L, "%s: missing required field", path(pb, sizeof pb, arr, idx, key));
         *out = 0;
         return 0;
     }
@@ -192,8 +220,7 @@ static int field_u64(ld *L, const cJSON *o, const char *arr, size_t idx, const c
 
 static int str_dup(ld *L, const cJSON *v, const char *key, char **out)
 {
-    if (!cJSON_IsString(v))
-        return fail(L, "%s: expected a string, got %s", key, type_name(v));
+    if (!cJSON_IsString(v)) return fail(L, "%s: expected a string, got %s", key, type_name(v));
     free(*out);
     *out = strdup(v->valuestring);
     return *out ? 0 : fail(L, "out of memory");
@@ -201,22 +228,19 @@ static int str_dup(ld *L, const cJSON *v, const char *key, char **out)
 
 static int get_bool(ld *L, const cJSON *v, const char *key, bool *out)
 {
-    if (!cJSON_IsBool(v))
-        return fail(L, "%s: expected a boolean, got %s", key, type_name(v));
+    if (!cJSON_IsBool(v)) return fail(L, "%s: expected a boolean, got %s", key, type_name(v));
     *out = cJSON_IsTrue(v);
     return 0;
 }
 
 static int grow(ld *L, void **p, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return 0;
+    if (need <= *cap) return 0;
     size_t n = *cap ? *cap * 2 : 64;
     while (n < need)
         n *= 2;
     void *q = realloc(*p, n * elem);
-    if (!q)
-        return fail(L, "out of memory");
+    if (!q) return fail(L, "out of memory");
     *p = q;
     *cap = n;
     return 0;
@@ -236,9 +260,9 @@ static const struct {
     hv_metric m;
     bool req;
 } site_fields[] = {
-    {HPR_TB, HV_TB, true},   {HPR_TBK, HV_TBK, true}, {HPR_TL, HV_TL, true},
-    {HPR_MB, HV_MB, true},   {HPR_MBK, HV_MBK, true}, {HPR_GB, HV_GB, true},
-    {HPR_GBK, HV_GBK, true}, {HPR_EB, HV_EB, true},   {HPR_EBK, HV_EBK, true},
+    {HPR_TB, HV_TB, true},     {HPR_TBK, HV_TBK, true},     {HPR_TL, HV_TL, true},
+    {HPR_MB, HV_MB, true},     {HPR_MBK, HV_MBK, true},     {HPR_GB, HV_GB, true},
+    {HPR_GBK, HV_GBK, true},   {HPR_EB, HV_EB, true},       {HPR_EBK, HV_EBK, true},
     {HPR_HP_RS, HV_RS, false}, {HPR_HP_RSG, HV_RSG, false},
 };
 
@@ -246,21 +270,19 @@ static const struct {
     const char *key;
     hv_metric m;
 } leak_fields[] = {
-    {HPR_LK_DB, HV_DB}, {HPR_LK_DBK, HV_DBK}, {HPR_LK_IB, HV_IB},
-    {HPR_LK_IBK, HV_IBK}, {HPR_LK_RB, HV_RB}, {HPR_LK_RBK, HV_RBK},
+    {HPR_LK_DB, HV_DB},   {HPR_LK_DBK, HV_DBK}, {HPR_LK_IB, HV_IB},
+    {HPR_LK_IBK, HV_IBK}, {HPR_LK_RB, HV_RB},   {HPR_LK_RBK, HV_RBK},
 };
 
 static int site_leak(ld *L, const cJSON *lk, size_t idx, hv_site *s)
 {
     if (!cJSON_IsObject(lk))
-        return fail(L, "pps[%zu]." HPR_HP_LEAK ": expected an object, got %s", idx,
-                    type_name(lk));
+        return fail(L, "pps[%zu]." HPR_HP_LEAK ": expected an object, got %s", idx, type_name(lk));
     for (size_t i = 0; i < sizeof leak_fields / sizeof *leak_fields; i++)
         if (field_u64(L, lk, "pps", idx, leak_fields[i].key, true, &s->v[leak_fields[i].m]))
             return -1;
     const cJSON *sup = cJSON_GetObjectItemCaseSensitive(lk, HPR_LK_SUP);
-    if (sup && get_bool(L, sup, HPR_HP_LEAK "." HPR_LK_SUP, &s->sup))
-        return -1;
+    if (sup && get_bool(L, sup, HPR_HP_LEAK "." HPR_LK_SUP, &s->sup)) return -1;
     s->has_leak = true;
     if (s->v[HV_DB] + s->v[HV_IB] + s->v[HV_RB] != s->v[HV_EB] ||
         s->v[HV_DBK] + s->v[HV_IBK] + s->v[HV_RBK] != s->v[HV_EBK])
@@ -273,8 +295,8 @@ static int site_invariants(ld *L, const hv_site *s, size_t idx)
 {
     static const struct {
         hv_metric a, b;
-    } le[] = {{HV_EB, HV_MB},   {HV_GB, HV_MB},   {HV_EBK, HV_TBK}, {HV_GBK, HV_TBK},
-              {HV_MBK, HV_TBK}, {HV_RS, HV_TBK},  {HV_MB, HV_TB}};
+    } le[] = {{HV_EB, HV_MB},   {HV_GB, HV_MB},  {HV_EBK, HV_TBK}, {HV_GBK, HV_TBK},
+              {HV_MBK, HV_TBK}, {HV_RS, HV_TBK}, {HV_MB, HV_TB}};
     for (size_t i = 0; i < sizeof le / sizeof *le; i++)
         if (s->v[le[i].a] > s->v[le[i].b])
             return fail(L, "pps[%zu]: inconsistent counters: %s (%llu) > %s (%llu)", idx,
@@ -288,8 +310,7 @@ static int load_site(ld *L, const cJSON *o, size_t idx)
     hv_report *r = L->r;
     if (!cJSON_IsObject(o))
         return fail(L, "pps[%zu]: expected an object, got %s", idx, type_name(o));
-    if (grow(L, (void **)&r->sites, &L->cap_sites, r->nsites + 1, sizeof *r->sites))
-        return -1;
+    if (grow(L, (void **)&r->sites, &L->cap_sites, r->nsites + 1, sizeof *r->sites)) return -1;
     hv_site *s = &r->sites[r->nsites];
     memset(s, 0, sizeof *s);
     for (size_t i = 0; i < sizeof site_fields / sizeof *site_fields; i++)
@@ -297,15 +318,13 @@ static int load_site(ld *L, const cJSON *o, size_t idx)
                       &s->v[site_fields[i].m]))
             return -1;
     const cJSON *fs = cJSON_GetObjectItemCaseSensitive(o, HPR_FS);
-    if (!fs)
-        return fail(L, "pps[%zu].fs: missing required field", idx);
+    if (!fs) return fail(L, "pps[%zu].fs: missing required field", idx);
     if (!cJSON_IsArray(fs))
         return fail(L, "pps[%zu].fs: expected an array, got %s", idx, type_name(fs));
     size_t n = (size_t)cJSON_GetArraySize(fs);
     if (n > UINT32_MAX || r->nfsbuf + n > UINT32_MAX)
         return fail(L, "pps[%zu].fs: too many frames", idx);
-    if (grow(L, (void **)&r->fsbuf, &L->cap_fs, r->nfsbuf + n, sizeof *r->fsbuf))
-        return -1;
+    if (grow(L, (void **)&r->fsbuf, &L->cap_fs, r->nfsbuf + n, sizeof *r->fsbuf)) return -1;
     s->fs_off = (uint32_t)r->nfsbuf;
     s->nfs = (uint32_t)n;
     const cJSON *e;
@@ -315,8 +334,7 @@ static int load_site(ld *L, const cJSON *o, size_t idx)
         uint64_t fi;
         char key[32];
         snprintf(key, sizeof key, "fs[%zu]", k);
-        if (num_u64(L, e, "pps", idx, key, &fi))
-            return -1;
+        if (num_u64(L, e, "pps", idx, key, &fi)) return -1;
         if (fi == 0 || fi > UINT32_MAX)
             return fail(L, "pps[%zu].fs[%zu]: frame index %llu out of range", idx, k,
                         (unsigned long long)fi);
@@ -324,13 +342,10 @@ static int load_site(ld *L, const cJSON *o, size_t idx)
     }
     r->nfsbuf += n;
     const cJSON *lk = cJSON_GetObjectItemCaseSensitive(o, HPR_HP_LEAK);
-    if (lk && site_leak(L, lk, idx, s))
-        return -1;
-    if (site_invariants(L, s, idx))
-        return -1;
+    if (lk && site_leak(L, lk, idx, s)) return -1;
+    if (site_invariants(L, s, idx)) return -1;
     for (int m = 0; m < HV_NRAW; m++)
-        if (add_total(L, &r->tot[m], s->v[m], hv_metric_name((hv_metric)m)))
-            return -1;
+        if (add_total(L, &r->tot[m], s->v[m], hv_metric_name((hv_metric)m))) return -1;
     r->nsites++;
     return 0;
 }
@@ -342,11 +357,9 @@ static int load_frame(ld *L, const cJSON *v, size_t idx)
         return fail(L, "ftbl[%zu]: expected a string, got %s", idx, type_name(v));
     if (idx == 0 && strcmp(v->valuestring, HPR_ROOT_FRAME) != 0)
         return fail(L, "ftbl[0]: expected \"" HPR_ROOT_FRAME "\"");
-    if (grow(L, (void **)&r->frames, &L->cap_frames, r->nframes + 1, sizeof *r->frames))
-        return -1;
+    if (grow(L, (void **)&r->frames, &L->cap_frames, r->nframes + 1, sizeof *r->frames)) return -1;
     char *text = strdup(v->valuestring);
-    if (!text)
-        return fail(L, "out of memory");
+    if (!text) return fail(L, "out of memory");
     if (hv_frame_init(&r->frames[r->nframes], text)) {
         free(text);
         return fail(L, "out of memory");
@@ -359,12 +372,10 @@ static int load_frame(ld *L, const cJSON *v, size_t idx)
 static int load_array(ld *L, const char *name, int (*fn)(ld *, const cJSON *, size_t))
 {
     skip_ws(L);
-    if (L->p >= L->end)
-        return syntax_error(L, L->end, name);
+    if (L->p >= L->end) return syntax_error(L, L->end, name);
     if (*L->p != '[') {
         cJSON *v = parse_value(L, name);
-        if (!v)
-            return -1;
+        if (!v) return -1;
         fail(L, "%s: expected an array, got %s", name, type_name(v));
         cJSON_Delete(v);
         return -1;
@@ -378,17 +389,13 @@ static int load_array(ld *L, const char *name, int (*fn)(ld *, const cJSON *, si
     for (size_t i = 0;; i++) {
         skip_ws(L);
         cJSON *v = parse_value(L, name);
-        if (!v)
-            return -1;
+        if (!v) return -1;
         int rc = fn(L, v, i);
         cJSON_Delete(v);
-        if (rc)
-            return -1;
+        if (rc) return -1;
         char c = expect(L, ',', ']', name);
-        if (!c)
-            return -1;
-        if (c == ']')
-            return 0;
+        if (!c) return -1;
+        if (c == ']') return 0;
     }
 }
 
@@ -404,11 +411,12 @@ static int check_version(ld *L, uint64_t v)
 
 static int check_mode(ld *L, const char *mode)
 {
-    if (strcmp(mode, "heap") == 0)
-        return 0;
+    if (strcmp(mode, "heap") == 0) return 0;
     if (strcmp(mode, "copy") == 0 || strcmp(mode, "ad-hoc") == 0)
-        return fail(L, "DHAT %s-mode profiles are not supported: heapview reads heap mode "
-                       "(valgrind --tool=dhat without --mode)", mode);
+        return fail(L,
+                    "DHAT %s-mode profiles are not supported: heapview reads heap mode "
+                    "(valgrind --tool=dhat without --mode)",
+                    mode);
     return fail(L, HPR_MODE ": unknown mode \"%s\" (heapview reads \"heap\")", mode);
 }
 
@@ -429,11 +437,9 @@ static int load_leak_check(ld *L, const cJSON *o)
              {HPR_LC_SUPPRESSED_BYTES, &lc->suppressed_bytes},
              {HPR_LC_SUPPRESSED_BLOCKS, &lc->suppressed_blocks}};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++)
-        if (field_u64(L, o, HPR_HP_LEAK_CHECK, 0, f[i].key, true, f[i].dst))
-            return -1;
+        if (field_u64(L, o, HPR_HP_LEAK_CHECK, 0, f[i].key, true, f[i].dst)) return -1;
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, HPR_LC_MODE);
-    if (m && str_dup(L, m, HPR_HP_LEAK_CHECK "." HPR_LC_MODE, &lc->mode))
-        return -1;
+    if (m && str_dup(L, m, HPR_HP_LEAK_CHECK "." HPR_LC_MODE, &lc->mode)) return -1;
     const cJSON *ec = cJSON_GetObjectItemCaseSensitive(o, HPR_LC_EXIT_CODE);
     if (ec) {
         if (!cJSON_IsNumber(ec) || ec->valuedouble != floor(ec->valuedouble) ||
@@ -452,13 +458,11 @@ static int load_errors(ld *L, const cJSON *v)
         return fail(L, HPR_HP_ERRORS ": expected an array, got %s", type_name(v));
     size_t n = (size_t)cJSON_GetArraySize(v);
     r->errors = calloc(n ? n : 1, sizeof *r->errors);
-    if (!r->errors)
-        return fail(L, "out of memory");
+    if (!r->errors) return fail(L, "out of memory");
     const cJSON *e;
     cJSON_ArrayForEach(e, v)
     {
-        if (str_dup(L, e, HPR_HP_ERRORS "[]", &r->errors[r->nerrors]))
-            return -1;
+        if (str_dup(L, e, HPR_HP_ERRORS "[]", &r->errors[r->nerrors])) return -1;
         r->nerrors++;
     }
     return 0;
@@ -479,17 +483,14 @@ static int load_top(ld *L, enum top_key k, const cJSON *v)
         return cJSON_IsString(v) ? 0 : fail(L, "%s: expected a string, got %s", key, type_name(v));
     case K_BKLT: {
         bool b = false;
-        if (get_bool(L, v, key, &b))
-            return -1;
+        if (get_bool(L, v, key, &b)) return -1;
         return b ? 0 : fail(L, HPR_BKLT " is false: the report has no block lifetimes");
     }
     case K_BKACC:
     case K_HP_COMPLETE: {
         bool b = false;
-        if (get_bool(L, v, key, &b))
-            return -1;
-        if (k == K_HP_COMPLETE)
-            r->complete = b;
+        if (get_bool(L, v, key, &b)) return -1;
+        if (k == K_HP_COMPLETE) r->complete = b;
         return 0;
     }
     case K_TU:
@@ -503,8 +504,7 @@ static int load_top(ld *L, enum top_key k, const cJSON *v)
     case K_TUTH:
         return num_u64(L, v, NULL, 0, key, &r->tuth);
     case K_PID:
-        if (num_u64(L, v, NULL, 0, key, &u))
-            return -1;
+        if (num_u64(L, v, NULL, 0, key, &u)) return -1;
         r->pid = (int64_t)u;
         return 0;
     case K_TE:
@@ -512,8 +512,7 @@ static int load_top(ld *L, enum top_key k, const cJSON *v)
     case K_TG:
         return num_u64(L, v, NULL, 0, key, &r->tg);
     case K_HP_VERSION:
-        if (num_u64(L, v, NULL, 0, key, &u))
-            return -1;
+        if (num_u64(L, v, NULL, 0, key, &u)) return -1;
         r->heapprof = true;
         return u == HPR_EXT_VERSION
                    ? 0
@@ -543,8 +542,7 @@ static int load_top(ld *L, enum top_key k, const cJSON *v)
 static int top_key_of(const char *name)
 {
     for (int k = 0; k < K_COUNT; k++)
-        if (strcmp(name, top_names[k]) == 0)
-            return k;
+        if (strcmp(name, top_names[k]) == 0) return k;
     return -1;
 }
 
@@ -555,16 +553,16 @@ static int finish(ld *L)
     for (size_t i = 0; i < sizeof required / sizeof *required; i++)
         if (!(L->seen & (1u << required[i])))
             return fail(L, "missing required field \"%s\"%s", top_names[required[i]],
-                        L->seen & (1u << K_VERSION) ? ""
-                                                    : " (is this a DHAT or heapprof report?)");
-    if (r->nframes == 0)
-        return fail(L, HPR_FTBL ": empty (expected \"" HPR_ROOT_FRAME "\" first)");
+                        L->seen & (1u << K_VERSION) ? "" : " (is this a DHAT or heapprof report?)");
+    if (r->nframes == 0) return fail(L, HPR_FTBL ": empty (expected \"" HPR_ROOT_FRAME "\" first)");
     for (size_t i = 0; i < r->nsites; i++) {
         const uint32_t *fs = hv_site_frames(r, &r->sites[i]);
         for (uint32_t j = 0; j < r->sites[i].nfs; j++)
             if (fs[j] >= r->nframes)
-                return fail(L, "pps[%zu].fs[%u]: frame index %u out of range (ftbl has %zu "
-                               "entries)", i, j, fs[j], r->nframes);
+                return fail(L,
+                            "pps[%zu].fs[%u]: frame index %u out of range (ftbl has %zu "
+                            "entries)",
+                            i, j, fs[j], r->nframes);
     }
     static const struct {
         enum top_key k;
@@ -578,11 +576,9 @@ static int finish(ld *L)
                         (unsigned long long)r->tot[decl[i].m]);
     /* Give back the doubling slack of the growth arrays. */
     hv_site *ss = r->nsites ? realloc(r->sites, r->nsites * sizeof *r->sites) : NULL;
-    if (ss)
-        r->sites = ss;
+    if (ss) r->sites = ss;
     uint32_t *fb = r->nfsbuf ? realloc(r->fsbuf, r->nfsbuf * sizeof *r->fsbuf) : NULL;
-    if (fb)
-        r->fsbuf = fb;
+    if (fb) r->fsbuf = fb;
     r->gmax_bytes = r->tot[HV_GB];
     r->gmax_blocks = r->tot[HV_GBK];
     return 0;
@@ -591,12 +587,10 @@ static int finish(ld *L)
 static int load_object(ld *L)
 {
     skip_ws(L);
-    if (L->p >= L->end)
-        return fail(L, "empty file (only whitespace)");
+    if (L->p >= L->end) return fail(L, "empty file (only whitespace)");
     if (*L->p != '{') {
         cJSON *v = parse_value(L, "the top level");
-        if (!v)
-            return fail(L, "not JSON (a report is a JSON object)");
+        if (!v) return fail(L, "not JSON (a report is a JSON object)");
         fail(L, "wrong shape: the top level is %s, not an object", type_name(v));
         cJSON_Delete(v);
         return -1;
@@ -608,22 +602,17 @@ static int load_object(ld *L)
     } else {
         for (;;) {
             skip_ws(L);
-            if (L->p >= L->end)
-                return syntax_error(L, L->end, "the top-level object");
-            if (*L->p != '"')
-                return syntax_error(L, L->p, "the top-level object");
+            if (L->p >= L->end) return syntax_error(L, L->end, "the top-level object");
+            if (*L->p != '"') return syntax_error(L, L->p, "the top-level object");
             cJSON *kv = parse_value(L, "a top-level key");
-            if (!kv)
-                return -1;
+            if (!kv) return -1;
             char name[64];
             snprintf(name, sizeof name, "%s", kv->valuestring);
             cJSON_Delete(kv);
-            if (!expect(L, ':', ':', "the top-level object"))
-                return -1;
+            if (!expect(L, ':', ':', "the top-level object")) return -1;
             int k = top_key_of(name);
             if (k >= 0) {
-                if (L->seen & (1u << k))
-                    return fail(L, "duplicate key \"%s\"", name);
+                if (L->seen & (1u << k)) return fail(L, "duplicate key \"%s\"", name);
                 L->seen |= 1u << k;
             }
             int rc;
@@ -634,18 +623,14 @@ static int load_object(ld *L)
             } else {
                 skip_ws(L);
                 cJSON *v = parse_value(L, k >= 0 ? top_names[k] : "an unknown key's value");
-                if (!v)
-                    return -1;
+                if (!v) return -1;
                 rc = k >= 0 ? load_top(L, (enum top_key)k, v) : 0; /* unknown keys: ignored */
                 cJSON_Delete(v);
             }
-            if (rc)
-                return -1;
+            if (rc) return -1;
             char c = expect(L, ',', '}', "the top-level object");
-            if (!c)
-                return -1;
-            if (c == '}')
-                break;
+            if (!c) return -1;
+            if (c == '}') break;
         }
     }
     skip_ws(L);
@@ -658,10 +643,8 @@ int hv_load_buffer(const char *buf, size_t len, hv_report **out, char *err, size
 {
     ld L = {.start = buf, .p = buf, .end = buf + len, .err = err, .errlen = errlen};
     *out = NULL;
-    if (errlen)
-        err[0] = '\0';
-    if (len == 0)
-        return fail(&L, "empty file");
+    if (errlen) err[0] = '\0';
+    if (len == 0) return fail(&L, "empty file");
     const char *nul = memchr(buf, '\0', len);
     if (nul) /* cJSON would stop at it inside a string and read on: say it here */
         return fail(&L, "not valid JSON: NUL byte at byte %zu", (size_t)(nul - buf));
@@ -670,8 +653,7 @@ int hv_load_buffer(const char *buf, size_t len, hv_report **out, char *err, size
         last--;
     L.last_nonws = last ? last - 1 : 0;
     L.r = calloc(1, sizeof *L.r);
-    if (!L.r)
-        return fail(&L, "out of memory");
+    if (!L.r) return fail(&L, "out of memory");
     L.r->complete = true;
     if (load_object(&L)) {
         hv_report_free(L.r);
@@ -686,8 +668,7 @@ static int read_all(int fd, char **buf, size_t *len)
 {
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap);
-    if (!b)
-        return -ENOMEM;
+    if (!b) return -ENOMEM;
     for (;;) {
         if (n == cap) {
             char *nb = realloc(b, cap * 2);
@@ -699,15 +680,13 @@ static int read_all(int fd, char **buf, size_t *len)
             cap *= 2;
         }
         ssize_t k = read(fd, b + n, cap - n);
-        if (k < 0 && errno == EINTR)
-            continue;
+        if (k < 0 && errno == EINTR) continue;
         if (k < 0) {
             int e = errno;
             free(b);
             return -e;
         }
-        if (k == 0)
-            break;
+        if (k == 0) break;
         n += (size_t)k;
     }
     *buf = b;
@@ -758,8 +737,7 @@ int hv_load_file(const char *file, hv_report **out, char *err, size_t errlen)
         rc = hv_load_buffer(heap, len, out, err, errlen);
     }
 out:
-    if (map != MAP_FAILED)
-        munmap(map, len);
+    if (map != MAP_FAILED) munmap(map, len);
     free(heap);
     close(fd);
     return rc;

@@ -73,10 +73,35 @@ static const char usage_text[] =
     "  -h, --help           this text        --version   heapview's version\n";
 
 enum {
-    O_LEAKS = 256, O_PEAK, O_HOT, O_SHORT, O_REALLOC, O_ALL, O_SUMMARY, O_SORT, O_TOP, O_BYFUNC,
-    O_INCLUDE, O_EXCLUDE, O_THRESH, O_DEPTH, O_NOCOLLAPSE, O_JSON, O_FOLDED, O_COLOR,
-    O_NOCOLOR, O_DIFF, O_CHECK, O_MAXLEAK, O_MAXLEAKBK, O_MAXPEAK, O_MAXTB, O_MAXTBK,
-    O_BASELINE, O_MAXINC, O_VERSION
+    O_LEAKS = 256,
+    O_PEAK,
+    O_HOT,
+    O_SHORT,
+    O_REALLOC,
+    O_ALL,
+    O_SUMMARY,
+    O_SORT,
+    O_TOP,
+    O_BYFUNC,
+    O_INCLUDE,
+    O_EXCLUDE,
+    O_THRESH,
+    O_DEPTH,
+    O_NOCOLLAPSE,
+    O_JSON,
+    O_FOLDED,
+    O_COLOR,
+    O_NOCOLOR,
+    O_DIFF,
+    O_CHECK,
+    O_MAXLEAK,
+    O_MAXLEAKBK,
+    O_MAXPEAK,
+    O_MAXTB,
+    O_MAXTBK,
+    O_BASELINE,
+    O_MAXINC,
+    O_VERSION
 };
 
 static const struct option long_opts[] = {
@@ -142,10 +167,8 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 static void add_view(args *a, const hv_view *v)
 {
     for (size_t i = 0; i < a->nviews; i++)
-        if (a->views[i] == v)
-            return;
-    if (a->nviews < sizeof a->views / sizeof *a->views)
-        a->views[a->nviews++] = v;
+        if (a->views[i] == v) return;
+    if (a->nviews < sizeof a->views / sizeof *a->views) a->views[a->nviews++] = v;
 }
 
 static int parse_count(const char *s, uint64_t *out)
@@ -261,8 +284,7 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
         case O_MAXPEAK:
         case O_MAXTB:
         case O_MAXTBK:
-            if ((rc = set_limit(a, (hv_limit)(c - O_MAXLEAK), optarg)))
-                return rc;
+            if ((rc = set_limit(a, (hv_limit)(c - O_MAXLEAK), optarg))) return rc;
             a->check = true;
             break;
         case O_BASELINE:
@@ -280,8 +302,8 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
             *done = true;
             return 0;
         case O_VERSION:
-            printf("heapview %s (report format: DHAT v%d, heapprof extension v%d)\n",
-                   HV_VERSION, 2, 1);
+            printf("heapview %s (report format: DHAT v%d, heapprof extension v%d)\n", HV_VERSION, 2,
+                   1);
             *done = true;
             return 0;
         default:
@@ -310,14 +332,11 @@ static int run_check(args *a, const char *file)
     bool any = a->lim.has_increase;
     for (int w = 0; w < HV_LIM_COUNT; w++)
         any |= a->lim.has[w];
-    if (!any)
-        return usage_error("--check: no limit given (--max-leaked, --max-peak, ...)");
+    if (!any) return usage_error("--check: no limit given (--max-leaked, --max-peak, ...)");
     hv_report *r = load_or_say(file), *base = NULL;
     int rc = EXIT_BAD;
-    if (!r)
-        goto out;
-    if (a->baseline && !(base = load_or_say(a->baseline)))
-        goto out;
+    if (!r) goto out;
+    if (a->baseline && !(base = load_or_say(a->baseline))) goto out;
     hv_check_result res[2 * HV_LIM_COUNT];
     size_t failed, n = hv_check_run(r, base, &a->lim, res, &failed);
     printf("heapview --check %s: %s\n", file, failed ? "FAILED" : "passed");
@@ -335,8 +354,7 @@ static int run_diff(args *a, hv_outctx *o, const char *bfile, const char *cfile)
     int rc = EXIT_BAD;
     hv_diff d = {0};
     char label[1024];
-    if (!b || !(c = load_or_say(cfile)))
-        goto out;
+    if (!b || !(c = load_or_say(cfile))) goto out;
     if (hv_diff_build(b, c, &a->q, a->sort_set ? a->q.sort : HV_TB, &d) < 0) {
         fprintf(stderr, "heapview: out of memory\n");
         goto out;
@@ -356,8 +374,7 @@ static int add_section(hv_section *sec, size_t *n, const hv_report *r, const hv_
 {
     sec[*n].view = v;
     sec[*n].sort = sort;
-    if (hv_select(r, q, v->keep, sort, &sec[*n].rows) < 0)
-        return -1;
+    if (hv_select(r, q, v->keep, sort, &sec[*n].rows) < 0) return -1;
     (*n)++;
     return 0;
 }
@@ -365,8 +382,7 @@ static int add_section(hv_section *sec, size_t *n, const hv_report *r, const hv_
 static int run_views(args *a, hv_outctx *o, const char *file)
 {
     hv_report *r = load_or_say(file);
-    if (!r)
-        return EXIT_BAD;
+    if (!r) return EXIT_BAD;
     hv_section sec[16];
     size_t n = 0;
     int rc = EXIT_BAD;
@@ -380,8 +396,7 @@ static int run_views(args *a, hv_outctx *o, const char *file)
             o->fold = HV_TB;
             o->fold_set = true;
         }
-        if (add_section(sec, &n, r, &a->q, v, a->sort_set ? a->q.sort : v->sort) < 0)
-            goto oom;
+        if (add_section(sec, &n, r, &a->q, v, a->sort_set ? a->q.sort : v->sort) < 0) goto oom;
     } else if (a->nviews) {
         for (size_t i = 0; i < a->nviews; i++)
             if (add_section(sec, &n, r, &a->q, a->views[i],
@@ -394,8 +409,7 @@ static int run_views(args *a, hv_outctx *o, const char *file)
                 goto oom;
     } else {
         o->summary = true;
-        if (!a->top_set)
-            a->q.top = 3;
+        if (!a->top_set) a->q.top = 3;
         if (add_section(sec, &n, r, &a->q, &hv_view_leaks, HV_EB) < 0 ||
             add_section(sec, &n, r, &a->q, &hv_view_peak, HV_GB) < 0 ||
             add_section(sec, &n, r, &a->q, &hv_view_hot, HV_TBK) < 0 ||
@@ -405,8 +419,7 @@ static int run_views(args *a, hv_outctx *o, const char *file)
             goto oom;
     }
     rc = a->out->report(o, r, sec, n) < 0 ? EXIT_BAD : 0;
-    if (rc)
-        fprintf(stderr, "heapview: cannot write the output\n");
+    if (rc) fprintf(stderr, "heapview: cannot write the output\n");
     goto out;
 oom:
     fprintf(stderr, "heapview: out of memory\n");
@@ -433,16 +446,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "heapview: out of memory\n");
         goto out;
     }
-    if ((rc = parse_args(argc, argv, &a, &done)) || done)
-        goto out;
+    if ((rc = parse_args(argc, argv, &a, &done)) || done) goto out;
     rc = EXIT_BAD;
     int nfiles = argc - optind;
     if (a.color < 0) {
         const char *nc = getenv("NO_COLOR");
         a.color = isatty(1) && !(nc && *nc);
     }
-    hv_outctx o = {.f = stdout, .color = a.color == 1 && a.out == &hv_out_text, .q = &a.q,
-                   .fold = a.fold, .fold_set = a.fold_set};
+    hv_outctx o = {.f = stdout,
+                   .color = a.color == 1 && a.out == &hv_out_text,
+                   .q = &a.q,
+                   .fold = a.fold,
+                   .fold_set = a.fold_set};
     if (a.diff && a.check) {
         rc = usage_error("--diff and --check are separate modes");
     } else if (a.diff) {
@@ -451,8 +466,7 @@ int main(int argc, char **argv)
         else
             rc = run_diff(&a, &o, argv[optind], argv[optind + 1]);
     } else if (nfiles != 1) {
-        rc = usage_error(nfiles ? "one report at a time (or --diff BASE NEW)"
-                                : "no report given");
+        rc = usage_error(nfiles ? "one report at a time (or --diff BASE NEW)" : "no report given");
     } else if (a.check) {
         rc = run_check(&a, argv[optind]);
     } else {
@@ -461,7 +475,6 @@ int main(int argc, char **argv)
 out:
     free(a.q.include);
     free(a.q.exclude);
-    if (fflush(stdout) != 0 && rc == 0)
-        rc = EXIT_BAD;
+    if (fflush(stdout) != 0 && rc == 0) rc = EXIT_BAD;
     return rc;
 }

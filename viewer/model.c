@@ -11,8 +11,7 @@
 
 void hv_report_free(hv_report *r)
 {
-    if (!r)
-        return;
+    if (!r) return;
     free(r->cmd);
     free(r->tu);
     free(r->mtu);
@@ -49,21 +48,21 @@ static const char *base_name(const char *path)
 
 /* Libraries whose frames are the machinery between the program and the heap. */
 static const char *const system_libs[] = {
-    "libc.so",     "libc-",        "libstdc++",     "ld-linux",    "ld-2.",     "ld.so",
-    "libgcc_s",    "libpthread",   "libheapprof",   "vgpreload_",  "libjemalloc", "libtcmalloc",
-    "libdl.so",    "libm.so",      "libunwind",     "libasan",     "libubsan",  "liblsan",
-    "libc++.so",   "libc++abi",    "libgomp",
+    "libc.so",   "libc-",      "libstdc++",   "ld-linux",   "ld-2.",       "ld.so",
+    "libgcc_s",  "libpthread", "libheapprof", "vgpreload_", "libjemalloc", "libtcmalloc",
+    "libdl.so",  "libm.so",    "libunwind",   "libasan",    "libubsan",    "liblsan",
+    "libc++.so", "libc++abi",  "libgomp",
 };
 
 /* Functions of the runtime that allocate on the caller's behalf; their own frames are noise. */
 static const char *const system_funcs[] = {
-    "malloc",   "calloc",   "realloc",   "free",     "memalign",  "posix_memalign",
-    "aligned_alloc", "valloc", "pvalloc", "reallocarray", "strdup", "strndup",
-    "printf",   "fprintf",  "vfprintf",  "puts",     "fputs",     "fwrite",
-    "fopen",    "fopen64",  "fdopen",    "getline",  "getdelim",  "asprintf",
-    "vasprintf", "setlocale", "opendir", "scandir",  "localtime", "tzset",
-    "qsort",    "realpath", "dlopen",    "dlerror",  "pthread_create", "start_thread",
-    "clone",    "clone3",   "_start",
+    "malloc",        "calloc",    "realloc",  "free",         "memalign",       "posix_memalign",
+    "aligned_alloc", "valloc",    "pvalloc",  "reallocarray", "strdup",         "strndup",
+    "printf",        "fprintf",   "vfprintf", "puts",         "fputs",          "fwrite",
+    "fopen",         "fopen64",   "fdopen",   "getline",      "getdelim",       "asprintf",
+    "vasprintf",     "setlocale", "opendir",  "scandir",      "localtime",      "tzset",
+    "qsort",         "realpath",  "dlopen",   "dlerror",      "pthread_create", "start_thread",
+    "clone",         "clone3",    "_start",
 };
 
 bool hv_frame_is_system(const char *func, const char *file, const char *lib)
@@ -71,8 +70,7 @@ bool hv_frame_is_system(const char *func, const char *file, const char *lib)
     if (lib) {
         const char *b = base_name(lib);
         for (size_t i = 0; i < sizeof system_libs / sizeof *system_libs; i++)
-            if (has_prefix(b, system_libs[i]))
-                return true;
+            if (has_prefix(b, system_libs[i])) return true;
     }
     if (func) {
         /* "__x" and "_IO_x" are reserved for the implementation; std:: and __gnu_cxx:: are
@@ -83,8 +81,7 @@ bool hv_frame_is_system(const char *func, const char *file, const char *lib)
             has_prefix(func, "heapprof_") || has_prefix(func, "_Unwind_"))
             return true;
         for (size_t i = 0; i < sizeof system_funcs / sizeof *system_funcs; i++)
-            if (strcmp(func, system_funcs[i]) == 0)
-                return true;
+            if (strcmp(func, system_funcs[i]) == 0) return true;
     }
     if (file && (strstr(file, "/glibc") || strstr(file, "/c++/") || strstr(file, "/libio/") ||
                  strstr(file, "/malloc/") || strstr(file, "/nptl/")))
@@ -102,8 +99,7 @@ int hv_frame_init(hv_frame *f, char *text)
         const char *p = s + 2;
         while ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F'))
             p++;
-        if (p[0] == ':' && p[1] == ' ')
-            s = p + 2;
+        if (p[0] == ':' && p[1] == ' ') s = p + 2;
     }
     f->sym = s;
     size_t n = strlen(s);
@@ -118,8 +114,7 @@ int hv_frame_init(hv_frame *f, char *text)
             size_t loc_len = (size_t)(s + n - 1 - loc);
             if (loc_len > 3 && has_prefix(loc, "in ")) {
                 f->lib = strndup(loc + 3, loc_len - 3);
-                if (!f->lib)
-                    return -1;
+                if (!f->lib) return -1;
                 fn_len = (size_t)(open - s);
             } else {
                 const char *colon = memrchr(loc, ':', loc_len);
@@ -130,8 +125,7 @@ int hv_frame_init(hv_frame *f, char *text)
                         line = line * 10 + (unsigned)(*d - '0');
                     if (d == s + n - 1) {
                         f->file = strndup(loc, (size_t)(colon - loc));
-                        if (!f->file)
-                            return -1;
+                        if (!f->file) return -1;
                         f->line = line;
                         fn_len = (size_t)(open - s);
                     }
@@ -140,8 +134,7 @@ int hv_frame_init(hv_frame *f, char *text)
         }
     }
     f->func = strndup(s, fn_len);
-    if (!f->func)
-        return -1;
+    if (!f->func) return -1;
     f->system = hv_frame_is_system(f->func, f->file, f->lib);
     return 0;
 }
@@ -178,8 +171,7 @@ static const struct {
 
 int hv_metric_parse(const char *name, hv_metric *out)
 {
-    if (has_prefix(name, "hp_"))
-        name += 3;
+    if (has_prefix(name, "hp_")) name += 3;
     for (int m = 0; m < HV_NMETRIC; m++)
         if (strcmp(name, metric_info[m].name) == 0) {
             *out = (hv_metric)m;
@@ -188,9 +180,15 @@ int hv_metric_parse(const char *name, hv_metric *out)
     static const struct {
         const char *alias;
         hv_metric m;
-    } aliases[] = {{"bytes", HV_TB},      {"blocks", HV_TBK},      {"peak", HV_GB},
-                   {"leaked", HV_EB},     {"max", HV_MB},          {"lifetime", HV_TL},
-                   {"avg-lifetime", HV_AVG_LIFE}, {"rate", HV_RATE_BK}, {"reallocs", HV_RS}};
+    } aliases[] = {{"bytes", HV_TB},
+                   {"blocks", HV_TBK},
+                   {"peak", HV_GB},
+                   {"leaked", HV_EB},
+                   {"max", HV_MB},
+                   {"lifetime", HV_TL},
+                   {"avg-lifetime", HV_AVG_LIFE},
+                   {"rate", HV_RATE_BK},
+                   {"reallocs", HV_RS}};
     for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
         if (strcmp(name, aliases[i].alias) == 0) {
             *out = aliases[i].m;
@@ -221,8 +219,7 @@ static double ratio(uint64_t a, uint64_t b)
 
 double hv_metric_value(const hv_report *r, const uint64_t *v, hv_metric m)
 {
-    if (m < HV_NRAW)
-        return (double)v[m];
+    if (m < HV_NRAW) return (double)v[m];
     /* te is in tu; one Mtu is 10^6 tu, so a per-Mtu rate is n * 10^6 / te. */
     double mtus = r && r->te ? (double)r->te / 1e6 : 0.0;
     switch (m) {
@@ -245,21 +242,16 @@ double hv_metric_value(const hv_report *r, const uint64_t *v, hv_metric m)
 
 static bool glob_field(const char *pat, const char *field, bool try_base)
 {
-    if (!field)
-        return false;
-    if (fnmatch(pat, field, 0) == 0)
-        return true;
+    if (!field) return false;
+    if (fnmatch(pat, field, 0) == 0) return true;
     return try_base && fnmatch(pat, base_name(field), 0) == 0;
 }
 
 static bool frame_matches(const hv_frame *f, const char *pat)
 {
-    if (has_prefix(pat, "func:"))
-        return glob_field(pat + 5, f->func, false);
-    if (has_prefix(pat, "file:"))
-        return glob_field(pat + 5, f->file, true);
-    if (has_prefix(pat, "lib:"))
-        return glob_field(pat + 4, f->lib, true);
+    if (has_prefix(pat, "func:")) return glob_field(pat + 5, f->func, false);
+    if (has_prefix(pat, "file:")) return glob_field(pat + 5, f->file, true);
+    if (has_prefix(pat, "lib:")) return glob_field(pat + 4, f->lib, true);
     return glob_field(pat, f->func, false) || glob_field(pat, f->file, true) ||
            glob_field(pat, f->lib, true);
 }
@@ -268,21 +260,17 @@ static bool any_frame_matches(const hv_report *r, const hv_site *s, const char *
 {
     const uint32_t *fs = hv_site_frames(r, s);
     for (uint32_t i = 0; i < s->nfs; i++)
-        if (frame_matches(&r->frames[fs[i]], pat))
-            return true;
+        if (frame_matches(&r->frames[fs[i]], pat)) return true;
     return false;
 }
 
 bool hv_site_matches(const hv_report *r, const hv_site *s, const hv_query *q)
 {
     for (size_t i = 0; i < q->nexclude; i++)
-        if (any_frame_matches(r, s, q->exclude[i]))
-            return false;
-    if (q->ninclude == 0)
-        return true;
+        if (any_frame_matches(r, s, q->exclude[i])) return false;
+    if (q->ninclude == 0) return true;
     for (size_t i = 0; i < q->ninclude; i++)
-        if (any_frame_matches(r, s, q->include[i]))
-            return true;
+        if (any_frame_matches(r, s, q->include[i])) return true;
     return false;
 }
 
@@ -290,8 +278,7 @@ uint32_t hv_site_first_user(const hv_report *r, const hv_site *s)
 {
     const uint32_t *fs = hv_site_frames(r, s);
     for (uint32_t i = 0; i < s->nfs; i++)
-        if (!r->frames[fs[i]].system)
-            return i;
+        if (!r->frames[fs[i]].system) return i;
     return 0;
 }
 
@@ -315,8 +302,7 @@ typedef struct rank_ctx {
 /* Function of a site's first user frame: the key of --by-function. */
 static const char *site_func(const hv_report *r, const hv_site *s)
 {
-    if (s->nfs == 0)
-        return "[root]";
+    if (s->nfs == 0) return "[root]";
     return r->frames[hv_site_frames(r, s)[hv_site_first_user(r, s)]].func;
 }
 
@@ -326,8 +312,7 @@ static int stack_cmp(const hv_report *r, const hv_site *a, const hv_site *b)
     const uint32_t *fa = hv_site_frames(r, a), *fb = hv_site_frames(r, b);
     for (uint32_t i = 0; i < a->nfs && i < b->nfs; i++) {
         int c = strcmp(r->frames[fa[i]].sym, r->frames[fb[i]].sym);
-        if (c)
-            return c;
+        if (c) return c;
     }
     return (a->nfs > b->nfs) - (a->nfs < b->nfs);
 }
@@ -335,10 +320,8 @@ static int stack_cmp(const hv_report *r, const hv_site *a, const hv_site *b)
 static int row_cmp(const rank_ctx *c, const hv_row *a, const hv_row *b)
 {
     double va = hv_metric_value(c->r, a->v, c->sort), vb = hv_metric_value(c->r, b->v, c->sort);
-    if (va != vb)
-        return va < vb ? 1 : -1;
-    if (a->v[HV_TB] != b->v[HV_TB])
-        return a->v[HV_TB] < b->v[HV_TB] ? 1 : -1;
+    if (va != vb) return va < vb ? 1 : -1;
+    if (a->v[HV_TB] != b->v[HV_TB]) return a->v[HV_TB] < b->v[HV_TB] ? 1 : -1;
     return stack_cmp(c->r, &c->r->sites[a->site], &c->r->sites[b->site]);
 }
 
@@ -352,8 +335,7 @@ static int func_cmp_cb(const void *a, const void *b, void *ctx)
     const hv_report *r = ctx;
     const hv_row *x = a, *y = b;
     int c = strcmp(site_func(r, &r->sites[x->site]), site_func(r, &r->sites[y->site]));
-    if (c)
-        return c;
+    if (c) return c;
     return (x->site > y->site) - (x->site < y->site);
 }
 
@@ -367,8 +349,7 @@ static size_t group_by_function(const hv_report *r, const rank_ctx *c, hv_row *r
                               site_func(r, &r->sites[row[i].site])) == 0) {
             hv_row *g = &row[out - 1];
             hv_row one = row[i];
-            if (row_cmp(c, &one, g) < 0 && g->nsites == 1)
-                g->site = one.site;
+            if (row_cmp(c, &one, g) < 0 && g->nsites == 1) g->site = one.site;
             for (int m = 0; m < HV_NRAW; m++)
                 g->v[m] += one.v[m];
             g->nsites += 1;
@@ -380,18 +361,15 @@ static size_t group_by_function(const hv_report *r, const rank_ctx *c, hv_row *r
     return out;
 }
 
-int hv_select(const hv_report *r, const hv_query *q, hv_keep_fn keep, hv_metric sort,
-              hv_rows *out)
+int hv_select(const hv_report *r, const hv_query *q, hv_keep_fn keep, hv_metric sort, hv_rows *out)
 {
     memset(out, 0, sizeof *out);
     hv_row *row = malloc((r->nsites ? r->nsites : 1) * sizeof *row);
-    if (!row)
-        return -1;
+    if (!row) return -1;
     size_t n = 0;
     for (size_t i = 0; i < r->nsites; i++) {
         const hv_site *s = &r->sites[i];
-        if ((keep && !keep(r, s, q)) || !hv_site_matches(r, s, q))
-            continue;
+        if ((keep && !keep(r, s, q)) || !hv_site_matches(r, s, q)) continue;
         memcpy(row[n].v, s->v, sizeof s->v);
         row[n].site = i;
         row[n].nsites = 1;

@@ -42,13 +42,13 @@ typedef enum hv_metric {
 typedef enum hv_unit { HV_U_BYTES, HV_U_COUNT, HV_U_TIME, HV_U_RATE_B, HV_U_RATE_N } hv_unit;
 
 typedef struct hv_frame {
-    char *text;       /* as in ftbl: "0x4011A3: main (prog.c:12)" */
-    const char *sym;  /* text without the "0xADDR: " prefix (points into text) */
-    char *func;       /* "main", "???"; never NULL */
-    char *file;       /* "prog.c" or NULL */
-    char *lib;        /* "/lib/x86_64-linux-gnu/libc.so.6" or NULL */
-    unsigned line;    /* 0 when unknown */
-    bool system;      /* libc, libstdc++, ld.so, allocator or profiler internals */
+    char *text;      /* as in ftbl: "0x4011A3: main (prog.c:12)" */
+    const char *sym; /* text without the "0xADDR: " prefix (points into text) */
+    char *func;      /* "main", "???"; never NULL */
+    char *file;      /* "prog.c" or NULL */
+    char *lib;       /* "/lib/x86_64-linux-gnu/libc.so.6" or NULL */
+    unsigned line;   /* 0 when unknown */
+    bool system;     /* libc, libstdc++, ld.so, allocator or profiler internals */
 } hv_frame;
 
 typedef struct hv_site {
@@ -71,9 +71,9 @@ typedef struct hv_report {
     char *cmd, *tu, *mtu, *mode, *clock;
     int64_t pid;
     uint64_t te, tg, tuth;
-    bool heapprof;  /* hp_version present: written by libheapprof.so */
-    bool complete;  /* hp_complete (true for DHAT files) */
-    char **errors;  /* hp_errors */
+    bool heapprof; /* hp_version present: written by libheapprof.so */
+    bool complete; /* hp_complete (true for DHAT files) */
+    char **errors; /* hp_errors */
     size_t nerrors;
     uint64_t depth; /* hp_depth, 0 if absent */
     hv_frame *frames;
@@ -82,7 +82,7 @@ typedef struct hv_report {
     size_t nsites;
     uint32_t *fsbuf;
     size_t nfsbuf;
-    uint64_t tot[HV_NRAW]; /* sums over sites */
+    uint64_t tot[HV_NRAW];            /* sums over sites */
     uint64_t gmax_bytes, gmax_blocks; /* == tot[HV_GB], tot[HV_GBK] */
     bool has_leak_check;
     hv_leakcheck lc;
@@ -113,12 +113,12 @@ double hv_metric_value(const hv_report *r, const uint64_t *v, hv_metric m);
 /* ---- Selection: filter, group, rank ---- */
 
 typedef struct hv_query {
-    hv_metric sort;        /* ranking metric, descending */
-    size_t top;            /* 0: all */
-    bool by_function;      /* one row per function of the first user frame */
-    bool collapse;         /* hide system frames (default true) */
-    unsigned depth;        /* user frames to show; 0: all */
-    const char **include;  /* glob patterns, optionally "func:", "file:" or "lib:" prefixed */
+    hv_metric sort;       /* ranking metric, descending */
+    size_t top;           /* 0: all */
+    bool by_function;     /* one row per function of the first user frame */
+    bool collapse;        /* hide system frames (default true) */
+    unsigned depth;       /* user frames to show; 0: all */
+    const char **include; /* glob patterns, optionally "func:", "file:" or "lib:" prefixed */
     size_t ninclude;
     const char **exclude;
     size_t nexclude;
@@ -137,7 +137,7 @@ typedef struct hv_row {
 typedef struct hv_rows {
     hv_row *row; /* ranked, at most q->top */
     size_t n;
-    size_t nmatch;        /* rows before the --top cut */
+    size_t nmatch;         /* rows before the --top cut */
     uint64_t sum[HV_NRAW]; /* over all matching rows */
 } hv_rows;
 
@@ -146,8 +146,7 @@ typedef bool (*hv_keep_fn)(const hv_report *r, const hv_site *s, const hv_query 
 /* Rows of the sites of r that pass keep (may be NULL) and the filters of q, grouped as q says,
  * ranked by sort descending (ties: by tb, then by stack text), cut to q->top.
  * Returns 0, or -1 when out of memory. */
-int hv_select(const hv_report *r, const hv_query *q, hv_keep_fn keep, hv_metric sort,
-              hv_rows *out);
+int hv_select(const hv_report *r, const hv_query *q, hv_keep_fn keep, hv_metric sort, hv_rows *out);
 void hv_rows_free(hv_rows *rows);
 
 /* Whether site s passes q's include/exclude filters. */

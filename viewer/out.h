@@ -13,12 +13,12 @@
 
 typedef struct hv_outctx {
     FILE *f;
-    bool color;         /* ANSI colour (text only): on a TTY unless NO_COLOR */
-    bool summary;       /* the default view: header, then a few compact rows per section */
-    const hv_query *q;  /* collapse, depth */
-    hv_metric fold;     /* --folded metric */
-    bool fold_set;      /* else the first section's view default */
-    const char *label;  /* the file name, for headings */
+    bool color;        /* ANSI colour (text only): on a TTY unless NO_COLOR */
+    bool summary;      /* the default view: header, then a few compact rows per section */
+    const hv_query *q; /* collapse, depth */
+    hv_metric fold;    /* --folded metric */
+    bool fold_set;     /* else the first section's view default */
+    const char *label; /* the file name, for headings */
 } hv_outctx;
 
 /* A ranked view: what main selected for one --leaks/--peak/... flag. */

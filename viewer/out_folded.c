@@ -28,42 +28,34 @@ static char *fold_stack(const hv_outctx *o, const hv_report *r, const hv_site *s
     for (uint32_t i = 0; i < s->nfs; i++)
         len += strlen(r->frames[fs[i]].func) + 1;
     char *out = malloc(len + 8), *p = out;
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     for (uint32_t k = s->nfs; k-- > 0;) {
         const hv_frame *f = &r->frames[fs[k]];
-        if (o->q->collapse && any_user && f->system)
-            continue;
-        if (p != out)
-            *p++ = ';';
+        if (o->q->collapse && any_user && f->system) continue;
+        if (p != out) *p++ = ';';
         for (const char *c = f->func; *c; c++)
             *p++ = *c == ';' ? ':' : *c;
     }
-    if (p == out)
-        p = stpcpy(out, "[root]");
+    if (p == out) p = stpcpy(out, "[root]");
     *p = '\0';
     return out;
 }
 
-static int folded_report(const hv_outctx *o, const hv_report *r, const hv_section *sec,
-                         size_t nsec)
+static int folded_report(const hv_outctx *o, const hv_report *r, const hv_section *sec, size_t nsec)
 {
     const hv_section *s0 = nsec ? &sec[0] : NULL;
     hv_metric m = o->fold_set ? o->fold : s0 ? s0->view->fold : HV_TB;
     size_t n = s0 ? s0->rows.n : 0;
     line *ln = calloc(n ? n : 1, sizeof *ln);
-    if (!ln)
-        return -1;
+    if (!ln) return -1;
     int rc = -1;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const hv_row *row = &s0->rows.row[i];
         double v = hv_metric_value(r, row->v, m);
-        if (v <= 0)
-            continue;
+        if (v <= 0) continue;
         ln[k].stack = fold_stack(o, r, &r->sites[row->site]);
-        if (!ln[k].stack)
-            goto out;
+        if (!ln[k].stack) goto out;
         ln[k++].n = v;
     }
     qsort(ln, k, sizeof *ln, line_cmp);
@@ -89,13 +81,11 @@ static int folded_diff(const hv_outctx *o, const hv_diff *d)
     for (size_t i = 0; i < d->n; i++) {
         const hv_diff_row *x = &d->row[i];
         double delta = hv_diff_delta(d, x, d->metric);
-        if (delta <= 0)
-            break; /* rows are sorted by delta, descending */
+        if (delta <= 0) break; /* rows are sorted by delta, descending */
         const hv_report *r = x->cur_site != SIZE_MAX ? d->cur : d->base;
         size_t si = x->cur_site != SIZE_MAX ? x->cur_site : x->base_site;
         char *s = fold_stack(o, r, &r->sites[si]);
-        if (!s)
-            return -1;
+        if (!s) return -1;
         fprintf(o->f, "%s %.0f\n", s, delta);
         free(s);
     }

@@ -14,11 +14,9 @@
 static cJSON *metrics_obj(const hv_report *r, const uint64_t *v, bool leak)
 {
     cJSON *o = cJSON_CreateObject();
-    if (!o)
-        return NULL;
+    if (!o) return NULL;
     for (int m = 0; m < HV_NRAW; m++) {
-        if (!leak && m >= HV_DB && m <= HV_RBK)
-            continue;
+        if (!leak && m >= HV_DB && m <= HV_RBK) continue;
         cJSON_AddNumberToObject(o, hv_metric_name((hv_metric)m), (double)v[m]);
     }
     for (int m = HV_NRAW; m < HV_NMETRIC; m++)
@@ -75,8 +73,8 @@ static cJSON *row_obj(const hv_outctx *o, const hv_report *r, const hv_row *row,
     const hv_site *s = &r->sites[row->site];
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "rank", (double)rank);
-    const char *func = s->nfs ? r->frames[hv_site_frames(r, s)[hv_site_first_user(r, s)]].func
-                              : HPR_ROOT_FRAME;
+    const char *func =
+        s->nfs ? r->frames[hv_site_frames(r, s)[hv_site_first_user(r, s)]].func : HPR_ROOT_FRAME;
     cJSON_AddStringToObject(j, "function", func);
     cJSON_AddNumberToObject(j, "sites", (double)row->nsites);
     cJSON_AddItemToObject(j, "metrics", metrics_obj(r, row->v, row->has_leak));
@@ -89,8 +87,7 @@ static int print_doc(const hv_outctx *o, cJSON *doc)
 {
     char *s = doc ? cJSON_Print(doc) : NULL;
     cJSON_Delete(doc);
-    if (!s)
-        return -1;
+    if (!s) return -1;
     fputs(s, o->f);
     fputc('\n', o->f);
     free(s);
@@ -100,8 +97,7 @@ static int print_doc(const hv_outctx *o, cJSON *doc)
 static int json_report(const hv_outctx *o, const hv_report *r, const hv_section *sec, size_t n)
 {
     cJSON *doc = cJSON_CreateObject();
-    if (!doc)
-        return -1;
+    if (!doc) return -1;
     cJSON_AddNumberToObject(doc, "heapview", HV_JSON_VERSION);
     cJSON_AddItemToObject(doc, "report", report_obj(o, r));
     cJSON *views = cJSON_AddArrayToObject(doc, "views");
@@ -120,8 +116,7 @@ static int json_report(const hv_outctx *o, const hv_report *r, const hv_section 
     return print_doc(o, doc);
 }
 
-static void add_side(cJSON *j, const char *name, const hv_report *r, const uint64_t *v,
-                     size_t site)
+static void add_side(cJSON *j, const char *name, const hv_report *r, const uint64_t *v, size_t site)
 {
     if (site == SIZE_MAX)
         cJSON_AddNullToObject(j, name);
@@ -132,8 +127,7 @@ static void add_side(cJSON *j, const char *name, const hv_report *r, const uint6
 static int json_diff(const hv_outctx *o, const hv_diff *d)
 {
     cJSON *doc = cJSON_CreateObject();
-    if (!doc)
-        return -1;
+    if (!doc) return -1;
     cJSON_AddNumberToObject(doc, "heapview", HV_JSON_VERSION);
     cJSON_AddStringToObject(doc, "diff", o->label);
     cJSON_AddStringToObject(doc, "metric", hv_metric_name(d->metric));

@@ -73,8 +73,9 @@ static void print_header(const hv_outctx *o, const hv_report *r)
     if (r->has_leak_check) {
         const hv_leakcheck *lc = &r->lc;
         char e[CELL], g[CELL], h[CELL], k[CELL];
-        fprintf(f, "Leaks    definite %s in %s blocks, indirect %s in %s, reachable %s in %s, "
-                   "suppressed %s in %s; exit code %lld\n",
+        fprintf(f,
+                "Leaks    definite %s in %s blocks, indirect %s in %s, reachable %s in %s, "
+                "suppressed %s in %s; exit code %lld\n",
                 hv_fmt_bytes(a, sizeof a, (double)lc->definite_bytes),
                 hv_fmt_count(b, sizeof b, (double)lc->definite_blocks),
                 hv_fmt_bytes(c, sizeof c, (double)lc->indirect_bytes),
@@ -82,12 +83,11 @@ static void print_header(const hv_outctx *o, const hv_report *r)
                 hv_fmt_bytes(e, sizeof e, (double)lc->reachable_bytes),
                 hv_fmt_count(g, sizeof g, (double)lc->reachable_blocks),
                 hv_fmt_bytes(h, sizeof h, (double)lc->suppressed_bytes),
-                hv_fmt_count(k, sizeof k, (double)lc->suppressed_blocks),
-                (long long)lc->exit_code);
+                hv_fmt_count(k, sizeof k, (double)lc->suppressed_blocks), (long long)lc->exit_code);
     }
     if (!r->complete) {
-        fprintf(f, "%sIncomplete: the profiler lost data; numbers are lower bounds%s\n",
-                C(o, RED), C(o, RESET));
+        fprintf(f, "%sIncomplete: the profiler lost data; numbers are lower bounds%s\n", C(o, RED),
+                C(o, RESET));
         for (size_t i = 0; i < r->nerrors; i++)
             fprintf(f, "  %s\n", r->errors[i]);
     }
@@ -116,8 +116,7 @@ static void print_stack(const hv_outctx *o, const hv_report *r, const hv_site *s
             fprintf(o->f, "%s%s%s%s\n", indent, C(o, i == 0 || (i == 1 && lines[0].via) ? YEL : ""),
                     r->frames[l->frame].sym, C(o, RESET));
     }
-    if (s->nfs == 0)
-        fprintf(o->f, "%s[root]\n", indent);
+    if (s->nfs == 0) fprintf(o->f, "%s[root]\n", indent);
 }
 
 /* The one-line name of a row: its first user frame, "+ N more sites" when grouped. */
@@ -130,8 +129,7 @@ static void print_site_line(const hv_outctx *o, const hv_report *r, const hv_row
         name = o->q->by_function ? fr->func : fr->sym;
     }
     fprintf(o->f, "%s%s%s", C(o, YEL), name, C(o, RESET));
-    if (row->nsites > 1)
-        fprintf(o->f, " %s(%zu sites)%s", C(o, DIM), row->nsites, C(o, RESET));
+    if (row->nsites > 1) fprintf(o->f, " %s(%zu sites)%s", C(o, DIM), row->nsites, C(o, RESET));
     fputc('\n', o->f);
 }
 
@@ -146,8 +144,7 @@ static void section_title(const hv_outctx *o, const hv_report *r, const hv_secti
     hv_metric cols[HV_VIEW_MAXCOLS], sum[2];
     size_t nc = v->columns(r, cols), ns = 0;
     for (size_t i = 0; i < nc && ns < 2; i++)
-        if (cols[i] < HV_NRAW)
-            sum[ns++] = cols[i]; /* the first two summable columns */
+        if (cols[i] < HV_NRAW) sum[ns++] = cols[i]; /* the first two summable columns */
     fprintf(o->f, "%zu %s", sec->rows.nmatch,
             o->q->by_function ? (sec->rows.nmatch == 1 ? "function" : "functions")
                               : (sec->rows.nmatch == 1 ? "site" : "sites"));
@@ -181,8 +178,7 @@ static void print_table(const hv_outctx *o, const hv_report *r, const hv_section
     }
     size_t n = sec->rows.n;
     char(*cell)[HV_VIEW_MAXCOLS][CELL] = calloc(n ? n : 1, sizeof *cell);
-    if (!cell)
-        return;
+    if (!cell) return;
     int w[HV_VIEW_MAXCOLS];
     char lab[HV_VIEW_MAXCOLS][CELL];
     for (size_t c = 0; c < nc; c++) {
@@ -194,10 +190,8 @@ static void print_table(const hv_outctx *o, const hv_report *r, const hv_section
             fmt_metric(cell[i][c], CELL, r, cols[c],
                        hv_metric_value(r, sec->rows.row[i].v, cols[c]));
             int l = (int)strlen(cell[i][c]);
-            if (strstr(cell[i][c], "µ"))
-                l--; /* two bytes, one column */
-            if (l > w[c])
-                w[c] = l;
+            if (strstr(cell[i][c], "µ")) l--; /* two bytes, one column */
+            if (l > w[c]) w[c] = l;
         }
     int wi = n >= 100 ? 4 : n >= 10 ? 3 : 2;
     if (!o->summary) {
@@ -227,8 +221,7 @@ static void print_table(const hv_outctx *o, const hv_report *r, const hv_section
             print_stack(o, r, &r->sites[sec->rows.row[i].site], indent);
         }
     }
-    if (n == 0)
-        fprintf(o->f, "   %s(none)%s\n", C(o, DIM), C(o, RESET));
+    if (n == 0) fprintf(o->f, "   %s(none)%s\n", C(o, DIM), C(o, RESET));
     free(cell);
 }
 
@@ -240,9 +233,10 @@ static int text_report(const hv_outctx *o, const hv_report *r, const hv_section 
         print_table(o, r, &sec[i]);
     }
     if (o->summary)
-        fprintf(o->f, "\n%sOne view in depth: --leaks --peak --hot --short-lived --realloc "
-                      "[--top N] [--sort METRIC] [--by-function] [--depth N]; machine-readable: "
-                      "--json, --folded; heapview --help%s\n",
+        fprintf(o->f,
+                "\n%sOne view in depth: --leaks --peak --hot --short-lived --realloc "
+                "[--top N] [--sort METRIC] [--by-function] [--depth N]; machine-readable: "
+                "--json, --folded; heapview --help%s\n",
                 C(o, DIM), C(o, RESET));
     return ferror(o->f) ? -1 : 0;
 }
@@ -268,7 +262,10 @@ static void diff_total(const hv_outctx *o, const hv_diff *d, const char *name, h
     else if (c)
         snprintf(p, sizeof p, " (new)");
     fprintf(o->f, "  %-16s %12s %12s   %s%s%s%s\n", name, x, y,
-            c > b ? C(o, RED) : c < b ? C(o, CYAN) : "", z, p, C(o, RESET));
+            c > b   ? C(o, RED)
+            : c < b ? C(o, CYAN)
+                    : "",
+            z, p, C(o, RESET));
 }
 
 static void diff_rows(const hv_outctx *o, const hv_diff *d, bool up)
@@ -277,24 +274,21 @@ static void diff_rows(const hv_outctx *o, const hv_diff *d, bool up)
     for (size_t k = 0; k < d->n && (!d->top || shown < d->top); k++) {
         const hv_diff_row *x = &d->row[up ? k : d->n - 1 - k];
         double delta = hv_diff_delta(d, x, d->metric);
-        if (up ? delta <= 0 : delta >= 0)
-            break;
+        if (up ? delta <= 0 : delta >= 0) break;
         char z[CELL], b[CELL], c[CELL];
         signed_metric(z, sizeof z, d->cur, d->metric, delta);
         fmt_metric(b, sizeof b, d->cur, d->metric, hv_metric_value(d->base, x->base, d->metric));
         fmt_metric(c, sizeof c, d->cur, d->metric, hv_metric_value(d->cur, x->cur, d->metric));
-        const char *tag = x->base_site == SIZE_MAX ? " (new site)"
+        const char *tag = x->base_site == SIZE_MAX  ? " (new site)"
                           : x->cur_site == SIZE_MAX ? " (gone)"
                                                     : "";
-        fprintf(o->f, "  %s%12s%s  %s -> %s%s\n", C(o, up ? RED : CYAN), z, C(o, RESET), b, c,
-                tag);
+        fprintf(o->f, "  %s%12s%s  %s -> %s%s\n", C(o, up ? RED : CYAN), z, C(o, RESET), b, c, tag);
         const hv_report *r = x->cur_site != SIZE_MAX ? d->cur : d->base;
         size_t si = x->cur_site != SIZE_MAX ? x->cur_site : x->base_site;
         print_stack(o, r, &r->sites[si], "                ");
         shown++;
     }
-    if (!shown)
-        fprintf(o->f, "  %s(none)%s\n", C(o, DIM), C(o, RESET));
+    if (!shown) fprintf(o->f, "  %s(none)%s\n", C(o, DIM), C(o, RESET));
 }
 
 static int text_diff(const hv_outctx *o, const hv_diff *d)

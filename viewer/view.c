@@ -3,14 +3,13 @@
 
 #include <string.h>
 
-const hv_view *const hv_views[] = {&hv_view_leaks, &hv_view_peak, &hv_view_hot, &hv_view_short,
-                                   &hv_view_regrow, NULL};
+const hv_view *const hv_views[] = {&hv_view_leaks, &hv_view_peak,   &hv_view_hot,
+                                   &hv_view_short, &hv_view_regrow, NULL};
 
 const hv_view *hv_view_find(const char *name)
 {
     for (size_t i = 0; hv_views[i]; i++)
-        if (strcmp(hv_views[i]->name, name) == 0)
-            return hv_views[i];
+        if (strcmp(hv_views[i]->name, name) == 0) return hv_views[i];
     return NULL;
 }
 
@@ -22,20 +21,18 @@ double hv_short_threshold(const hv_report *r, const hv_query *q)
 /* The allocator entry points: naming them in "via" says nothing. */
 static bool is_allocator(const char *func)
 {
-    static const char *const a[] = {"malloc", "calloc", "realloc", "free", "memalign",
-                                    "posix_memalign", "aligned_alloc", "valloc", "pvalloc",
-                                    "reallocarray"};
+    static const char *const a[] = {"malloc",   "calloc",         "realloc",       "free",
+                                    "memalign", "posix_memalign", "aligned_alloc", "valloc",
+                                    "pvalloc",  "reallocarray"};
     for (size_t i = 0; i < sizeof a / sizeof *a; i++)
-        if (strcmp(func, a[i]) == 0)
-            return true;
+        if (strcmp(func, a[i]) == 0) return true;
     return strncmp(func, "operator new", 12) == 0;
 }
 
 static size_t push(hv_stackline *out, size_t n, size_t cap, uint32_t frame, uint32_t hidden,
                    bool via)
 {
-    if (n < cap)
-        out[n] = (hv_stackline){frame, hidden, via};
+    if (n < cap) out[n] = (hv_stackline){frame, hidden, via};
     return n + 1;
 }
 
@@ -49,8 +46,7 @@ size_t hv_stack_layout(const hv_report *r, const hv_site *s, const hv_query *q, 
         uint32_t i = 0;
         for (; i < s->nfs && i < depth; i++)
             n = push(out, n, cap, fs[i], 0, false);
-        if (i < s->nfs)
-            n = push(out, n, cap, HV_STACK_MORE, s->nfs - i, false);
+        if (i < s->nfs) n = push(out, n, cap, HV_STACK_MORE, s->nfs - i, false);
         return n < cap ? n : cap;
     }
     uint32_t fu = hv_site_first_user(r, s);
@@ -64,13 +60,11 @@ size_t hv_stack_layout(const hv_report *r, const hv_site *s, const hv_query *q, 
         n = push(out, n, cap, fs[fu - 1], fu, true);
     uint32_t shown = 0, last_user = fu;
     for (uint32_t i = fu; i < s->nfs; i++)
-        if (!r->frames[fs[i]].system)
-            last_user = i;
+        if (!r->frames[fs[i]].system) last_user = i;
     uint32_t i = fu;
     while (i <= last_user && i < s->nfs) {
         if (!r->frames[fs[i]].system) {
-            if (shown == depth)
-                break;
+            if (shown == depth) break;
             n = push(out, n, cap, fs[i], 0, false);
             shown++;
             i++;
@@ -79,11 +73,9 @@ size_t hv_stack_layout(const hv_report *r, const hv_site *s, const hv_query *q, 
         uint32_t j = i;
         while (j < s->nfs && r->frames[fs[j]].system)
             j++;
-        if (shown < depth)
-            n = push(out, n, cap, fs[i], j - i, false);
+        if (shown < depth) n = push(out, n, cap, fs[i], j - i, false);
         i = j;
     }
-    if (i <= last_user)
-        n = push(out, n, cap, HV_STACK_MORE, last_user + 1 - i, false);
+    if (i <= last_user) n = push(out, n, cap, HV_STACK_MORE, last_user + 1 - i, false);
     return n < cap ? n : cap;
 }

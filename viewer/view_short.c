@@ -5,8 +5,7 @@
 
 static bool keep_short(const hv_report *r, const hv_site *s, const hv_query *q)
 {
-    return s->v[HV_TBK] > 0 &&
-           hv_metric_value(r, s->v, HV_AVG_LIFE) <= hv_short_threshold(r, q);
+    return s->v[HV_TBK] > 0 && hv_metric_value(r, s->v, HV_AVG_LIFE) <= hv_short_threshold(r, q);
 }
 
 static size_t columns_short(const hv_report *r, hv_metric *c)

@@ -33,15 +33,16 @@ int main(int argc, char **argv)
     for (int pass = 0; pass < 2; pass++) {
         seed = 88172645463325252ull;
         if (pass == 1) {
-            fprintf(f, "{\"dhatFileVersion\":2,\n\"mode\":\"heap\",\n\"verb\":\"Allocated\",\n"
-                       "\"bklt\":true,\n\"bkacc\":false,\n\"tu\":\"\xc2\xb5s\",\n\"Mtu\":\"s\",\n"
-                       "\"tuth\":1,\n\"cmd\":\"synthetic --sites %" PRIu64 "\",\n\"pid\":1,\n"
-                       "\"te\":%" PRIu64 ",\n\"tg\":%" PRIu64 ",\n"
-                       "\"hp_version\":1,\"hp_depth\":64,\"hp_clock\":\"tsc\",\n"
-                       "\"hp_complete\":true,\n\"hp_errors\":[],\n"
-                       "\"hp_total_blocks\":%" PRIu64 ",\"hp_total_bytes\":%" PRIu64
-                       ",\"hp_gmax_blocks\":%" PRIu64 ",\"hp_gmax_bytes\":%" PRIu64
-                       ",\"hp_end_blocks\":%" PRIu64 ",\"hp_end_bytes\":%" PRIu64 ",\n\"pps\":[\n",
+            fprintf(f,
+                    "{\"dhatFileVersion\":2,\n\"mode\":\"heap\",\n\"verb\":\"Allocated\",\n"
+                    "\"bklt\":true,\n\"bkacc\":false,\n\"tu\":\"\xc2\xb5s\",\n\"Mtu\":\"s\",\n"
+                    "\"tuth\":1,\n\"cmd\":\"synthetic --sites %" PRIu64 "\",\n\"pid\":1,\n"
+                    "\"te\":%" PRIu64 ",\n\"tg\":%" PRIu64 ",\n"
+                    "\"hp_version\":1,\"hp_depth\":64,\"hp_clock\":\"tsc\",\n"
+                    "\"hp_complete\":true,\n\"hp_errors\":[],\n"
+                    "\"hp_total_blocks\":%" PRIu64 ",\"hp_total_bytes\":%" PRIu64
+                    ",\"hp_gmax_blocks\":%" PRIu64 ",\"hp_gmax_bytes\":%" PRIu64
+                    ",\"hp_end_blocks\":%" PRIu64 ",\"hp_end_bytes\":%" PRIu64 ",\n\"pps\":[\n",
                     nsites, te, te / 2, tbk, tb, gbk, gb, ebk, eb);
         }
         for (uint64_t i = 0; i < nsites; i++) {
@@ -72,11 +73,15 @@ int main(int argc, char **argv)
     fputs("\n],\n\"ftbl\":[\n\"[root]\"", f);
     for (uint64_t i = 0; i < nframes; i++) {
         if (i % 5 == 4)
-            fprintf(f, ",\n\"0x7F00%08" PRIX64 ": __libc_fn_%" PRIu64
-                       " (in /usr/lib/x86_64-linux-gnu/libc.so.6)\"", i, i);
+            fprintf(f,
+                    ",\n\"0x7F00%08" PRIX64 ": __libc_fn_%" PRIu64
+                    " (in /usr/lib/x86_64-linux-gnu/libc.so.6)\"",
+                    i, i);
         else
-            fprintf(f, ",\n\"0x5500%08" PRIX64 ": module_%" PRIu64 "::function_%" PRIu64
-                       " (src/module_%" PRIu64 ".c:%" PRIu64 ")\"", i, i % 97, i, i % 97, 10 + i % 900);
+            fprintf(f,
+                    ",\n\"0x5500%08" PRIX64 ": module_%" PRIu64 "::function_%" PRIu64
+                    " (src/module_%" PRIu64 ".c:%" PRIu64 ")\"",
+                    i, i % 97, i, i % 97, 10 + i % 900);
     }
     fputs("\n]\n}\n", f);
     if (fclose(f) != 0) {

@@ -18,8 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         hv_query_defaults(&q);
         q.by_function = size & 1;
         hv_rows rows;
-        if (hv_select(r, &q, NULL, HV_AVG_LIFE, &rows) == 0)
-            hv_rows_free(&rows);
+        if (hv_select(r, &q, NULL, HV_AVG_LIFE, &rows) == 0) hv_rows_free(&rows);
         hv_report_free(r);
     } else if (memchr(err, '\n', strlen(err)) || !err[0]) {
         __builtin_trap(); /* the message must be one non-empty line */

@@ -34,11 +34,9 @@ size_t hvt_site_index(const hv_report *r, const char *func, unsigned line)
 {
     for (size_t i = 0; i < r->nsites; i++) {
         const hv_site *s = &r->sites[i];
-        if (!s->nfs)
-            continue;
+        if (!s->nfs) continue;
         const hv_frame *f = &r->frames[hv_site_frames(r, s)[hv_site_first_user(r, s)]];
-        if (strcmp(f->func, func) == 0 && (!line || f->line == line))
-            return i;
+        if (strcmp(f->func, func) == 0 && (!line || f->line == line)) return i;
     }
     cr_assert_fail("no site with first user frame %s:%u", func, line);
     return 0;
@@ -110,10 +108,8 @@ int hvt_run(const char *args, char **out, char **err)
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "NO_COLOR= %s </dev/null %s >%s 2>%s", hv, args, o, e);
     int st = system(cmd);
-    if (out)
-        *out = slurp(o);
-    if (err)
-        *err = slurp(e);
+    if (out) *out = slurp(o);
+    if (err) *err = slurp(e);
     unlink(o);
     unlink(e);
     cr_assert(WIFEXITED(st), "heapview %s: killed (status %d)", args, st);

@@ -96,7 +96,8 @@ Test(check, baseline)
     size_t failed;
     hv_check_result res[2 * HV_LIM_COUNT];
     cr_assert_eq(hv_check_run(c, b, &l, res, &failed), 5);
-    /* leaked 500 > 315, blocks 5 > 3.15, peak 10500 <= 10815, tb 42500 > 27615, tbk 2006 > 1054.2 */
+    /* leaked 500 > 315, blocks 5 > 3.15, peak 10500 <= 10815, tb 42500 > 27615, tbk 2006 > 1054.2
+     */
     cr_expect_eq(failed, 4);
     cr_expect_not(res[HV_LIM_PEAK].exceeded);
     cr_expect_float_eq(res[HV_LIM_PEAK].limit, 10815.0, 1e-6);
@@ -110,18 +111,22 @@ Test(check, baseline)
 Test(check, cli_exit_codes)
 {
     char *out, *err;
-    cr_expect_eq(hvt_run("--check --max-leaked 300 --max-peak 11K --max-total-blocks 1K "
-                         HVT_DATA "hp-leaky.json", &out, NULL), 0);
+    cr_expect_eq(hvt_run("--check --max-leaked 300 --max-peak 11K --max-total-blocks 1K " HVT_DATA
+                         "hp-leaky.json",
+                         &out, NULL),
+                 0);
     cr_expect(strstr(out, "passed") != NULL, "%s", out);
     free(out);
-    cr_expect_eq(hvt_run("--check --max-leaked 0 --max-peak 10K " HVT_DATA "hp-leaky.json", &out,
-                         NULL), 1);
+    cr_expect_eq(
+        hvt_run("--check --max-leaked 0 --max-peak 10K " HVT_DATA "hp-leaky.json", &out, NULL), 1);
     cr_expect(strstr(out, "FAIL leaked bytes (live at exit): 300 B (300), limit 0 B (0)"), "%s",
               out);
     cr_expect(strstr(out, "FAIL peak bytes: 10.1 KiB (10300), limit 10.0 KiB (10240)"), "%s", out);
     free(out);
     cr_expect_eq(hvt_run("--check --baseline " HVT_DATA "hp-leaky.json --max-increase 5% " HVT_DATA
-                         "hp-leaky-5-2000.json", &out, NULL), 1);
+                         "hp-leaky-5-2000.json",
+                         &out, NULL),
+                 1);
     free(out);
     cr_expect_eq(hvt_run("--check --max-leaked 0 " HVT_DATA "bad/negative.json", NULL, &err), 2);
     cr_expect(strstr(err, "negative count") != NULL);
@@ -131,7 +136,8 @@ Test(check, cli_exit_codes)
     cr_expect_eq(hvt_run("--max-peak 12Q " HVT_DATA "hp-leaky.json", NULL, &err), 2);
     cr_expect(strstr(err, "--max-peak: not a size") != NULL, "%s", err);
     free(err);
-    cr_expect_eq(hvt_run("--baseline " HVT_DATA "hp-leaky.json " HVT_DATA "hp-leaky.json", NULL,
-                         &err), 2, "--baseline without --max-increase");
+    cr_expect_eq(
+        hvt_run("--baseline " HVT_DATA "hp-leaky.json " HVT_DATA "hp-leaky.json", NULL, &err), 2,
+        "--baseline without --max-increase");
     free(err);
 }

@@ -142,12 +142,12 @@ Test(load, from_memory_without_nul)
 
 /* ---- the bad-input list ---- */
 
-#define BAD(name, file, needle)                                                                \
-    Test(load_bad, name)                                                                       \
-    {                                                                                          \
-        const char *e = hvt_load_error("bad/" file);                                           \
-        cr_expect(strstr(e, needle) != NULL, "%s: got \"%s\", want \"%s\"", file, e, needle);  \
-        cr_expect_null(strchr(e, '\n'), "one line");                                           \
+#define BAD(name, file, needle)                                                                    \
+    Test(load_bad, name)                                                                           \
+    {                                                                                              \
+        const char *e = hvt_load_error("bad/" file);                                               \
+        cr_expect(strstr(e, needle) != NULL, "%s: got \"%s\", want \"%s\"", file, e, needle);      \
+        cr_expect_null(strchr(e, '\n'), "one line");                                               \
     }
 
 BAD(empty, "empty.json", "empty file")
@@ -222,9 +222,8 @@ Test(load_cli, one_line_exit_2)
 Test(load_cli, stdin_dash)
 {
     char *out;
-    cr_expect_eq(hvt_run("--check --max-total-blocks 1004 - < " HVT_DATA "hp-leaky.json", &out,
-                         NULL),
-                 0);
+    cr_expect_eq(
+        hvt_run("--check --max-total-blocks 1004 - < " HVT_DATA "hp-leaky.json", &out, NULL), 0);
     cr_expect(strstr(out, "passed") != NULL, "%s", out);
     free(out);
 }

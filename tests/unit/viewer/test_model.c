@@ -142,7 +142,8 @@ static size_t sel(const hv_report *r, const hv_query *q, hv_metric sort, size_t 
 Test(select, rank_filter_top)
 {
     hv_report *r = hvt_load("hand-leakcheck.json");
-    size_t A = hvt_site_index(r, "parse_line", 40), B = hvt_site_index(r, "Cache::insert(Key const&)", 0),
+    size_t A = hvt_site_index(r, "parse_line", 40),
+           B = hvt_site_index(r, "Cache::insert(Key const&)", 0),
            C = hvt_site_index(r, "parse_line", 55), D = hvt_site_index(r, "???", 0);
     hv_query q;
     hv_query_defaults(&q);
@@ -202,7 +203,8 @@ Test(select, dhat_and_heapprof_rank_alike)
     hv_report *d = hvt_load("dhat-leaky.json"), *h = hvt_load("hp-leaky.json");
     hv_query q;
     hv_query_defaults(&q);
-    static const char *const want[] = {"churn", "make_peak", "leak_one"}; /* tb 16000 > 10000 > 300 */
+    static const char *const want[] = {"churn", "make_peak",
+                                       "leak_one"}; /* tb 16000 > 10000 > 300 */
     hv_report *both[] = {d, h};
     for (int k = 0; k < 2; k++) {
         hv_rows rows;
@@ -210,8 +212,9 @@ Test(select, dhat_and_heapprof_rank_alike)
         cr_assert_eq(rows.n, 3);
         for (size_t i = 0; i < 3; i++) {
             const hv_site *s = &both[k]->sites[rows.row[i].site];
-            cr_expect_str_eq(both[k]->frames[hv_site_frames(both[k], s)[hv_site_first_user(both[k], s)]].func,
-                             want[i]);
+            cr_expect_str_eq(
+                both[k]->frames[hv_site_frames(both[k], s)[hv_site_first_user(both[k], s)]].func,
+                want[i]);
         }
         hv_rows_free(&rows);
     }

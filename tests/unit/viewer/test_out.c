@@ -35,10 +35,9 @@ Test(text, leaks_table)
     /* 1000000 B = 976.6 KiB; 2048 B = 2.00 KiB; 6000 B = 5.86 KiB */
     line_with(t, "#", hdr, sizeof hdr);
     line_with(t, "1  ", row, sizeof row);
-    char a[16], b[16], c[16], d[16], e[16], f[16], g[16], h[16], i[16], j[16], k[16], l[16],
-        m[16];
-    cr_assert_eq(sscanf(row, "%s %s %s %s %s %s %s %s %s %s %s %s %s", a, b, c, d, e, f, g, h,
-                        i, j, k, l, m),
+    char a[16], b[16], c[16], d[16], e[16], f[16], g[16], h[16], i[16], j[16], k[16], l[16], m[16];
+    cr_assert_eq(sscanf(row, "%s %s %s %s %s %s %s %s %s %s %s %s %s", a, b, c, d, e, f, g, h, i, j,
+                        k, l, m),
                  13, "%s", row);
     cr_expect_str_eq(b, "977");
     cr_expect_str_eq(c, "KiB");
@@ -151,8 +150,9 @@ Test(json, views_schema_and_numbers)
     cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "metrics"), "ib")->valuedouble, 2048);
     cJSON *fr = cJSON_GetObjectItem(b, "frames");
     cr_expect_eq(cJSON_GetArraySize(fr), 5, "full stack");
-    cr_expect_str_eq(cJSON_GetArrayItem(fr, 0)->valuestring,
-                     "operator new(unsigned long) (in /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30)");
+    cr_expect_str_eq(
+        cJSON_GetArrayItem(fr, 0)->valuestring,
+        "operator new(unsigned long) (in /usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30)");
     cJSON_Delete(doc);
     free(t);
     hv_report_free(r);
