@@ -1,6 +1,7 @@
 /* churn_mt.c - the reference churn (bench/churn.c) in T threads at once, with cross-thread
  * frees: each thread frees, in its slot, the block another thread put there (shared slot
- * array, atomic exchange). Usage: churn_mt [T=2] [N per thread=5000000] [depth=20]. */
+ * array, atomic exchange). Usage: churn_mt [T=2] [N per thread=5000000] [depth=20] [private].
+ * With "private", each thread has its own slots: T independent churns (no cross-thread frees). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -12,8 +13,11 @@ static _Atomic(void *) slots[LIVE];
 static long n = 5000000;
 static int depth = 20;
 
+static int private_slots;
+
 typedef struct {
     uint64_t rng;
+    void *own[LIVE];
 } st;
 
 static inline uint64_t xr(st *s)
@@ -28,7 +32,12 @@ __attribute__((noinline)) static void leaf(st *s, int site)
 {
     uint64_t r = xr(s);
     void *p = malloc(16 + (r >> 20) % 496 + site);
-    free(atomic_exchange(&slots[r % LIVE], p));
+    if (private_slots) {
+        free(s->own[r % LIVE]);
+        s->own[r % LIVE] = p;
+    } else {
+        free(atomic_exchange(&slots[r % LIVE], p));
+    }
 }
 
 __attribute__((noinline)) static void deep(st *s, int d, int site)
@@ -43,9 +52,13 @@ __attribute__((noinline)) static void deep(st *s, int d, int site)
 
 static void *run(void *arg)
 {
-    st s = {88172645463325252ull + (uintptr_t)arg * 7919};
+    st *s = calloc(1, sizeof *s);
+    s->rng = 88172645463325252ull + (uintptr_t)arg * 7919;
     for (long k = 0; k < n; k++)
-        deep(&s, (int)(k % 7) + depth - 3, (int)(k % 50));
+        deep(s, (int)(k % 7) + depth - 3, (int)(k % 50));
+    for (int i = 0; i < LIVE; i++)
+        free(s->own[i]);
+    free(s);
     return NULL;
 }
 
@@ -56,6 +69,7 @@ int main(int argc, char **argv)
         n = atol(argv[2]);
     if (argc > 3)
         depth = atoi(argv[3]);
+    private_slots = argc > 4 && argv[4][0] == 'p';
     if (t < 1 || t > 64)
         return 2;
     pthread_t th[64];

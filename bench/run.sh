@@ -22,9 +22,9 @@ trap 'rm -rf "$tmp"' EXIT
 s=1; [ $quick = 1 ] && s=10
 W=(
   "churn|$B/churn $((5000000 / s)) 20|$B/churn 100000 20|$((50 / s))"
-  "churn_mt 1 thread|$B/churn_mt 1 $((5000000 / s))|$B/churn_mt 1 100000|$((50 / s))"
-  "churn_mt 2 threads|$B/churn_mt 2 $((5000000 / s))|$B/churn_mt 2 100000|$((50 / s))"
-  "churn_mt 4 threads|$B/churn_mt 4 $((2500000 / s))|$B/churn_mt 4 50000|$((50 / s))"
+  "churn_mt 2 threads, cross-thread frees|$B/churn_mt 2 $((5000000 / s))|$B/churn_mt 2 100000|$((50 / s))"
+  "churn x2 independent threads|$B/churn_mt 2 $((5000000 / s)) 20 private|$B/churn_mt 2 100000 20 private|$((50 / s))"
+  "churn_mt 4 threads, cross-thread frees|$B/churn_mt 4 $((2500000 / s))|$B/churn_mt 4 50000|$((50 / s))"
   "realloc/calloc/aligned mix|$B/mix $((2000000 / s))|$B/mix 100000|$((20 / s))"
   "C++ containers|$B/containers $((40 / s))|$B/containers 2|$((20 / s))"
   "python3 script|$PY bench/work.py $((150000 / s))|$PY bench/work.py 15000|$((10 / s))"
