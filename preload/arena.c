@@ -17,18 +17,66 @@ static struct {
     atomic_size_t mapped;
 } ar = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/* Registry of heapprof's own mappings, so the leak check never takes them for the program's
+ * memory (they hold every block's address). A spin lock: hp_map may run under ar.lock. */
+#define MAX_MAPS 8192
+static struct {
+    atomic_flag busy;
+    uintptr_t lo[MAX_MAPS], hi[MAX_MAPS];
+    size_t n;
+    bool overflow;
+} reg = {.busy = ATOMIC_FLAG_INIT};
+
+static void reg_lock(void)
+{
+    while (atomic_flag_test_and_set_explicit(&reg.busy, memory_order_acquire))
+        ;
+}
+
+static void reg_unlock(void)
+{
+    atomic_flag_clear_explicit(&reg.busy, memory_order_release);
+}
+
 void *hp_map(size_t size)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return NULL;
     hp_fetch_add_relaxed(&ar.mapped, size);
+    reg_lock();
+    if (reg.n < MAX_MAPS) {
+        reg.lo[reg.n] = (uintptr_t)p;
+        reg.hi[reg.n++] = (uintptr_t)p + size;
+    } else {
+        reg.overflow = true;
+    }
+    reg_unlock();
     return p;
 }
 
 void hp_unmap(void *p, size_t size)
 {
-    if (p && munmap(p, size) == 0)
-        atomic_fetch_sub_explicit(&ar.mapped, size, memory_order_relaxed);
+    if (!p || munmap(p, size) != 0) return;
+    atomic_fetch_sub_explicit(&ar.mapped, size, memory_order_relaxed);
+    reg_lock();
+    for (size_t i = 0; i < reg.n; i++)
+        if (reg.lo[i] == (uintptr_t)p) {
+            reg.lo[i] = reg.lo[--reg.n];
+            reg.hi[i] = reg.hi[reg.n];
+            break;
+        }
+    reg_unlock();
+}
+
+bool hp_arena_owns(uintptr_t lo, uintptr_t hi)
+{
+    bool own = false;
+    reg_lock();
+    own = reg.overflow;
+    for (size_t i = 0; i < reg.n && !own; i++)
+        own = reg.lo[i] < hi && lo < reg.hi[i];
+    reg_unlock();
+    return own;
 }
 
 void *hp_arena_alloc(size_t size)

@@ -10,6 +10,8 @@
 void *hp_arena_alloc(size_t size);
 void *hp_map(size_t size);
 void hp_unmap(void *p, size_t size);
+/* True if [lo, hi) overlaps memory heapprof mapped (or if it cannot tell). */
+bool hp_arena_owns(uintptr_t lo, uintptr_t hi);
 /* Bytes obtained from the OS so far (for the report and the benchmarks). */
 size_t hp_arena_mapped(void);
 /* Fork: the lock is held across fork by the forking thread, then reset in both processes. */

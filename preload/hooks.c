@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <link.h>
 #include <malloc.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +95,7 @@ static void *real_alloc(int kind, size_t a, size_t b)
 static inline __attribute__((always_inline)) void *alloc_rec(hp_thread *t, int kind, size_t a,
                                                              size_t b, size_t size)
 {
-    if (HP_UNLIKELY(!hp_tlbuf_begin(t))) { /* fork in progress on this thread */
+    if (HP_UNLIKELY(hp_tls_v.paused || !hp_tlbuf_begin(t))) { /* paused, or fork on this thread */
         void *p = real_alloc(kind, a, b);
         hp_leave(t);
         return p;
@@ -413,9 +414,13 @@ typedef void (*exit_fn)(int);
 
 HP_EXPORT void _exit(int status)
 {
-    hp_finish(); /* not in a vfork child: hp_finish checks */
+    /* the program's state: its registers now, its stack from our caller's frame up */
+    jmp_buf regs;
+    setjmp(regs);
+    int code =
+        hp_finish(HP_FIN__EXIT, (uintptr_t)__builtin_frame_address(0) + 16, regs, sizeof regs);
     exit_fn f = (exit_fn)dlsym(RTLD_NEXT, "_exit");
-    if (f) f(status);
+    if (f) f(code ? code : status); /* no stdio flush: _exit never flushes */
     for (;;)
         ; /* unreachable: the real _exit always exists */
 }
@@ -434,7 +439,7 @@ extern char **environ;
 
 static void before_exec(void)
 {
-    hp_finish();
+    hp_finish(HP_FIN_EXEC, 0, NULL, 0);
 }
 
 static void after_failed_exec(void)

@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "clock.h"
 #include "config.h"
+#include "leakcheck.h"
 #include "log.h"
 #include "report.h"
 #include "stacktab.h"
@@ -18,7 +19,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h> /* fflush(NULL) before a leak exit: the stdio the program already uses */
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 extern char **environ; /* the process environment (unistd.h declares it only with _GNU_SOURCE) */
@@ -130,7 +133,14 @@ __attribute__((constructor)) static void hp_ctor(void)
 
 __attribute__((destructor)) static void hp_dtor(void)
 {
-    hp_finish();
+    int code = hp_finish(HP_FIN_EXIT, 0, NULL, 0);
+    if (code) {
+        /* Leaks: leave with the leak status, after flushing stdio exactly as exit would have
+         * (the program's buffered output is its own); later destructors are skipped, as
+         * LeakSanitizer skips them. */
+        fflush(NULL);
+        syscall(SYS_exit_group, code);
+    }
 }
 
 /* ---- the guard's slow paths ---- */
@@ -162,6 +172,8 @@ hp_thread *hp_enter_slow(void)
             return NULL;
         }
         pthread_setspecific(in.key, l->t); /* runs thread_exit_cb at thread exit */
+        if (strcmp(hp_opt.LEAK_CHECK, "0") != 0) /* its stack is a root of the leak check */
+            hp_leakcheck_thread_stack(&l->t->stack_lo, &l->t->stack_hi);
     }
     return l->t;
 }
@@ -224,20 +236,27 @@ bool hp_is_vfork_child(void)
     return hp_pid != 0 && getpid() != hp_pid;
 }
 
-void hp_finish(void)
+int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
 {
-    if (hp_is_vfork_child()) return; /* shares the parent's memory: touch nothing */
-    if (atomic_exchange_explicit(&in.finished, true, memory_order_acq_rel)) return;
-    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return;
-    int saved = errno;
+    if (hp_is_vfork_child()) return 0; /* shares the parent's memory: touch nothing */
+    if (atomic_exchange_explicit(&in.finished, true, memory_order_acq_rel)) return 0;
+    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return 0;
+    int saved = errno, code = 0;
     bool was = hp_tls_v.in_hook;
     hp_tls_v.in_hook = true; /* libdw and friends allocate: pass those through */
     hp_store_release(&hp_state, HP_ST_OFF);
     hp_agg_lock_and_drain_all();
-    hp_report_write();
+    bool check = why != HP_FIN_EXEC && strcmp(hp_opt.LEAK_CHECK, "0") != 0;
+    if (check && hp_leakcheck_run(caller_sp, regs, regs_size) == 0) {
+        hp_leakcheck_print(strcmp(hp_opt.LEAK_CHECK, "full") == 0);
+        const hp_leak_totals *t = hp_leakcheck_totals();
+        if (t->dbk + t->ibk) code = (int)hp_opt.EXITCODE;
+    }
+    hp_report_write(NULL, code);
     hp_agg_unlock();
     hp_tls_v.in_hook = was;
     errno = saved;
+    return code;
 }
 
 void hp_resume(void)

@@ -9,7 +9,8 @@
 typedef struct slot {
     uintptr_t addr;
     uint64_t birth;
-    uint64_t size : 40;
+    uint64_t size : 39;
+    uint64_t ignored : 1; /* heapprof_ignore(): an intentional leak */
     uint64_t sid : 24;
 } slot;
 
@@ -40,13 +41,13 @@ int hp_livetab_init(void)
     return alloc_table(1 << 12) ? 0 : -1;
 }
 
-static void put(uintptr_t addr, uint64_t birth, uint64_t size, uint32_t sid)
+static void put(uintptr_t addr, uint64_t birth, uint64_t size, uint32_t sid, bool ignored)
 {
     size_t i = home(addr);
     while (lt.s[i].addr && lt.s[i].addr != addr)
         i = (i + 1) & (lt.cap - 1);
     if (!lt.s[i].addr) lt.count++;
-    lt.s[i] = (slot){addr, birth, size, sid};
+    lt.s[i] = (slot){addr, birth, size, ignored, sid};
 }
 
 static bool grow(void)
@@ -56,7 +57,7 @@ static bool grow(void)
     if (!alloc_table(oldcap * 2)) return false;
     lt.count = 0;
     for (size_t i = 0; i < oldcap; i++)
-        if (old[i].addr) put(old[i].addr, old[i].birth, old[i].size, old[i].sid);
+        if (old[i].addr) put(old[i].addr, old[i].birth, old[i].size, old[i].sid, old[i].ignored);
     hp_unmap(old, oldcap * sizeof(slot));
     return true;
 }
@@ -64,7 +65,7 @@ static bool grow(void)
 bool hp_livetab_insert(uintptr_t addr, const hp_block *b)
 {
     if (HP_UNLIKELY(lt.count + 1 > lt.cap / 4 * 3) && !grow()) return false;
-    put(addr, b->birth, b->size, b->sid);
+    put(addr, b->birth, b->size, b->sid, b->ignored);
     return true;
 }
 
@@ -78,6 +79,7 @@ bool hp_livetab_remove(uintptr_t addr, hp_block *out)
     out->birth = lt.s[i].birth;
     out->size = lt.s[i].size;
     out->sid = lt.s[i].sid;
+    out->ignored = lt.s[i].ignored;
     /* Backward shift: pull later entries of the cluster into the hole when their home allows. */
     for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
         if (!lt.s[j].addr) break;
@@ -106,6 +108,7 @@ bool hp_livetab_next(size_t *cursor, uintptr_t *addr, hp_block *b)
             b->birth = lt.s[i].birth;
             b->size = lt.s[i].size;
             b->sid = lt.s[i].sid;
+            b->ignored = lt.s[i].ignored;
             *cursor = i + 1;
             return true;
         }
@@ -121,4 +124,15 @@ size_t hp_livetab_bytes(void)
 void hp_livetab_prefetch(uintptr_t addr)
 {
     __builtin_prefetch(&lt.s[home(addr)], 1);
+}
+
+bool hp_livetab_set_ignored(uintptr_t addr)
+{
+    size_t i = home(addr);
+    for (; lt.s[i].addr; i = (i + 1) & (lt.cap - 1))
+        if (lt.s[i].addr == addr) {
+            lt.s[i].ignored = 1;
+            return true;
+        }
+    return false;
 }

@@ -7,7 +7,7 @@
 #include "tlbuf.h"
 
 #define HP_LIVE_MAX_SID  ((1u << 24) - 1)
-#define HP_LIVE_MAX_SIZE ((1ull << 40) - 1)
+#define HP_LIVE_MAX_SIZE ((1ull << 39) - 1)
 
 int hp_livetab_init(void);
 /* Inserts or replaces addr. False if memory is exhausted (the block is then not tracked). */
@@ -18,6 +18,8 @@ size_t hp_livetab_count(void);
 /* Iteration: *cursor starts at 0; returns false at the end. The table must not change meanwhile. */
 bool hp_livetab_next(size_t *cursor, uintptr_t *addr, hp_block *b);
 size_t hp_livetab_bytes(void);
+/* Marks the live block starting at addr as an intentional leak; false if there is none. */
+bool hp_livetab_set_ignored(uintptr_t addr);
 /* A hint: the slot for addr will be needed soon. */
 void hp_livetab_prefetch(uintptr_t addr);
 

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "config.h"
 #include "fmt.h"
+#include "leakcheck.h"
 #include "livetab.h"
 #include "log.h"
 #include "sites.h"
@@ -212,6 +213,18 @@ static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_
     key_u64(o, HPR_EBK, s->curbk, true);
     key_u64(o, HPR_HP_RS, s->rs, true);
     key_u64(o, HPR_HP_RSG, s->rsg, true);
+    const hp_leak_site *lk = st ? hp_leakcheck_site(st->id) : NULL;
+    if (lk) {
+        hp_out_str(o, "\"" HPR_HP_LEAK "\":{");
+        key_u64(o, HPR_LK_DB, lk->db, true);
+        key_u64(o, HPR_LK_DBK, lk->dbk, true);
+        key_u64(o, HPR_LK_IB, lk->ib, true);
+        key_u64(o, HPR_LK_IBK, lk->ibk, true);
+        key_u64(o, HPR_LK_RB, lk->rb, true);
+        key_u64(o, HPR_LK_RBK, lk->rbk, true);
+        hp_out_str(o, "\"" HPR_LK_SUP "\":");
+        hp_out_str(o, lk->sup ? "true}," : "false},");
+    }
     hp_out_str(o, "\"" HPR_FS "\":[");
     for (uint32_t i = 0; st && i < st->n; i++) {
         if (i) hp_out_str(o, ",");
@@ -220,7 +233,26 @@ static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_
     hp_out_str(o, "]}");
 }
 
-static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f)
+static void write_leak_totals(hp_out *o, int leak_exit)
+{
+    const hp_leak_totals *t = hp_leakcheck_totals();
+    if (!t) return;
+    hp_out_str(o, "\"" HPR_HP_LEAK_CHECK "\":{\"" HPR_LC_MODE "\":");
+    hp_out_json_str(o, hp_opt.LEAK_CHECK);
+    hp_out_str(o, ",");
+    key_u64(o, HPR_LC_DEFINITE_BYTES, t->db, true);
+    key_u64(o, HPR_LC_DEFINITE_BLOCKS, t->dbk, true);
+    key_u64(o, HPR_LC_INDIRECT_BYTES, t->ib, true);
+    key_u64(o, HPR_LC_INDIRECT_BLOCKS, t->ibk, true);
+    key_u64(o, HPR_LC_REACHABLE_BYTES, t->rb, true);
+    key_u64(o, HPR_LC_REACHABLE_BLOCKS, t->rbk, true);
+    key_u64(o, HPR_LC_SUPPRESSED_BYTES, t->sb, true);
+    key_u64(o, HPR_LC_SUPPRESSED_BLOCKS, t->sbk, true);
+    key_u64(o, HPR_LC_EXIT_CODE, (uint64_t)leak_exit, false);
+    hp_out_str(o, "},\n");
+}
+
+static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f, int leak_exit)
 {
     const hp_heap_totals *h = hp_sites_totals();
     uint64_t t0 = hp_clock_start();
@@ -251,7 +283,9 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f)
     key_u64(o, HPR_HP_GMAX_BYTES, h->maxb, true);
     key_u64(o, HPR_HP_END_BLOCKS, h->curbk, true);
     key_u64(o, HPR_HP_END_BYTES, h->curb, true);
-    hp_out_str(o, "\n\"" HPR_PPS "\":[");
+    hp_out_str(o, "\n");
+    write_leak_totals(o, leak_exit);
+    hp_out_str(o, "\"" HPR_PPS "\":[");
     bool first = true;
     for (uint32_t sid = 0; sid < hp_sites_count(); sid++) {
         const hp_site *s = hp_sites_get(sid);
@@ -272,7 +306,7 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f)
     return hp_out_flush(o);
 }
 
-void hp_report_write(void)
+int hp_report_write(const char *path, int leak_exit)
 {
     uint64_t te = hp_clock_read();
     hp_clock_calibrate();
@@ -289,7 +323,8 @@ void hp_report_write(void)
     ftab f;
     if (!tl_end || !ftab_init(&f, frames)) {
         hp_log("out of memory writing the report; no report", NULL, NULL);
-        return;
+        hp_unmap(tl_end, nsites * sizeof *tl_end);
+        return -1;
     }
     size_t cur = 0;
     uintptr_t addr;
@@ -299,8 +334,11 @@ void hp_report_write(void)
 
     char want[PATH_MAX], tmp[PATH_MAX + 32], got[PATH_MAX];
     int err = 0;
-    if (!expand_path(want, sizeof want)) {
+    if (path && strlen(path) < sizeof want) {
+        strcpy(want, path);
+    } else if (!expand_path(want, sizeof want)) {
         hp_log("HEAPPROF_OUT is too long or empty; no report", NULL, NULL);
+        err = ENAMETOOLONG;
         goto out;
     }
     size_t wl = strlen(want);
@@ -310,11 +348,11 @@ void hp_report_write(void)
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0) {
         err = errno;
-        hp_log("cannot create the report ", tmp, strerror(err) ? ": no report" : "");
+        hp_log("cannot create the report ", tmp, ": no report");
         goto out;
     }
     hp_out_init(&rp.out, fd);
-    err = -write_json(&rp.out, te, tl_end, &f);
+    err = -write_json(&rp.out, te, tl_end, &f, leak_exit);
     if (close(fd) != 0 && !err) err = errno;
     if (err) {
         unlink(tmp);
@@ -322,15 +360,21 @@ void hp_report_write(void)
                err == ENOSPC ? ": disk full; no report" : ": write error; no report");
         goto out;
     }
-    err = -publish(tmp, want, got, sizeof got);
+    if (path) { /* heapprof_dump: exactly this name, replacing what was there */
+        err = rename(tmp, want) == 0 ? 0 : errno;
+        strcpy(got, want);
+    } else {
+        err = -publish(tmp, want, got, sizeof got);
+    }
     if (err) {
         unlink(tmp);
         hp_log("cannot name the report ", want, "; no report");
         goto out;
     }
-    strcpy(rp.own, got);
+    if (!path) strcpy(rp.own, got);
     hp_log("report written to ", got, NULL);
 out:
     ftab_free(&f, frames);
     hp_unmap(tl_end, nsites * sizeof *tl_end);
+    return err ? -1 : 0;
 }

@@ -29,6 +29,7 @@ typedef struct hp_tls {
     bool in_hook; /* guard: set while heapprof runs on this thread */
     bool orphan;  /* past this thread's exit destructor: use the shared orphan struct */
     bool resolving;
+    unsigned paused; /* heapprof_disable() depth: allocations pass through unrecorded */
 } hp_tls;
 
 extern hp_real_fns hp_real;
@@ -66,7 +67,10 @@ bool hp_boot_owns(const void *p);
 size_t hp_boot_size(const void *p);
 
 /* End of this image: drain, write the report (and the leak check). Idempotent. */
-void hp_finish(void);
+enum { HP_FIN_EXIT, HP_FIN__EXIT, HP_FIN_EXEC };
+/* why: HP_FIN_EXIT (exit, return from main), HP_FIN__EXIT (_exit), HP_FIN_EXEC (before exec: no
+ * leak check, the process goes on). Returns the exit status the leak check imposes, or 0. */
+int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size);
 /* Before exec: write this image's report; hp_resume if the exec failed. */
 void hp_resume(void);
 /* True in a vfork child (or a raw clone) that shares the parent's memory. */

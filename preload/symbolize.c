@@ -137,6 +137,7 @@ hp_sym *hp_sym_open(void)
 {
     hp_sym *s = &sym_state;
     if (!dw_load()) return NULL;
+    s->nmods = 0; /* module indexes of an earlier session were unmapped by hp_sym_close */
     s->dwfl = dw.begin(&dw.callbacks);
     if (!s->dwfl) return NULL;
     if (dw.proc_report(s->dwfl, getpid()) != 0 || dw.report_end(s->dwfl, NULL, NULL)) {
@@ -180,6 +181,7 @@ static modsyms *mod_syms(hp_sym *s, Dwfl_Module *m)
         if (s->mods[i].mod == m) return &s->mods[i];
     if (s->nmods == MAX_MODS) return NULL;
     modsyms *ms = &s->mods[s->nmods++];
+    *ms = (modsyms){0}; /* the slot may hold a previous session's (unmapped) index */
     ms->mod = m;
     int n = dw.getsymtab(m);
     if (n <= 0) return ms;

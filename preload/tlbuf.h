@@ -47,6 +47,7 @@ typedef struct hp_block {
     uint64_t birth; /* ticks */
     uint64_t size;
     uint32_t sid;
+    bool ignored; /* heapprof_ignore() */
 } hp_block;
 
 typedef struct hp_thread {
@@ -61,6 +62,7 @@ typedef struct hp_thread {
     hp_seg *spare;
     uint64_t lost;        /* events dropped for lack of memory */
     struct hp_ucache *uc; /* the unwinder's rule cache (fastunwind.c), created on first use */
+    uintptr_t stack_lo, stack_hi; /* the owner's stack, for the leak check (leakcheck.c) */
     /* Consumer only (agg.c, under its lock). */
     hp_seg *rseg HP_CACHE_ALIGNED;
     uint32_t r;

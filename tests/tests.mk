@@ -9,8 +9,8 @@ TB      := $(B)/tests
 PROGS_D := build/release/tests/progs
 
 # ---- test programs (always release: they run under the preload) ----
-PROG_C   := basic peak eqpeak threads lifecycle dl
-PROGS    := $(PROG_C:%=$(PROGS_D)/%) $(PROGS_D)/cxx $(PROGS_D)/libdlhelper.so \
+PROG_C   := basic peak eqpeak threads lifecycle dl leaks
+PROGS    := $(PROG_C:%=$(PROGS_D)/%) $(PROGS_D)/cxx $(PROGS_D)/leaks_cxx $(PROGS_D)/libdlhelper.so \
             $(PROGS_D)/threads_je $(PROGS_D)/demo
 PROG_CFLAGS := -O1 -g -Wall -Wextra -Werror
 
@@ -18,6 +18,9 @@ $(PROGS_D)/%: tests/progs/%.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -pthread -ldl
 $(PROGS_D)/cxx: tests/progs/cxx.cc
+	@mkdir -p $(@D)
+	$(Q)g++ -O1 -g -Wall -Wextra -Werror -o $@ $<
+$(PROGS_D)/leaks_cxx: tests/progs/leaks_cxx.cc
 	@mkdir -p $(@D)
 	$(Q)g++ -O1 -g -Wall -Wextra -Werror -o $@ $<
 $(PROGS_D)/libdlhelper.so: tests/progs/dlhelper.c

@@ -1,0 +1,36 @@
+/* leakcheck.h - which blocks live at exit are leaks: a conservative reachability scan, as
+ * LeakSanitizer and memcheck do (docs/leak-check.md). Runs with the agg lock held, after a full
+ * drain, with the hook guard set. Memory: mmap only, 24 bytes per live block + the site table. */
+#ifndef HP_LEAKCHECK_H
+#define HP_LEAKCHECK_H
+
+#include "hp.h"
+
+typedef struct hp_leak_site {
+    uint64_t db, dbk; /* definitely lost */
+    uint64_t ib, ibk; /* indirectly lost */
+    uint64_t rb, rbk; /* still reachable (and intentional leaks) */
+    bool sup;         /* a suppression matched the site */
+} hp_leak_site;
+
+typedef struct hp_leak_totals {
+    uint64_t db, dbk, ib, ibk, rb, rbk; /* unsuppressed definite/indirect; all reachable */
+    uint64_t sb, sbk;                   /* suppressed (definite + indirect) */
+    int bad_suppressions;               /* malformed lines (each already reported) */
+} hp_leak_totals;
+
+/* Classifies every live block. from_sp: the stack pointer of the program's frame that called
+ * into heapprof (_exit, the API), where the scan of this thread's stack starts; frames below it
+ * are heapprof's. (At exit the caller of exit() is found by unwinding.) regs: the program's
+ * registers saved (setjmp) where it called into heapprof, or NULL. Returns 0, or -1 if
+ * memory ran out (nothing classified). */
+int hp_leakcheck_run(uintptr_t from_sp, const void *regs, size_t regs_size);
+/* After a run: the site's classes (NULL if the site has no block live, or no run). */
+const hp_leak_site *hp_leakcheck_site(uint32_t sid);
+const hp_leak_totals *hp_leakcheck_totals(void);
+/* Prints the leaking sites (and reachable ones if full), biggest first, and a summary line. */
+void hp_leakcheck_print(bool full);
+/* Registers the calling thread's stack so a check from another thread scans it. */
+void hp_leakcheck_thread_stack(uintptr_t *lo, uintptr_t *hi);
+
+#endif

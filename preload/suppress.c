@@ -1,0 +1,167 @@
+/* suppress.c - LeakSanitizer-format suppressions. The file is read with read(2) into mmap'd
+ * memory and split in place; patterns point into it. No malloc, no stdio.
+ * Invariants: pat[0..n) are NUL-terminated, non-empty. */
+#include "suppress.h"
+
+#include "arena.h"
+#include "fmt.h"
+#include "log.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_PATTERNS 1024
+
+/* Built in, always on (docs/leak-check.md says why each is there). */
+static const char *const defaults[] = {
+    /* glibc keeps the dynamic-thread-vector of an exited thread with its stack in the cache of
+     * thread stacks; heapprof scans only live threads' stacks, so without this every program
+     * that joined a thread would "leak" one DTV (memcheck, which scans all mapped memory, and
+     * LeakSanitizer, which suppresses it too, do not report it). */
+    "_dl_allocate_tls",
+};
+
+static struct {
+    bool loaded;
+    const char *pat[MAX_PATTERNS];
+    int n;
+} sp = {.pat = {"_dl_allocate_tls"}, .n = 1};
+
+int hp_suppress_count(void)
+{
+    return sp.n;
+}
+
+/* glob with '*', anchored at both ends */
+static bool glob_here(const char *p, const char *pend, const char *s, const char *send)
+{
+    while (p < pend) {
+        if (*p == '*') {
+            while (p < pend && *p == '*')
+                p++;
+            if (p == pend) return true;
+            for (const char *t = s; t <= send; t++)
+                if (glob_here(p, pend, t, send)) return true;
+            return false;
+        }
+        if (s == send || *p != *s) return false;
+        p++;
+        s++;
+    }
+    return s == send;
+}
+
+bool hp_suppress_glob(const char *pattern, const char *s)
+{
+    size_t pl = strlen(pattern), sl = strlen(s);
+    const char *p = pattern, *pend = pattern + pl;
+    bool start = pl && p[0] == '^', end = pl > (size_t)start && pend[-1] == '$';
+    if (start) p++;
+    if (end) pend--;
+    if (start && end) return glob_here(p, pend, s, s + sl);
+    if (start) /* prefix: pattern then anything */
+        for (const char *e = s + sl; e >= s; e--)
+            if (glob_here(p, pend, s, e)) return true;
+    if (!start)
+        for (const char *b = s; b <= s + sl; b++) {
+            if (end && glob_here(p, pend, b, s + sl)) return true;
+            if (!end)
+                for (const char *e = s + sl; e >= b; e--)
+                    if (glob_here(p, pend, b, e)) return true;
+        }
+    return false;
+}
+
+static void report_bad(const char *path, int lineno, int *bad)
+{
+    char num[24];
+    hp_fmt_u64(num, (uint64_t)lineno);
+    char where[600];
+    size_t n = strlen(path);
+    if (n > 500) n = 500;
+    memcpy(where, path, n);
+    where[n] = ':';
+    memcpy(where + n + 1, num, strlen(num) + 1);
+    hp_log(where, ": malformed suppression (expected leak:PATTERN); line ignored", NULL);
+    (*bad)++;
+}
+
+void hp_suppress_load(const char *path, int *bad)
+{
+    (void)defaults;
+    if (sp.loaded || !path || !*path) return;
+    sp.loaded = true;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        hp_log("cannot read the suppressions file ", path, "; no suppressions");
+        (*bad)++;
+        return;
+    }
+    size_t cap = 1 << 20;
+    char *buf = hp_map(cap);
+    size_t n = 0;
+    ssize_t r;
+    while (buf && n < cap - 1 && (r = read(fd, buf + n, cap - 1 - n)) > 0)
+        n += (size_t)r;
+    close(fd);
+    if (!buf) return;
+    buf[n] = 0;
+    int lineno = 0;
+    for (char *s = buf; *s && sp.n < MAX_PATTERNS;) {
+        char *eol = strchr(s, '\n');
+        if (eol) *eol = 0;
+        lineno++;
+        char *a = s, *z = s + strlen(s);
+        while (*a == ' ' || *a == '\t' || *a == '\r')
+            a++;
+        while (z > a && (z[-1] == ' ' || z[-1] == '\t' || z[-1] == '\r'))
+            *--z = 0;
+        if (*a && *a != '#') {
+            if (strncmp(a, "leak:", 5) == 0 && a[5])
+                sp.pat[sp.n++] = a + 5;
+            else
+                report_bad(path, lineno, bad);
+        }
+        if (!eol) break;
+        s = eol + 1;
+    }
+}
+
+/* "0xADDR: fn (file:line)" / "0xADDR: fn (in /path)": does any part match? */
+static bool frame_matches(const char *frame, const char *pat)
+{
+    char fn[1024], where[1024];
+    const char *s = strstr(frame, ": ");
+    if (!s) return false;
+    s += 2;
+    const char *paren = strrchr(s, '(');
+    size_t fl = paren && paren > s ? (size_t)(paren - s - 1) : strlen(s);
+    if (fl >= sizeof fn) fl = sizeof fn - 1;
+    memcpy(fn, s, fl);
+    fn[fl] = 0;
+    if (hp_suppress_glob(pat, fn)) return true;
+    if (!paren) return false;
+    const char *w = paren + 1;
+    if (strncmp(w, "in ", 3) == 0) w += 3;
+    size_t wl = strlen(w);
+    if (wl && w[wl - 1] == ')') wl--;
+    if (wl >= sizeof where) wl = sizeof where - 1;
+    memcpy(where, w, wl);
+    where[wl] = 0;
+    char *colon = strrchr(where, ':'); /* file:line -> file */
+    if (colon && colon[1] >= '0' && colon[1] <= '9') *colon = 0;
+    return hp_suppress_glob(pat, where);
+}
+
+bool hp_suppress_match(const hp_stack *st, hp_sym *sym)
+{
+    if (!sp.n || !st) return false;
+    char frame[2048];
+    for (uint32_t i = 0; i < st->n; i++) {
+        hp_sym_frame(sym, st->ips[i], frame, sizeof frame);
+        for (int k = 0; k < sp.n; k++)
+            if (frame_matches(frame, sp.pat[k])) return true;
+    }
+    return false;
+}
