@@ -39,11 +39,14 @@
 #include <libunwind.h>
 #include <link.h>
 #include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 enum { UNREACHED = 0, REACHABLE, INDIRECT };
 
+#define MAPS_BYTES (1u << 20)
 #define TCB_BYTES 2560 /* glibc's struct pthread on x86-64 is about 2.3 KiB */
 
 typedef struct blk {
@@ -66,6 +69,8 @@ static struct {
     size_t top, sbytes;
     range *maps; /* readable mappings, sorted */
     size_t nmaps, mbytes;
+    char *mapsbuf; /* /proc/self/maps' text: kept mapped until release(), so the list of
+                    * mappings stays true while it is scanned */
     hp_leak_site *sites;
     size_t nsites, site_bytes;
     hp_leak_totals tot;
@@ -179,7 +184,7 @@ static uintptr_t hex(const char **s)
 
 static int load_maps(void)
 {
-    size_t cap = 1 << 20;
+    size_t cap = MAPS_BYTES;
     char *buf = hp_map(cap);
     if (!buf) return -1;
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -196,10 +201,8 @@ static int load_maps(void)
         lines += buf[i] == '\n';
     lk.mbytes = lines * sizeof(range);
     lk.maps = hp_map(lk.mbytes);
-    if (!lk.maps) {
-        hp_unmap(buf, cap);
-        return -1;
-    }
+    lk.mapsbuf = buf;
+    if (!lk.maps) return -1;
     uintptr_t prev_hi = 0;
     bool prev_noaccess = false;
     for (const char *s = buf; *s;) {
@@ -220,7 +223,6 @@ static int load_maps(void)
             s++;
         if (*s) s++;
     }
-    hp_unmap(buf, cap);
     return 0;
 }
 
@@ -229,6 +231,35 @@ static const range *map_of(uintptr_t a)
     for (size_t i = 0; i < lk.nmaps; i++)
         if (a >= lk.maps[i].lo && a < lk.maps[i].hi) return &lk.maps[i];
     return NULL;
+}
+
+/* Memory that another thread may unmap while it is scanned (anonymous mappings, other threads'
+ * stacks) is read under a SIGSEGV/SIGBUS handler: a fault skips the rest of that range. Only
+ * the scanning thread's faults are caught (thread-local flag); the program's own handlers are
+ * restored at once. */
+static __thread sigjmp_buf probe_jb __attribute__((tls_model("initial-exec")));
+static __thread volatile int probing __attribute__((tls_model("initial-exec")));
+
+static void probe_fault(int sig, siginfo_t *si, void *uc)
+{
+    (void)si, (void)uc;
+    if (probing) siglongjmp(probe_jb, 1);
+    signal(sig, SIG_DFL); /* not ours: the fault happens again, with its default effect */
+}
+
+static void scan_guarded(uintptr_t lo, uintptr_t hi)
+{
+    struct sigaction sa = {.sa_sigaction = probe_fault, .sa_flags = SA_SIGINFO}, old_segv, old_bus;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, &old_segv);
+    sigaction(SIGBUS, &sa, &old_bus);
+    if (sigsetjmp(probe_jb, 1) == 0) {
+        probing = 1;
+        scan(lo, hi, REACHABLE, SIZE_MAX);
+    }
+    probing = 0;
+    sigaction(SIGSEGV, &old_segv, NULL);
+    sigaction(SIGBUS, &old_bus, NULL);
 }
 
 /* Scans only the readable parts of [lo, hi). */
@@ -310,12 +341,16 @@ static HP_NOINLINE void scan_roots(uintptr_t from_sp, const void *regs, size_t r
         if (!m->anon_rw || m->guarded || m == st || hp_arena_owns(m->lo, m->hi)) continue;
         size_t b = find_from(m->lo);
         if (b < lk.n && lk.v[b].lo < m->hi) continue;
-        scan(m->lo, m->hi, REACHABLE, SIZE_MAX);
+        scan_guarded(m->lo, m->hi);
     }
     hp_thread *me = hp_tls_v.t;
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next)
         if (t != me && hp_load_acquire(&t->state) == HP_T_ACTIVE && t->stack_hi > t->stack_lo)
-            scan_safe(t->stack_lo, t->stack_hi);
+            for (size_t i = 0; i < lk.nmaps; i++) { /* readable parts, guarded: it runs */
+                uintptr_t a = lk.maps[i].lo > t->stack_lo ? lk.maps[i].lo : t->stack_lo;
+                uintptr_t b = lk.maps[i].hi < t->stack_hi ? lk.maps[i].hi : t->stack_hi;
+                if (a < b) scan_guarded(a, b);
+            }
     for (size_t i = 0; i < lk.n; i++)
         if (lk.v[i].ignored && lk.v[i].state == UNREACHED) {
             lk.v[i].state = REACHABLE;
@@ -345,6 +380,8 @@ static void release(void)
     hp_unmap(lk.v, lk.vbytes);
     hp_unmap(lk.stack, lk.sbytes);
     hp_unmap(lk.maps, lk.mbytes);
+    hp_unmap(lk.mapsbuf, MAPS_BYTES);
+    lk.mapsbuf = NULL;
     lk.v = NULL;
     lk.stack = NULL;
     lk.maps = NULL;

@@ -5,6 +5,7 @@
 
 #include "arena.h"
 #include "fmt.h"
+#include "glob.h"
 #include "log.h"
 
 #include <fcntl.h>
@@ -31,46 +32,6 @@ static struct {
 int hp_suppress_count(void)
 {
     return sp.n;
-}
-
-/* glob with '*', anchored at both ends */
-static bool glob_here(const char *p, const char *pend, const char *s, const char *send)
-{
-    while (p < pend) {
-        if (*p == '*') {
-            while (p < pend && *p == '*')
-                p++;
-            if (p == pend) return true;
-            for (const char *t = s; t <= send; t++)
-                if (glob_here(p, pend, t, send)) return true;
-            return false;
-        }
-        if (s == send || *p != *s) return false;
-        p++;
-        s++;
-    }
-    return s == send;
-}
-
-bool hp_suppress_glob(const char *pattern, const char *s)
-{
-    size_t pl = strlen(pattern), sl = strlen(s);
-    const char *p = pattern, *pend = pattern + pl;
-    bool start = pl && p[0] == '^', end = pl > (size_t)start && pend[-1] == '$';
-    if (start) p++;
-    if (end) pend--;
-    if (start && end) return glob_here(p, pend, s, s + sl);
-    if (start) /* prefix: pattern then anything */
-        for (const char *e = s + sl; e >= s; e--)
-            if (glob_here(p, pend, s, e)) return true;
-    if (!start)
-        for (const char *b = s; b <= s + sl; b++) {
-            if (end && glob_here(p, pend, b, s + sl)) return true;
-            if (!end)
-                for (const char *e = s + sl; e >= b; e--)
-                    if (glob_here(p, pend, b, e)) return true;
-        }
-    return false;
 }
 
 static void report_bad(const char *path, int lineno, int *bad)
@@ -140,7 +101,7 @@ static bool frame_matches(const char *frame, const char *pat)
     if (fl >= sizeof fn) fl = sizeof fn - 1;
     memcpy(fn, s, fl);
     fn[fl] = 0;
-    if (hp_suppress_glob(pat, fn)) return true;
+    if (hp_glob_match(pat, fn)) return true;
     if (!paren) return false;
     const char *w = paren + 1;
     if (strncmp(w, "in ", 3) == 0) w += 3;
@@ -151,7 +112,7 @@ static bool frame_matches(const char *frame, const char *pat)
     where[wl] = 0;
     char *colon = strrchr(where, ':'); /* file:line -> file */
     if (colon && colon[1] >= '0' && colon[1] <= '9') *colon = 0;
-    return hp_suppress_glob(pat, where);
+    return hp_glob_match(pat, where);
 }
 
 bool hp_suppress_match(const hp_stack *st, hp_sym *sym)

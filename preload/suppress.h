@@ -13,8 +13,6 @@
 void hp_suppress_load(const char *path, int *bad);
 /* True if a suppression matches a frame of st (symbolized with sym). */
 bool hp_suppress_match(const hp_stack *st, hp_sym *sym);
-/* True if pattern matches s (exposed for the unit tests). */
-bool hp_suppress_glob(const char *pattern, const char *s);
 /* Patterns loaded. */
 int hp_suppress_count(void);
 

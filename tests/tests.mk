@@ -9,14 +9,14 @@ TB      := $(B)/tests
 PROGS_D := build/release/tests/progs
 
 # ---- test programs (always release: they run under the preload) ----
-PROG_C   := basic peak eqpeak threads lifecycle dl leaks
+PROG_C   := basic peak eqpeak threads lifecycle dl leaks api
 PROGS    := $(PROG_C:%=$(PROGS_D)/%) $(PROGS_D)/cxx $(PROGS_D)/leaks_cxx $(PROGS_D)/libdlhelper.so \
             $(PROGS_D)/threads_je $(PROGS_D)/demo
 PROG_CFLAGS := -O1 -g -Wall -Wextra -Werror
 
 $(PROGS_D)/%: tests/progs/%.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -pthread -ldl
+	$(Q)$(CC) $(PROG_CFLAGS) -Iinclude -o $@ $< -pthread -ldl
 $(PROGS_D)/cxx: tests/progs/cxx.cc
 	@mkdir -p $(@D)
 	$(Q)g++ -O1 -g -Wall -Wextra -Werror -o $@ $<
@@ -51,7 +51,7 @@ itest: lib $(PROGS) $(ITEST_BIN)
 	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
 
 # ---- unit tests: preload modules linked directly (no hooks, no constructor) ----
-UNIT_MODS := arena clock config fmt livetab log sites stacktab tlbuf agg unwind fastunwind
+UNIT_MODS := arena clock config fmt livetab log sites stacktab tlbuf agg unwind fastunwind glob
 UNIT_OBJ  := $(UNIT_MODS:%=$(TB)/unitobj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/preload/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/preload/%.c=$(TB)/unit/%)

@@ -1,0 +1,163 @@
+/* test_leakcheck.c - the leak gate: heapprof's verdict on the leak corpus (tests/progs/leaks.c,
+ * leaks_cxx.cc) equals memcheck's recorded one (tests/data/leak/memcheck.txt: exit status and
+ * the function that made each definitely lost block); stdout, signals, suppressions, exit code,
+ * report classes and the C API. */
+#include "itest.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+static it_run leak_run(const char *const *argv, const char *const *extra, const char *dir)
+{
+    const char *env[8] = {"HEAPPROF_LEAK_CHECK=1"};
+    int n = 1;
+    for (; extra && *extra && n < 7; extra++)
+        env[n++] = *extra;
+    env[n] = NULL;
+    it_run r;
+    cr_assert_eq(it_exec_hp(argv, env, dir, &r), 0);
+    return r;
+}
+
+Test(leakcheck, corpus_matches_memcheck, .timeout = 240)
+{
+    FILE *f = fopen("tests/data/leak/memcheck.txt", "r");
+    cr_assert_not_null(f, "run from the repository root");
+    char line[256];
+    int cases = 0;
+    while (fgets(line, sizeof line, f)) {
+        char mode[64], fn[128];
+        int status;
+        if (line[0] == '#' || sscanf(line, "%63s %d %127s", mode, &status, fn) != 3) continue;
+        const char *argv_c[] = {it_prog("leaks"), mode, it_prog("libdlhelper.so"), NULL};
+        const char *argv_x[] = {it_prog("leaks_cxx"), NULL};
+        it_run r = leak_run(strcmp(mode, "cxx") ? argv_c : argv_x, NULL, it_tmpdir());
+        cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == status,
+                  "%s: status %d, memcheck's %d; stderr:\n%s", mode, WEXITSTATUS(r.status), status,
+                  r.err);
+        const char *name = strcmp(fn, "???") ? fn : "dl_alloc"; /* memcheck cannot name it */
+        if (strcmp(fn, "none")) {
+            const char *d = strstr(r.err, "definitely lost, allocated at:");
+            cr_expect(d && strstr(d, name), "%s: %s not named as definitely lost:\n%s", mode, name,
+                      r.err);
+        } else {
+            cr_expect(strstr(r.err, "leak check: 0 bytes in 0 blocks definitely lost, 0 bytes in 0 "
+                                    "blocks indirectly lost") != NULL,
+                      "%s: %s", mode, r.err);
+        }
+        it_run_free(&r);
+        cases++;
+    }
+    fclose(f);
+    cr_expect_eq(cases, 16);
+}
+
+Test(leakcheck, indirect_through_a_lost_struct)
+{
+    const char *argv[] = {it_prog("leaks"), "indirect", NULL};
+    const char *dir = it_tmpdir();
+    it_run r = leak_run(argv, NULL, dir);
+    cr_expect(strstr(r.err, "16 bytes in 1 block definitely lost") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "200 bytes in 1 block indirectly lost") != NULL, "%s", r.err);
+    char p[2][512];
+    cr_assert_eq(it_reports(dir, p, 2), 1);
+    cJSON *j = it_load(p[0]);
+    const cJSON *lc = cJSON_GetObjectItem(j, "hp_leak_check");
+    cr_assert_not_null(lc, "the report carries the classes");
+    cr_expect_eq(it_u64(lc, "definite_bytes"), 16);
+    cr_expect_eq(it_u64(lc, "indirect_bytes"), 200);
+    cr_expect_eq(it_u64(lc, "exit_code"), 23);
+    uint64_t db = 0, ib = 0;
+    const cJSON *pp;
+    cJSON_ArrayForEach(pp, cJSON_GetObjectItem(j, "pps"))
+    {
+        const cJSON *l = cJSON_GetObjectItem(pp, "hp_leak");
+        if (!l) continue;
+        db += it_u64(l, "db");
+        ib += it_u64(l, "ib");
+        cr_expect_eq(it_u64(l, "db") + it_u64(l, "ib") + it_u64(l, "rb"), it_u64(pp, "eb"));
+    }
+    cr_expect_eq(db, 16);
+    cr_expect_eq(ib, 200);
+    cJSON_Delete(j);
+    it_run_free(&r);
+}
+
+Test(leakcheck, stdout_kept_with_leak_status)
+{
+    const char *argv[] = {it_prog("leaks"), "stdout", NULL};
+    it_run r = leak_run(argv, NULL, it_tmpdir());
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 23);
+    cr_expect_str_eq(r.out, "buffered line\n", "stdio flushed as exit would");
+    it_run_free(&r);
+}
+
+Test(leakcheck, signal_death_keeps_signal)
+{
+    const char *argv[] = {it_prog("lifecycle"), "abort", NULL};
+    it_run r = leak_run(argv, NULL, it_tmpdir());
+    cr_expect(WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGABRT, "status %d", r.status);
+    it_run_free(&r);
+}
+
+Test(leakcheck, exitcode_and_full)
+{
+    const char *argv[] = {it_prog("leaks"), "definite", NULL};
+    it_run r = leak_run(argv, (const char *const[]){"HEAPPROF_EXITCODE=42", NULL}, it_tmpdir());
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 42);
+    it_run_free(&r);
+    const char *argv2[] = {it_prog("leaks"), "global", NULL};
+    r = leak_run(argv2, (const char *const[]){"HEAPPROF_LEAK_CHECK=full", NULL}, it_tmpdir());
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "reachable is no leak");
+    cr_expect(strstr(r.err, "still reachable") && strstr(r.err, "kept_block"), "%s", r.err);
+    it_run_free(&r);
+}
+
+Test(leakcheck, suppressions)
+{
+    const char *dir = it_tmpdir();
+    char path[600], env[700];
+    snprintf(path, sizeof path, "%s/leaks.supp", dir);
+    FILE *f = fopen(path, "w");
+    fputs("# known leak\n\nleak:lost_b*k\nnot a suppression\n", f);
+    fclose(f);
+    snprintf(env, sizeof env, "HEAPPROF_SUPPRESSIONS=%s", path);
+    const char *argv[] = {it_prog("leaks"), "definite", NULL};
+    it_run r = leak_run(argv, (const char *const[]){env, NULL}, dir);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "suppressed: status %d", r.status);
+    char where[700];
+    snprintf(where, sizeof where, "%s:4: malformed suppression", path);
+    cr_expect(strstr(r.err, where) != NULL, "names file and line: %s", r.err);
+    cr_expect(strstr(r.err, "100 bytes in 1 blocks suppressed") != NULL, "%s", r.err);
+    it_run_free(&r);
+}
+
+Test(leakcheck, api_with_and_without_preload, .timeout = 60)
+{
+    const char *argv0[] = {it_prog("api"), "0", NULL};
+    it_run r;
+    cr_assert_eq(it_exec(argv0, NULL, NULL, 30, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "no-ops: check %d failed",
+              WEXITSTATUS(r.status));
+    it_run_free(&r);
+    const char *dir = it_tmpdir();
+    char dump[600];
+    snprintf(dump, sizeof dump, "%s/dump.json", dir);
+    const char *argv1[] = {it_prog("api"), "1", dump, NULL};
+    cr_assert_eq(it_exec_hp(argv1, NULL, dir, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "check %d failed: %s",
+              WEXITSTATUS(r.status), r.err);
+    cr_expect(strstr(r.err, "123 bytes in 1 block definitely lost") != NULL,
+              "the on-demand check prints: %s", r.err);
+    it_run_free(&r);
+    cJSON *j = it_load(dump);
+    cr_expect_not_null(j, "heapprof_dump wrote a report");
+    cJSON_Delete(j);
+    /* at exit the 123 bytes are still lost (the 77 ignored): the gate fires */
+    it_run g = leak_run((const char *const[]){it_prog("api"), "1", NULL}, NULL, it_tmpdir());
+    cr_expect(WIFEXITED(g.status) && WEXITSTATUS(g.status) == 23);
+    cr_expect(strstr(g.err, "77 bytes") == NULL, "ignored block not reported: %s", g.err);
+    it_run_free(&g);
+}
