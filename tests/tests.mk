@@ -80,15 +80,20 @@ tsan-run: $(TB)/unit/tsan_main
 tsan-unit:
 	$(MAKE) SAN=thread tsan-run
 
--include tests/itest/real.mk
--include tests/leak.mk
+# Dogfooding: the project's own unit tests (viewer and preload modules) under its own leak
+# gate. Every test process exits 23 if it leaks, which fails its test and this target.
+DOGFOOD_BIN = $(UNIT_BIN) $(if $(wildcard viewer/viewer.mk),$(HV_TEST_BIN))
+dogfood: lib $(DOGFOOD_BIN) $(if $(wildcard viewer/viewer.mk),$(VIEWER))
+	@d=$$(mktemp -d); set -e; for t in $(DOGFOOD_BIN); do echo "  DOGFOOD $$t"; \
+	    HEAPVIEW=$(CURDIR)/$(VIEWER) HEAPPROF_LEAK_CHECK=1 HEAPPROF_QUIET=1 HEAPPROF_OUT=$$d/h.%p.json \
+	    LD_PRELOAD=$(CURDIR)/$(LIBR) $$t $(CRITERION_FLAGS); done; rm -rf $$d
 
 .SECONDARY:
-.PHONY: progs itest unit tsan-unit test test-fast
+.PHONY: progs itest unit tsan-unit test test-fast dogfood
 TEST_PARTS := lib check-exports check-nomalloc unit tsan-unit itest \
               $(if $(wildcard tests/itest/real.mk),itest-real-quick) \
               $(if $(wildcard viewer/viewer.mk),viewer-test viewer-asan-test) \
-              $(if $(wildcard tests/leak.mk),leak-test dogfood)
+              dogfood
 test:
 	@scripts/deps.sh test
 	$(MAKE) $(TEST_PARTS)
