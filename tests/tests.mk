@@ -93,7 +93,16 @@ dogfood: lib $(DOGFOOD_BIN) $(if $(wildcard viewer/viewer.mk),$(VIEWER))
 TEST_PARTS := lib check-exports check-nomalloc unit tsan-unit itest \
               $(if $(wildcard tests/itest/real.mk),itest-real-quick) \
               $(if $(wildcard viewer/viewer.mk),viewer-test viewer-asan-test) \
-              dogfood
+              dogfood example-api
 test:
 	@scripts/deps.sh test
 	$(MAKE) $(TEST_PARTS)
+
+# examples/api_test.c: a Criterion suite using the C API, run under the preload.
+$(TB)/examples/api_test: examples/api_test.c include/heapprof.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -o $@ $< $(CRIT_LIBS) $(USER_CFLAGS)
+.PHONY: example-api
+example-api: lib $(TB)/examples/api_test
+	HEAPPROF_QUIET=1 HEAPPROF_OUT=/dev/null/x LD_PRELOAD=$(CURDIR)/$(LIBR) $(TB)/examples/api_test
+	$(TB)/examples/api_test
