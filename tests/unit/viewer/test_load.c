@@ -250,3 +250,25 @@ Test(load, mb_zero_with_live_bytes)
     expect_basic(r);
     hv_report_free(r);
 }
+
+/* A report of the library's own leak checker (tests/progs/leaks.c indirect): a 16-byte struct
+ * definitely lost that points to a 200-byte buffer, indirectly lost (by hand, and memcheck's
+ * verdict in tests/data/leak/memcheck.txt). */
+Test(load, library_leak_classes)
+{
+    hv_report *r = hvt_load("hp-leakcheck.json");
+    cr_assert(r->has_leak_check);
+    cr_expect_eq(r->lc.definite_bytes, 16);
+    cr_expect_eq(r->lc.definite_blocks, 1);
+    cr_expect_eq(r->lc.indirect_bytes, 200);
+    cr_expect_eq(r->lc.indirect_blocks, 1);
+    cr_expect_eq(r->lc.exit_code, 23);
+    uint64_t db = 0, ib = 0;
+    for (size_t i = 0; i < r->nsites; i++) {
+        db += r->sites[i].v[HV_DB];
+        ib += r->sites[i].v[HV_IB];
+    }
+    cr_expect_eq(db, 16);
+    cr_expect_eq(ib, 200);
+    hv_report_free(r);
+}
