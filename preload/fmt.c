@@ -45,18 +45,23 @@ void hp_out_str(hp_out *o, const char *s)
     hp_out_mem(o, s, strlen(s));
 }
 
-size_t hp_fmt_u64(char *buf, uint64_t v)
+static size_t fmt_base(char *buf, uint64_t v, unsigned base)
 {
     char tmp[24];
     size_t i = 0;
     do {
-        tmp[i++] = (char)('0' + v % 10);
-        v /= 10;
+        tmp[i++] = "0123456789ABCDEF"[v % base];
+        v /= base;
     } while (v);
     for (size_t j = 0; j < i; j++)
         buf[j] = tmp[i - 1 - j];
     buf[i] = 0;
     return i;
+}
+
+size_t hp_fmt_u64(char *buf, uint64_t v)
+{
+    return fmt_base(buf, v, 10);
 }
 
 void hp_out_u64(hp_out *o, uint64_t v)
@@ -67,16 +72,7 @@ void hp_out_u64(hp_out *o, uint64_t v)
 
 size_t hp_fmt_hex(char *buf, uint64_t v)
 {
-    char tmp[17];
-    size_t i = 0;
-    do {
-        tmp[i++] = "0123456789ABCDEF"[v & 15];
-        v >>= 4;
-    } while (v);
-    for (size_t j = 0; j < i; j++)
-        buf[j] = tmp[i - 1 - j];
-    buf[i] = 0;
-    return i;
+    return fmt_base(buf, v, 16);
 }
 
 void hp_out_hex(hp_out *o, uint64_t v)

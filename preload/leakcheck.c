@@ -27,6 +27,7 @@
 #include "livetab.h"
 #include "log.h"
 #include "sites.h"
+#include "sort.h"
 #include "stacktab.h"
 #include "state.h"
 #include "suppress.h"
@@ -41,13 +42,14 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
 enum { UNREACHED = 0, REACHABLE, INDIRECT };
 
 #define MAPS_BYTES (1u << 20)
-#define TCB_BYTES 2560 /* glibc's struct pthread on x86-64 is about 2.3 KiB */
+#define TCB_BYTES  2560 /* glibc's struct pthread on x86-64 is about 2.3 KiB */
 
 typedef struct blk {
     uintptr_t lo, hi;
@@ -78,32 +80,6 @@ static struct {
 } lk;
 
 /* ---- the block array ---- */
-
-static void sift(blk *v, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && v[l].lo > v[m].lo) m = l;
-        if (l + 1 < n && v[l + 1].lo > v[m].lo) m = l + 1;
-        if (m == i) return;
-        blk t = v[i];
-        v[i] = v[m];
-        v[m] = t;
-        i = m;
-    }
-}
-
-static void sort_blocks(blk *v, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift(v, n, i);
-    for (size_t k = n; k > 1; k--) {
-        blk t = v[0];
-        v[0] = v[k - 1];
-        v[k - 1] = t;
-        sift(v, k - 1, 0);
-    }
-}
 
 /* Index of the block containing w, or SIZE_MAX. */
 static size_t find(uintptr_t w)
@@ -412,7 +388,7 @@ int hp_leakcheck_run(uintptr_t from_sp, const void *regs, size_t regs_size)
     hp_block b;
     while (lk.n < n && hp_livetab_next(&cur, &addr, &b))
         lk.v[lk.n++] = (blk){addr, addr + b.size, b.sid, UNREACHED, b.ignored};
-    sort_blocks(lk.v, lk.n);
+    hp_sort_by_key(lk.v, lk.n, sizeof(blk), offsetof(blk, lo));
 
     scan_roots(from_sp, regs, regs_size);
     for (size_t i = 0; i < lk.n; i++) /* phase 2: what the unreached point to is indirect */

@@ -9,11 +9,13 @@
 #include "arena.h"
 #include "config.h"
 #include "fmt.h"
+#include "sort.h"
 #include "stacktab.h"
 #include "state.h"
 
 #include <dlfcn.h>
 #include <elfutils/libdwfl.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -148,33 +150,6 @@ hp_sym *hp_sym_open(void)
     return s;
 }
 
-/* Heapsort by lo: no qsort in the preload (it may allocate), and no recursion. */
-static void sift(fsym *v, size_t n, size_t i)
-{
-    for (;;) {
-        size_t l = 2 * i + 1, m = i;
-        if (l < n && v[l].lo > v[m].lo) m = l;
-        if (l + 1 < n && v[l + 1].lo > v[m].lo) m = l + 1;
-        if (m == i) return;
-        fsym t = v[i];
-        v[i] = v[m];
-        v[m] = t;
-        i = m;
-    }
-}
-
-static void sort_syms(fsym *v, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift(v, n, i);
-    for (size_t k = n; k > 1; k--) {
-        fsym t = v[0];
-        v[0] = v[k - 1];
-        v[k - 1] = t;
-        sift(v, k - 1, 0);
-    }
-}
-
 static modsyms *mod_syms(hp_sym *s, Dwfl_Module *m)
 {
     for (size_t i = 0; i < s->nmods; i++)
@@ -198,7 +173,7 @@ static modsyms *mod_syms(hp_sym *s, Dwfl_Module *m)
             continue;
         ms->v[ms->n++] = (fsym){addr, addr + (sym.st_size ? sym.st_size : 1), name};
     }
-    sort_syms(ms->v, ms->n);
+    hp_sort_by_key(ms->v, ms->n, sizeof(fsym), offsetof(fsym, lo));
     return ms;
 }
 
