@@ -44,4 +44,3 @@ bool hp_glob_match(const char *pattern, const char *s)
         }
     return false;
 }
-

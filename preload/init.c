@@ -171,7 +171,7 @@ hp_thread *hp_enter_slow(void)
             l->in_hook = false;
             return NULL;
         }
-        pthread_setspecific(in.key, l->t); /* runs thread_exit_cb at thread exit */
+        pthread_setspecific(in.key, l->t);       /* runs thread_exit_cb at thread exit */
         if (strcmp(hp_opt.LEAK_CHECK, "0") != 0) /* its stack is a root of the leak check */
             hp_leakcheck_thread_stack(&l->t->stack_lo, &l->t->stack_hi);
     }

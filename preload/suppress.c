@@ -22,8 +22,9 @@
     "_dl_allocate_tls", /* CPython 3.11 leaves static types' dictionaries at finalization */       \
         "PyType_Ready", /* these programs free nothing before exit, by design (memcheck reports    \
                            them too) */                                                            \
-        "^/usr/bin/perl*", "^/usr/bin/sort$", "^/usr/bin/git$", "^/usr/lib/git-core/*", "^/usr/lib/gcc/*/cc1$", "^/usr/lib/gcc/*/cc1plus$",  \
-        "^/usr/lib/gcc/*/lto1$", "^/usr/lib/gcc/*/collect2$", "^/usr/lib/gcc/*/lto-wrapper$",      \
+        "^/usr/bin/perl*", "^/usr/bin/sort$", "^/usr/bin/git$", "^/usr/lib/git-core/*",            \
+        "^/usr/lib/gcc/*/cc1$", "^/usr/lib/gcc/*/cc1plus$", "^/usr/lib/gcc/*/lto1$",               \
+        "^/usr/lib/gcc/*/collect2$", "^/usr/lib/gcc/*/lto-wrapper$",                               \
         "^/usr/bin/x86_64-linux-gnu-*" /* the gcc, g++, cpp drivers, as, ld */
 
 static struct {

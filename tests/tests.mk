@@ -93,7 +93,7 @@ dogfood: lib $(DOGFOOD_BIN) $(if $(wildcard viewer/viewer.mk),$(VIEWER))
 TEST_PARTS := lib check-exports check-nomalloc unit tsan-unit itest \
               $(if $(wildcard tests/itest/real.mk),itest-real-quick) \
               $(if $(wildcard viewer/viewer.mk),viewer-test viewer-asan-test) \
-              dogfood example-api
+              dogfood example-api lint format-check
 test:
 	@scripts/deps.sh test
 	$(MAKE) $(TEST_PARTS)
