@@ -537,15 +537,15 @@ void hp_leakcheck_print(bool full)
                            a,
                            " bytes in ",
                            b,
-                           " blocks definitely lost, ",
+                           t->dbk == 1 ? " block definitely lost, " : " blocks definitely lost, ",
                            c,
                            " bytes in ",
                            d,
-                           " blocks indirectly lost, ",
+                           t->ibk == 1 ? " block indirectly lost, " : " blocks indirectly lost, ",
                            e,
                            " bytes in ",
                            f,
-                           " blocks suppressed",
+                           t->sbk == 1 ? " block suppressed" : " blocks suppressed",
                            NULL};
     for (int i = 0; parts[i]; i++) {
         size_t k = strlen(parts[i]);

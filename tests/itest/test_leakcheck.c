@@ -130,7 +130,7 @@ Test(leakcheck, suppressions)
     char where[700];
     snprintf(where, sizeof where, "%s:4: malformed suppression", path);
     cr_expect(strstr(r.err, where) != NULL, "names file and line: %s", r.err);
-    cr_expect(strstr(r.err, "100 bytes in 1 blocks suppressed") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "100 bytes in 1 block suppressed") != NULL, "%s", r.err);
     it_run_free(&r);
 }
 
