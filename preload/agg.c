@@ -1,19 +1,27 @@
 /* agg.c - the consumer: k-way merge of the per-thread queues by timestamp, then DHAT's
  * bookkeeping (livetab.c + sites.c).
- * Invariant: events are applied in non-decreasing timestamp order, and an event is applied
- *            only when no thread can still append one with a smaller timestamp (the horizon,
- *            tlbuf.h), except in the final drain, which applies whatever was appended.
+ * Invariants: events are applied in non-decreasing timestamp order (asserted in debug builds),
+ *            and an event is applied only when no thread can still append one with a smaller
+ *            timestamp (the horizon, tlbuf.h), except in the final drain, which applies
+ *            whatever was appended. With order.h's stamps that order is causal per address,
+ *            so an allocation never meets a live address and a free never precedes its block's
+ *            allocation, unless the program freed a block in a way no hook saw (a free inside
+ *            an object opened with RTLD_DEEPBIND, or in a signal handler that interrupted a
+ *            hook). Then the allocator handing the address out again is the proof: the old
+ *            block is closed at that moment and counted in missed_frees, never overwritten.
  * Threads: everything here runs under ag.lock. Lock order: agg -> stacktab -> arena. */
 #include "agg.h"
 
 #include "arena.h"
 #include "clock.h"
 #include "livetab.h"
+#include "order.h"
 #include "sites.h"
 #include "stacktab.h"
 #include "tlbuf.h"
 
 #include <pthread.h>
+#include <sched.h>
 
 typedef struct head {
     uint64_t ts;
@@ -26,6 +34,8 @@ static struct {
     size_t heap_cap;
     uint64_t unknown_frees; /* frees of blocks we never saw allocated (before start, untracked) */
     uint64_t lost_blocks;   /* blocks not tracked for lack of memory */
+    uint64_t missed_frees;  /* live blocks whose address the allocator handed out again */
+    uint64_t last_applied;  /* timestamp of the last event applied (debug check) */
     _Atomic(hp_thread *) drainer; /* the thread that drained last */
 } ag = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -37,9 +47,18 @@ int hp_agg_init(void)
     return ag.heap ? 0 : -1;
 }
 
-static void track(uintptr_t addr, const hp_block *b)
+static void track(uintptr_t addr, const hp_block *b, uint64_t ts)
 {
-    if (!hp_livetab_insert(addr, b)) ag.lost_blocks++;
+    hp_block old;
+    switch (hp_livetab_insert(addr, b, &old)) {
+    case HP_LIVE_NOMEM:
+        ag.lost_blocks++;
+        break;
+    case HP_LIVE_REPLACED: /* its free was not seen: it ended before the allocator reused it */
+        hp_sites_free(old.sid, old.size, old.birth, ts);
+        ag.missed_frees++;
+        break;
+    }
 }
 
 static void alloc_block(uintptr_t addr, uint64_t size, uint32_t sid, uint64_t ts)
@@ -51,12 +70,14 @@ static void alloc_block(uintptr_t addr, uint64_t size, uint32_t sid, uint64_t ts
         ag.lost_blocks++;
         return;
     }
-    track(addr, &(hp_block){.birth = ts, .size = size, .sid = sid});
+    track(addr, &(hp_block){.birth = ts, .size = size, .sid = sid}, ts);
 }
 
 static void apply(hp_thread *t, const hp_event *e)
 {
     hp_block b;
+    hp_assert(e->ts >= ag.last_applied);
+    ag.last_applied = e->ts;
     switch (e->kind) {
     case HP_EV_ALLOC:
         alloc_block(e->addr, e->size, (uint32_t)e->aux, e->ts);
@@ -81,25 +102,27 @@ static void apply(hp_thread *t, const hp_event *e)
         uint64_t size = e->size > HP_LIVE_MAX_SIZE ? HP_LIVE_MAX_SIZE : e->size;
         hp_sites_resize(t->pending.sid, t->pending.size, size, e->ts);
         t->pending.size = size;
-        track(e->addr, &t->pending);
+        track(e->addr, &t->pending, e->ts);
         break;
     case HP_EV_RFREED:
         if (t->has_pending) hp_sites_free(t->pending.sid, t->pending.size, t->pending.birth, e->ts);
         t->has_pending = false;
         break;
     case HP_EV_RFAIL:
-        if (t->has_pending) track(t->pending_addr, &t->pending);
+        if (t->has_pending) track(t->pending_addr, &t->pending, e->ts);
         t->has_pending = false;
         break;
     }
 }
 
-static uint64_t horizon(void)
+/* The horizon at n: every event with ts < the result is appended and visible. The floor goes
+ * to n first (a locked RMW), then the busy words are read (tlbuf.h, order.h). */
+static uint64_t horizon(uint64_t n)
 {
-    uint64_t h = hp_clock_read(); /* first: then the loads below (lfence in hp_clock_read) */
-    hp_tlbuf_fence_all();
+    hp_order_raise_floor(n);
+    uint64_t h = n;
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
-        uint64_t b = hp_load_acquire(&t->busy);
+        uint64_t b = atomic_load_explicit(&t->busy, memory_order_seq_cst);
         if (b && b < h) h = b;
     }
     return h;
@@ -178,7 +201,7 @@ void hp_agg_try_drain(void)
 {
     if (pthread_mutex_trylock(&ag.lock) != 0)
         return; /* another drain runs: it takes our events too */
-    drain_locked(horizon());
+    drain_locked(horizon(hp_clock_read()));
     pthread_mutex_unlock(&ag.lock);
 }
 
@@ -191,14 +214,35 @@ void hp_agg_segment_filled(hp_thread *t)
     if (d && d != t && hp_tlbuf_backlog(t) < TAKEOVER_SEGS) return;
     if (pthread_mutex_trylock(&ag.lock) != 0) return;
     hp_store_relaxed(&ag.drainer, t);
-    drain_locked(horizon());
+    drain_locked(horizon(hp_clock_read()));
     pthread_mutex_unlock(&ag.lock);
 }
 
+/* How long a caller of the API waits for hooks that were in flight when it called. */
+#define API_WAIT_NS 1000000000ull
+
 void hp_agg_lock_and_drain(void)
 {
+    /* Every event already appended anywhere (visible after the fence), whatever the clock of
+     * the CPU that stamped it, is below m; the floor goes above it, so the horizon can reach
+     * it as soon as the hooks in flight now have appended their events. */
+    hp_tlbuf_fence_all();
     pthread_mutex_lock(&ag.lock);
-    drain_locked(horizon());
+    uint64_t m = hp_clock_read();
+    for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
+        uint64_t tail = hp_tlbuf_tail_ts(t);
+        if (tail > m) m = tail;
+    }
+    m += 2;
+    uint64_t deadline = hp_clock_mono_ns() + API_WAIT_NS;
+    for (;;) {
+        uint64_t h = horizon(m);
+        drain_locked(h);
+        if (h >= m || hp_clock_mono_ns() > deadline) return; /* (a hook stuck for a second) */
+        pthread_mutex_unlock(&ag.lock);
+        sched_yield();
+        pthread_mutex_lock(&ag.lock);
+    }
 }
 
 void hp_agg_lock_and_drain_all(void)
@@ -220,6 +264,11 @@ uint64_t hp_agg_unknown_frees(void)
 uint64_t hp_agg_lost_blocks(void)
 {
     return ag.lost_blocks;
+}
+
+uint64_t hp_agg_missed_frees(void)
+{
+    return ag.missed_frees;
 }
 
 void hp_agg_atfork_prepare(void)

@@ -14,7 +14,8 @@ void hp_agg_try_drain(void);
  * the tables stay in one core's cache), or if its own backlog grew past a few segments (the
  * last drainer is busy elsewhere or gone). Never waits. */
 void hp_agg_segment_filled(hp_thread *t);
-/* Takes the agg lock and drains everything up to now (horizon from busy threads). */
+/* Takes the agg lock and drains every event appended before the call, waiting (up to a
+ * second) for hooks in flight at the call to append theirs (the API: stats, dump, leak check). */
 void hp_agg_lock_and_drain(void);
 /* Final: takes the lock and drains every event already appended, ignoring busy threads. */
 void hp_agg_lock_and_drain_all(void);
@@ -22,6 +23,8 @@ void hp_agg_unlock(void);
 /* Counters, valid under the agg lock. */
 uint64_t hp_agg_unknown_frees(void);
 uint64_t hp_agg_lost_blocks(void);
+/* Live blocks closed because the allocator handed their address out again (a free no hook saw). */
+uint64_t hp_agg_missed_frees(void);
 void hp_agg_atfork_prepare(void);
 void hp_agg_atfork_parent(void);
 void hp_agg_atfork_child(void);

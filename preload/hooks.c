@@ -9,8 +9,8 @@
 #include "state.h"
 
 #include "agg.h"
-#include "clock.h"
 #include "config.h"
+#include "order.h"
 #include "stacktab.h"
 #include "symbolize.h"
 #include "unwind.h"
@@ -65,16 +65,19 @@ static inline __attribute__((always_inline)) uint32_t capture(hp_thread *t)
     return id;
 }
 
-static inline void push(hp_thread *t, unsigned kind, uint64_t ts, const void *addr, uint64_t size,
-                        uint64_t aux)
+/* Stamps (order.h) and appends one event on addr. */
+static inline void record(hp_thread *t, unsigned kind, const void *addr, uint64_t size,
+                          uint64_t aux)
 {
+    uint64_t ts = hp_order_stamp(&t->last_ts, (uintptr_t)addr);
     hp_tlbuf_push(t, kind, ts, (uintptr_t)addr, size, aux);
 }
 
-/* Allocation kinds sharing one recorded path. */
-enum { K_MALLOC, K_CALLOC, K_MEMALIGN, K_VALLOC, K_PVALLOC };
+/* Allocation kinds sharing the one recorded path. */
+enum { K_MALLOC, K_CALLOC, K_MEMALIGN, K_ALIGNED_ALLOC, K_POSIX_MEMALIGN, K_VALLOC, K_PVALLOC };
 
-static void *real_alloc(int kind, size_t a, size_t b)
+/* The real call; *rc gets posix_memalign's result (the others leave it alone). */
+static inline void *real_alloc(int kind, size_t a, size_t b, int *rc)
 {
     switch (kind) {
     case K_MALLOC:
@@ -83,6 +86,13 @@ static void *real_alloc(int kind, size_t a, size_t b)
         return hp_real.calloc(a, b);
     case K_MEMALIGN:
         return hp_real.memalign(a, b);
+    case K_ALIGNED_ALLOC: /* glibc 2.36's aligned_alloc is memalign: keep the real one's checks */
+        return hp_real.aligned_alloc ? hp_real.aligned_alloc(a, b) : hp_real.memalign(a, b);
+    case K_POSIX_MEMALIGN: {
+        void *p = NULL;
+        *rc = hp_real.posix_memalign(&p, a, b);
+        return *rc ? NULL : p;
+    }
     case K_VALLOC:
         return hp_real.valloc(a);
     default:
@@ -90,30 +100,32 @@ static void *real_alloc(int kind, size_t a, size_t b)
     }
 }
 
-/* The recorded allocation path; size is what the caller asked for. Inlined into each hook so
- * that the unwinder sees hook -> caller. */
+/* The one recorded allocation path; size is what the caller asked for. Inlined into each hook
+ * so that the unwinder sees hook -> caller. errno after it is the real call's (a failed
+ * posix_memalign leaves glibc's ENOMEM, as natively); heapprof's own work never changes it. */
 static inline __attribute__((always_inline)) void *alloc_rec(hp_thread *t, int kind, size_t a,
-                                                             size_t b, size_t size)
+                                                             size_t b, size_t size, int *rc)
 {
     if (HP_UNLIKELY(hp_tls_v.paused || !hp_tlbuf_begin(t))) { /* paused, or fork on this thread */
-        void *p = real_alloc(kind, a, b);
+        void *p = real_alloc(kind, a, b, rc);
         hp_leave(t);
         return p;
     }
     uint32_t sid = capture(t);
-    void *p = real_alloc(kind, a, b);
+    void *p = real_alloc(kind, a, b, rc);
     int saved = errno;
-    if (p) push(t, HP_EV_ALLOC, hp_clock_read(), p, size, sid);
+    if (p) record(t, HP_EV_ALLOC, p, size, sid);
     hp_tlbuf_end(t);
     hp_leave(t);
     errno = saved;
     return p;
 }
 
+/* Before the real free: once freed, p may be handed to another thread. */
 static inline void free_rec(hp_thread *t, void *p)
 {
     if (HP_LIKELY(hp_tlbuf_begin(t))) {
-        push(t, HP_EV_FREE, hp_clock_read_early(), p, 0, 0);
+        record(t, HP_EV_FREE, p, 0, 0);
         hp_tlbuf_end(t);
     }
     hp_leave(t);
@@ -123,7 +135,7 @@ HP_EXPORT void *malloc(size_t n)
 {
     hp_thread *t = hp_enter();
     if (!t) return pass_malloc(n);
-    return alloc_rec(t, K_MALLOC, n, 0, n);
+    return alloc_rec(t, K_MALLOC, n, 0, n, NULL);
 }
 
 HP_EXPORT void free(void *p)
@@ -132,7 +144,7 @@ HP_EXPORT void free(void *p)
     if (HP_UNLIKELY(hp_boot_owns(p))) return; /* bootstrap memory is never given back */
     int saved = errno;
     hp_thread *t = hp_enter();
-    if (t) free_rec(t, p); /* first: once freed, p may be handed to another thread */
+    if (t) free_rec(t, p);
     hp_real.free(p);
     errno = saved;
 }
@@ -146,9 +158,12 @@ HP_EXPORT void *calloc(size_t a, size_t b)
     }
     hp_thread *t = hp_enter();
     if (!t) return pass_calloc(a, b);
-    return alloc_rec(t, K_CALLOC, a, b, n);
+    return alloc_rec(t, K_CALLOC, a, b, n, NULL);
 }
 
+/* realloc is two events: RFREE p before the real call (p may be handed out again as soon as it
+ * returns) and RALLOC q / RFAIL / RFREED after it. While recording is paused the block leaves
+ * the record (RFREE, then RFREED) and the new one is not recorded, as any paused allocation. */
 static void *realloc_impl(void *p, size_t n)
 {
     if (HP_UNLIKELY(p && hp_boot_owns(p))) { /* bootstrap block: move it to the real heap */
@@ -159,24 +174,24 @@ static void *realloc_impl(void *p, size_t n)
     }
     hp_thread *t = hp_enter();
     if (!t) return hp_real.realloc(p, n);
-    if (!p) return alloc_rec(t, K_MALLOC, n, 0, n);
+    if (!p) return alloc_rec(t, K_MALLOC, n, 0, n, NULL);
     if (HP_UNLIKELY(!hp_tlbuf_begin(t))) {
         void *q = hp_real.realloc(p, n);
         hp_leave(t);
         return q;
     }
-    push(t, HP_EV_RFREE, hp_clock_read_early(), p, 0, 0);
+    record(t, HP_EV_RFREE, p, 0, 0);
     hp_tlbuf_end(t);
     void *q = hp_real.realloc(p, n);
     int saved = errno;
     if (HP_LIKELY(hp_tlbuf_begin(t))) {
-        uint64_t ts = hp_clock_read();
-        if (q)
-            push(t, HP_EV_RALLOC, ts, q, n, (uintptr_t)__builtin_return_address(0));
-        else if (n == 0)
-            push(t, HP_EV_RFREED, ts, p, 0, 0); /* glibc: realloc(p, 0) frees p */
+        if (!q)
+            record(t, n == 0 ? HP_EV_RFREED : HP_EV_RFAIL, p, 0,
+                   0); /* glibc: realloc(p, 0) frees */
+        else if (HP_UNLIKELY(hp_tls_v.paused))
+            record(t, HP_EV_RFREED, p, 0, 0);
         else
-            push(t, HP_EV_RFAIL, ts, p, 0, 0);
+            record(t, HP_EV_RALLOC, q, n, (uintptr_t)__builtin_return_address(0));
         hp_tlbuf_end(t);
     }
     hp_leave(t);
@@ -203,28 +218,15 @@ HP_EXPORT void *memalign(size_t align, size_t n)
 {
     hp_thread *t = hp_enter();
     if (!t) return pass_memalign(align, n);
-    return alloc_rec(t, K_MEMALIGN, align, n, n);
+    return alloc_rec(t, K_MEMALIGN, align, n, n, NULL);
 }
 
 HP_EXPORT void *aligned_alloc(size_t align, size_t n)
 {
-    /* glibc 2.36's aligned_alloc is memalign (it accepts any size); keep the real one's checks */
     hp_thread *t = hp_enter();
     if (!t)
         return hp_real.aligned_alloc ? hp_real.aligned_alloc(align, n) : pass_memalign(align, n);
-    if (HP_UNLIKELY(!hp_tlbuf_begin(t))) {
-        void *p = hp_real.aligned_alloc(align, n);
-        hp_leave(t);
-        return p;
-    }
-    uint32_t sid = capture(t);
-    void *p = hp_real.aligned_alloc(align, n);
-    int saved = errno;
-    if (p) push(t, HP_EV_ALLOC, hp_clock_read(), p, n, sid);
-    hp_tlbuf_end(t);
-    hp_leave(t);
-    errno = saved;
-    return p;
+    return alloc_rec(t, K_ALIGNED_ALLOC, align, n, n, NULL);
 }
 
 HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
@@ -237,33 +239,24 @@ HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
         *out = p;
         return 0;
     }
-    int saved = errno;
-    if (HP_UNLIKELY(!hp_tlbuf_begin(t))) {
-        int r = hp_real.posix_memalign(out, align, n);
-        hp_leave(t);
-        return r;
-    }
-    uint32_t sid = capture(t);
-    int r = hp_real.posix_memalign(out, align, n);
-    if (r == 0) push(t, HP_EV_ALLOC, hp_clock_read(), *out, n, sid);
-    hp_tlbuf_end(t);
-    hp_leave(t);
-    errno = saved;
-    return r;
+    int rc = 0;
+    void *p = alloc_rec(t, K_POSIX_MEMALIGN, align, n, n, &rc);
+    if (rc == 0) *out = p; /* on failure *out is left alone, as glibc does */
+    return rc;
 }
 
 HP_EXPORT void *valloc(size_t n)
 {
     hp_thread *t = hp_enter();
     if (!t) return hp_real.valloc ? hp_real.valloc(n) : hp_boot_alloc(n, 4096);
-    return alloc_rec(t, K_VALLOC, n, 0, n);
+    return alloc_rec(t, K_VALLOC, n, 0, n, NULL);
 }
 
 HP_EXPORT void *pvalloc(size_t n)
 {
     hp_thread *t = hp_enter();
     if (!t) return hp_real.pvalloc ? hp_real.pvalloc(n) : hp_boot_alloc(n, 4096);
-    return alloc_rec(t, K_PVALLOC, n, 0, n);
+    return alloc_rec(t, K_PVALLOC, n, 0, n, NULL);
 }
 
 HP_EXPORT size_t malloc_usable_size(void *p)
@@ -274,64 +267,108 @@ HP_EXPORT size_t malloc_usable_size(void *p)
     return hp_real.malloc_usable_size ? hp_real.malloc_usable_size(p) : 0;
 }
 
-/* ---- C++: every operator new/delete libstdc++ exports. A failed allocation falls back to
- * libstdc++'s own operator (new_handler, std::bad_alloc), outside our guard. ---- */
+/* ---- C++: every operator new/delete libstdc++ exports. A failed allocation goes to
+ * libstdc++'s own operator (resolved at start-up, hp_hooks_init), outside our guard: it runs
+ * the new_handler loop (whose malloc calls come back here and are recorded) and throws
+ * std::bad_alloc, or, for the nothrow forms, returns NULL - exactly as natively. ---- */
 
-typedef void *(*new_fn)(size_t);
-typedef void *(*new_al_fn)(size_t, size_t);
+enum {
+    N_NEW,
+    N_NEW_ARR,
+    N_NEW_NT,
+    N_NEW_ARR_NT,
+    N_NEW_AL,
+    N_NEW_ARR_AL,
+    N_NEW_AL_NT,
+    N_NEW_ARR_AL_NT,
+    N_COUNT
+};
+static const char *const new_names[N_COUNT] = {"_Znwm",
+                                               "_Znam",
+                                               "_ZnwmRKSt9nothrow_t",
+                                               "_ZnamRKSt9nothrow_t",
+                                               "_ZnwmSt11align_val_t",
+                                               "_ZnamSt11align_val_t",
+                                               "_ZnwmSt11align_val_tRKSt9nothrow_t",
+                                               "_ZnamSt11align_val_tRKSt9nothrow_t"};
+static void *new_real[N_COUNT];
 
-static void *new_failed(const char *sym, size_t n, size_t align, bool aligned)
+void hp_hooks_init(void)
 {
-    void *f = dlsym(RTLD_NEXT, sym);
-    if (!f) return NULL;
-    return aligned ? ((new_al_fn)f)(n, align) : ((new_fn)f)(n);
+    for (int i = 0; i < N_COUNT; i++)
+        new_real[i] = dlsym(RTLD_NEXT, new_names[i]);
 }
 
-static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t align,
-                                                            const char *fallback)
+typedef void *(*new_fn)(size_t);
+typedef void *(*new_nt_fn)(size_t, const void *);
+typedef void *(*new_al_fn)(size_t, size_t);
+typedef void *(*new_al_nt_fn)(size_t, size_t, const void *);
+
+/* libstdc++'s operator: resolved at start-up; if libstdc++ came later (dlopen'ed by a C
+ * program), on the first failure, which is no hot path. */
+static void *new_fallback(int which, size_t n, size_t align, const void *nt)
+{
+    void *f = new_real[which];
+    if (!f) f = new_real[which] = dlsym(RTLD_NEXT, new_names[which]);
+    if (!f) return NULL;
+    switch (which) {
+    case N_NEW:
+    case N_NEW_ARR:
+        return ((new_fn)f)(n);
+    case N_NEW_NT:
+    case N_NEW_ARR_NT:
+        return ((new_nt_fn)f)(n, nt);
+    case N_NEW_AL:
+    case N_NEW_ARR_AL:
+        return ((new_al_fn)f)(n, align);
+    default:
+        return ((new_al_nt_fn)f)(n, align, nt);
+    }
+}
+
+static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t align, int which,
+                                                            const void *nt)
 {
     hp_thread *t = hp_enter();
     void *p;
     if (!t) {
         p = align ? pass_memalign(align, n ? n : 1) : pass_malloc(n ? n : 1);
     } else {
-        p = align ? alloc_rec(t, K_MEMALIGN, align, n ? n : 1, n)
-                  : alloc_rec(t, K_MALLOC, n ? n : 1, 0, n);
+        p = align ? alloc_rec(t, K_MEMALIGN, align, n ? n : 1, n, NULL)
+                  : alloc_rec(t, K_MALLOC, n ? n : 1, 0, n, NULL);
     }
-    if (HP_UNLIKELY(!p && fallback)) p = new_failed(fallback, n, align, align != 0);
+    if (HP_UNLIKELY(!p)) p = new_fallback(which, n, align, nt);
     return p;
 }
 
-#define NEW_PLAIN(sym)                                                                             \
+#define NEW_PLAIN(sym, which)                                                                      \
     HP_EXPORT void *sym(size_t n)                                                                  \
     {                                                                                              \
-        return new_impl(n, 0, #sym);                                                               \
+        return new_impl(n, 0, which, NULL);                                                        \
     }
-#define NEW_NOTHROW(sym)                                                                           \
+#define NEW_NOTHROW(sym, which)                                                                    \
     HP_EXPORT void *sym(size_t n, const void *nt)                                                  \
     {                                                                                              \
-        (void)nt;                                                                                  \
-        return new_impl(n, 0, NULL);                                                               \
+        return new_impl(n, 0, which, nt);                                                          \
     }
-#define NEW_ALIGN(sym)                                                                             \
+#define NEW_ALIGN(sym, which)                                                                      \
     HP_EXPORT void *sym(size_t n, size_t al)                                                       \
     {                                                                                              \
-        return new_impl(n, al, #sym);                                                              \
+        return new_impl(n, al, which, NULL);                                                       \
     }
-#define NEW_ALIGN_NOTHROW(sym)                                                                     \
+#define NEW_ALIGN_NOTHROW(sym, which)                                                              \
     HP_EXPORT void *sym(size_t n, size_t al, const void *nt)                                       \
     {                                                                                              \
-        (void)nt;                                                                                  \
-        return new_impl(n, al, NULL);                                                              \
+        return new_impl(n, al, which, nt);                                                         \
     }
-NEW_PLAIN(_Znwm)
-NEW_PLAIN(_Znam)
-NEW_NOTHROW(_ZnwmRKSt9nothrow_t)
-NEW_NOTHROW(_ZnamRKSt9nothrow_t)
-NEW_ALIGN(_ZnwmSt11align_val_t)
-NEW_ALIGN(_ZnamSt11align_val_t)
-NEW_ALIGN_NOTHROW(_ZnwmSt11align_val_tRKSt9nothrow_t)
-NEW_ALIGN_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t)
+NEW_PLAIN(_Znwm, N_NEW)
+NEW_PLAIN(_Znam, N_NEW_ARR)
+NEW_NOTHROW(_ZnwmRKSt9nothrow_t, N_NEW_NT)
+NEW_NOTHROW(_ZnamRKSt9nothrow_t, N_NEW_ARR_NT)
+NEW_ALIGN(_ZnwmSt11align_val_t, N_NEW_AL)
+NEW_ALIGN(_ZnamSt11align_val_t, N_NEW_ARR_AL)
+NEW_ALIGN_NOTHROW(_ZnwmSt11align_val_tRKSt9nothrow_t, N_NEW_AL_NT)
+NEW_ALIGN_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t, N_NEW_ARR_AL_NT)
 
 #define DELETE1(sym)                                                                               \
     HP_EXPORT void sym(void *p)                                                                    \

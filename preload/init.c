@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "clock.h"
 #include "config.h"
+#include "hooks.h"
 #include "leakcheck.h"
 #include "log.h"
 #include "report.h"
@@ -84,6 +85,7 @@ static void init_modules(void)
     hp_clock_init();
     hp_unwind_init();
     hp_unwind_verify = hp_opt.VERIFY_UNWIND;
+    hp_hooks_init();
     if (hp_tlbuf_init() || hp_stacktab_init() || hp_agg_init() ||
         pthread_key_create(&in.key, thread_exit_cb) ||
         pthread_atfork(atfork_prepare, atfork_parent, atfork_child)) {
@@ -171,7 +173,10 @@ hp_thread *hp_enter_slow(void)
             l->in_hook = false;
             return NULL;
         }
-        pthread_setspecific(in.key, l->t);       /* runs thread_exit_cb at thread exit */
+        pthread_setspecific(in.key, l->t); /* runs thread_exit_cb at thread exit */
+#ifdef HP_TEST_SKEW
+        hp_clock_test_thread();
+#endif
         if (strcmp(hp_opt.LEAK_CHECK, "0") != 0) /* its stack is a root of the leak check */
             hp_leakcheck_thread_stack(&l->t->stack_lo, &l->t->stack_hi);
     }

@@ -41,13 +41,26 @@ int hp_livetab_init(void)
     return alloc_table(1 << 12) ? 0 : -1;
 }
 
-static void put(uintptr_t addr, uint64_t birth, uint64_t size, uint32_t sid, bool ignored)
+static void to_block(const slot *s, hp_block *b)
+{
+    b->birth = s->birth;
+    b->size = s->size;
+    b->sid = s->sid;
+    b->ignored = s->ignored;
+}
+
+/* Puts addr; true if it was live (its old block then goes to *old, when old is not NULL). */
+static bool put(uintptr_t addr, uint64_t birth, uint64_t size, uint32_t sid, bool ignored,
+                hp_block *old)
 {
     size_t i = home(addr);
     while (lt.s[i].addr && lt.s[i].addr != addr)
         i = (i + 1) & (lt.cap - 1);
-    if (!lt.s[i].addr) lt.count++;
+    bool was = lt.s[i].addr != 0;
+    if (was && old) to_block(&lt.s[i], old);
+    if (!was) lt.count++;
     lt.s[i] = (slot){addr, birth, size, ignored, sid};
+    return was;
 }
 
 static bool grow(void)
@@ -57,16 +70,16 @@ static bool grow(void)
     if (!alloc_table(oldcap * 2)) return false;
     lt.count = 0;
     for (size_t i = 0; i < oldcap; i++)
-        if (old[i].addr) put(old[i].addr, old[i].birth, old[i].size, old[i].sid, old[i].ignored);
+        if (old[i].addr)
+            put(old[i].addr, old[i].birth, old[i].size, old[i].sid, old[i].ignored, NULL);
     hp_unmap(old, oldcap * sizeof(slot));
     return true;
 }
 
-bool hp_livetab_insert(uintptr_t addr, const hp_block *b)
+int hp_livetab_insert(uintptr_t addr, const hp_block *b, hp_block *old)
 {
-    if (HP_UNLIKELY(lt.count + 1 > lt.cap / 4 * 3) && !grow()) return false;
-    put(addr, b->birth, b->size, b->sid, b->ignored);
-    return true;
+    if (HP_UNLIKELY(lt.count + 1 > lt.cap / 4 * 3) && !grow()) return HP_LIVE_NOMEM;
+    return put(addr, b->birth, b->size, b->sid, b->ignored, old) ? HP_LIVE_REPLACED : HP_LIVE_NEW;
 }
 
 bool hp_livetab_remove(uintptr_t addr, hp_block *out)
@@ -76,10 +89,7 @@ bool hp_livetab_remove(uintptr_t addr, hp_block *out)
         if (!lt.s[i].addr) return false;
         i = (i + 1) & mask;
     }
-    out->birth = lt.s[i].birth;
-    out->size = lt.s[i].size;
-    out->sid = lt.s[i].sid;
-    out->ignored = lt.s[i].ignored;
+    to_block(&lt.s[i], out);
     /* Backward shift: pull later entries of the cluster into the hole when their home allows. */
     for (size_t j = (i + 1) & mask;; j = (j + 1) & mask) {
         if (!lt.s[j].addr) break;
@@ -105,10 +115,7 @@ bool hp_livetab_next(size_t *cursor, uintptr_t *addr, hp_block *b)
     for (size_t i = *cursor; i < lt.cap; i++) {
         if (lt.s[i].addr) {
             *addr = lt.s[i].addr;
-            b->birth = lt.s[i].birth;
-            b->size = lt.s[i].size;
-            b->sid = lt.s[i].sid;
-            b->ignored = lt.s[i].ignored;
+            to_block(&lt.s[i], b);
             *cursor = i + 1;
             return true;
         }

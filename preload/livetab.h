@@ -10,8 +10,11 @@
 #define HP_LIVE_MAX_SIZE ((1ull << 39) - 1)
 
 int hp_livetab_init(void);
-/* Inserts or replaces addr. False if memory is exhausted (the block is then not tracked). */
-bool hp_livetab_insert(uintptr_t addr, const hp_block *b);
+enum { HP_LIVE_NEW, HP_LIVE_REPLACED, HP_LIVE_NOMEM };
+/* Inserts addr. HP_LIVE_REPLACED: addr was live (the allocator handed it out again, so its
+ * free was not seen); the old block is in *old and the caller accounts for it.
+ * HP_LIVE_NOMEM: memory is exhausted (the block is then not tracked). */
+int hp_livetab_insert(uintptr_t addr, const hp_block *b, hp_block *old);
 /* Removes addr; true and *out filled if it was live. */
 bool hp_livetab_remove(uintptr_t addr, hp_block *out);
 size_t hp_livetab_count(void);

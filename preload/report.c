@@ -178,23 +178,33 @@ static int publish(const char *tmp, const char *want, char *got, size_t cap)
 
 /* ---- the report ---- */
 
-static void write_errors(hp_out *o, uint64_t lost_events, uint64_t lost_blocks, bool complete)
+/* hp_complete is true only if nothing had to be repaired or left out: each count below is an
+ * error string in hp_errors (docs/report-format.md). */
+static void write_errors(hp_out *o)
 {
+    const struct {
+        const char *what;
+        uint64_t n;
+    } e[] = {
+        {"events lost for lack of memory: ", hp_tlbuf_lost()},
+        {"blocks not tracked for lack of memory: ", hp_agg_lost_blocks()},
+        {"frees not seen (address allocated again while live; block closed then): ",
+         hp_agg_missed_frees()},
+    };
+    bool complete = true;
+    for (size_t i = 0; i < sizeof e / sizeof e[0]; i++)
+        complete &= e[i].n == 0;
     hp_out_str(o, "\"" HPR_HP_COMPLETE "\":");
     hp_out_str(o, complete ? "true" : "false");
     hp_out_str(o, ",\n\"" HPR_HP_ERRORS "\":[");
     bool first = true;
-    if (lost_events) {
-        hp_out_str(o, "\"events lost for lack of memory: ");
-        hp_out_u64(o, lost_events);
+    for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
+        if (!e[i].n) continue;
+        hp_out_str(o, first ? "\"" : ",\"");
+        hp_out_str(o, e[i].what);
+        hp_out_u64(o, e[i].n);
         hp_out_str(o, "\"");
         first = false;
-    }
-    if (lost_blocks) {
-        hp_out_str(o, first ? "" : ",");
-        hp_out_str(o, "\"blocks not tracked for lack of memory: ");
-        hp_out_u64(o, lost_blocks);
-        hp_out_str(o, "\"");
     }
     hp_out_str(o, "],\n");
 }
@@ -256,7 +266,6 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f, int lea
 {
     const hp_heap_totals *h = hp_sites_totals();
     uint64_t t0 = hp_clock_start();
-    uint64_t lost_events = hp_tlbuf_lost(), lost_blocks = hp_agg_lost_blocks();
     read_cmdline();
     hp_out_str(o, "{\"" HPR_VERSION "\":2,\n\"" HPR_MODE "\":\"heap\",\n\"" HPR_VERB
                   "\":\"Allocated\",\n\"" HPR_BKLT "\":true,\n\"" HPR_BKACC "\":false,\n\"" HPR_TU
@@ -276,7 +285,7 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f, int lea
     hp_out_str(o, "\"" HPR_HP_CLOCK "\":\"");
     hp_out_str(o, hp_clock_name());
     hp_out_str(o, "\",\n");
-    write_errors(o, lost_events, lost_blocks, !lost_events && !lost_blocks);
+    write_errors(o);
     key_u64(o, HPR_HP_TOTAL_BLOCKS, h->tbk, true);
     key_u64(o, HPR_HP_TOTAL_BYTES, h->tb, true);
     key_u64(o, HPR_HP_GMAX_BLOCKS, h->maxbk, true);

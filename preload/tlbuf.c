@@ -9,33 +9,59 @@
 #include "tlbuf.h"
 
 #include "arena.h"
+#include "log.h"
 
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 _Atomic(hp_thread *) hp_tlbuf_forking;
-bool hp_tlbuf_asym;
+_Atomic bool hp_tlbuf_asym;
+
+static volatile char *shootdown_page; /* for the fallback fence */
 
 int hp_tlbuf_init(void)
 {
+    shootdown_page = hp_map(4096);
+    if (!shootdown_page) return -1;
 #ifdef __SANITIZE_THREAD__
     /* TSan cannot see membarrier's barrier: use the locked-exchange protocol it can model. */
-    hp_tlbuf_asym = false;
+    hp_store_relaxed(&hp_tlbuf_asym, false);
     return 0;
 #endif
     long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
-    hp_tlbuf_asym = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
-                    syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+    hp_store_relaxed(&hp_tlbuf_asym,
+                     cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+                         syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) ==
+                             0);
     return 0;
+}
+
+/* The fence when membarrier is refused: write-protecting a present, dirty page makes the
+ * kernel flush it from the TLB of every CPU that runs a thread of this process, by an
+ * interrupt, which serialises each such CPU (the technique folly's asymmetric barrier falls
+ * back to). A thread not running has passed a context switch, itself a full barrier. */
+static void fence_by_shootdown(void)
+{
+    if (mprotect((void *)shootdown_page, 4096, PROT_READ | PROT_WRITE) == 0) {
+        shootdown_page[0]++;
+        mprotect((void *)shootdown_page, 4096, PROT_READ);
+    }
 }
 
 void hp_tlbuf_fence_all(void)
 {
-    if (hp_tlbuf_asym && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-        hp_check(!"membarrier failed after registration");
+    if (hp_load_relaxed(&hp_tlbuf_asym) &&
+        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
+        /* Refused after start-up (a seccomp filter): from now on hooks fence themselves. */
+        if (hp_exchange_seqcst(&hp_tlbuf_asym, false))
+            hp_log("membarrier refused; hooks now use a locked exchange (slower, still exact)",
+                   NULL, NULL);
+        fence_by_shootdown(); /* for the threads that entered a hook before the switch */
+    }
     static _Atomic int fence_word;
     hp_exchange_seqcst(&fence_word, 0); /* our own full barrier (a fence TSan can model) */
 }
@@ -156,6 +182,16 @@ const hp_event *hp_tlbuf_peek_slow(hp_thread *t)
         recycle(t, done);
         hp_store_relaxed(&t->segs_done, hp_load_relaxed(&t->segs_done) + 1);
     }
+}
+
+uint64_t hp_tlbuf_tail_ts(hp_thread *t)
+{
+    uint64_t ts = 0;
+    for (hp_seg *s = t->rseg; s; s = hp_load_acquire(&s->next)) {
+        uint32_t c = hp_load_acquire(&s->count);
+        if (c) ts = s->ev[c - 1].ts;
+    }
+    return ts;
 }
 
 uint64_t hp_tlbuf_lost(void)

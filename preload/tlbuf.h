@@ -1,16 +1,17 @@
 /* tlbuf.h - per-thread event buffers: each thread appends its own events, without a lock
  * shared with other threads; one consumer at a time (agg.c, under its lock) reads them.
  *
- * An event's timestamp orders it among all threads' events (docs/design.md):
- *   malloc-like: read after the real allocator returned the block;
- *   free-like:   read before the real allocator gets the block back.
+ * An event's timestamp comes from order.h: per address, causally ordered (alloc -> free ->
+ * alloc ...) whichever threads touch it; per thread, non-decreasing.
  * Horizon protocol: while a thread is inside a hook, t->busy holds a lower bound of the
- * timestamp of any event it may still append (its previous event's timestamp), stored before
- * it reads the clock. A consumer reads the clock (N), makes every thread's earlier stores
- * visible, then reads every busy; it may process all events with ts < min(N, every non-zero
- * busy): none can still appear. "Makes visible" is membarrier(PRIVATE_EXPEDITED) on the
- * consumer side (an asymmetric fence: the hot path pays only a plain store), or, where the
- * kernel lacks it, a locked exchange on every hook entry. */
+ * timestamp of any event it may still append (its previous event's timestamp, which the next
+ * stamp never goes below), stored before it stamps. A consumer raises the floor (order.h) to
+ * N, then reads every busy; it may process all events with ts < min(N, every non-zero busy):
+ * a thread it saw idle stamps >= N from then on (the floor), a busy one >= its busy.
+ * Fork uses busy too (hp_tlbuf_fork_quiesce): there the busy store must be visible before the
+ * thread reads hp_tlbuf_forking, made so by membarrier(PRIVATE_EXPEDITED) on the forking side
+ * (an asymmetric fence: the hot path pays a plain store) or, where the kernel lacks it or a
+ * seccomp filter denies it, a locked exchange on every hook entry. */
 #ifndef HP_TLBUF_H
 #define HP_TLBUF_H
 
@@ -58,7 +59,7 @@ typedef struct hp_thread {
     uint32_t w;
     bool want_drain;
     uint64_t segs_made; /* segments linked by the owner */
-    uint64_t last_ts;
+    uint64_t last_ts;   /* the last stamp (order.h): the queue never goes below it */
     hp_seg *spare;
     uint64_t lost;        /* events dropped for lack of memory */
     struct hp_ucache *uc; /* the unwinder's rule cache (fastunwind.c), created on first use */
@@ -115,7 +116,6 @@ static inline void hp_tlbuf_push(hp_thread *t, unsigned kind, uint64_t ts, uintp
     e->kind = kind;
     t->w++;
     hp_store_release(&t->wseg->count, t->w); /* pairs with acquire in hp_tlbuf_peek */
-    t->last_ts = ts;
 }
 static inline void hp_tlbuf_end(hp_thread *t)
 {
@@ -125,8 +125,11 @@ static inline void hp_tlbuf_end(hp_thread *t)
 /* Fork: wait until no thread is inside an event section, and keep new ones out, except the
  * forking thread (which must not record while fork holds the profiler's locks). */
 extern _Atomic(hp_thread *) hp_tlbuf_forking;
-extern bool hp_tlbuf_asym; /* membarrier available: producers need no fence */
-/* Consumer side of the asymmetric fence: every thread's earlier stores become visible. */
+extern _Atomic bool hp_tlbuf_asym; /* membarrier works: producers need no fence */
+/* The forking side of the asymmetric fence: every thread's earlier stores become visible.
+ * If membarrier fails after start-up (a seccomp filter), it says so once, switches producers
+ * to the locked exchange and fences this time with a TLB shoot-down (mprotect on a page of
+ * ours: the kernel interrupts every CPU running one of our threads). */
 void hp_tlbuf_fence_all(void);
 int hp_tlbuf_init(void);
 bool hp_tlbuf_fork_wait_slow(hp_thread *t);
@@ -135,7 +138,7 @@ static inline bool hp_tlbuf_begin(hp_thread *t)
     /* The busy store must be visible before this thread reads the clock or looks at
      * hp_tlbuf_forking (Dekker with horizon() and hp_tlbuf_fork_quiesce): membarrier on the
      * other side, or a full barrier here. */
-    if (HP_LIKELY(hp_tlbuf_asym)) {
+    if (HP_LIKELY(hp_load_relaxed(&hp_tlbuf_asym))) {
         hp_store_relaxed(&t->busy, t->last_ts | 1);
         atomic_signal_fence(memory_order_seq_cst);
     } else {
@@ -160,6 +163,8 @@ static inline void hp_tlbuf_advance(hp_thread *t)
 {
     t->r++;
 }
+/* Consumer: the timestamp of t's last visible event (0 if none). */
+uint64_t hp_tlbuf_tail_ts(hp_thread *t);
 /* Segments of t's events not yet drained (an estimate, for the owner). */
 static inline uint64_t hp_tlbuf_backlog(const hp_thread *t)
 {

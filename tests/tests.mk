@@ -46,29 +46,41 @@ $(TB)/itest/test_%: tests/itest/test_%.c $(TB)/itest/itest.o
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) $(CJSON_CFL) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(CRIT_LIBS) $(CJSON_LIBS) $(USER_CFLAGS)
 
-ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_PROGS=$(CURDIR)/$(PROGS_D)
-itest: lib $(PROGS) $(ITEST_BIN)
+# The preload built for tests with a per-thread clock offset (clock.h, HP_TEST_SKEW): threads
+# alternate between +50 us and -50 us, so every cross-thread hand-off inverts the raw clocks.
+SKEW_LIB := build/skew/libheapprof.so
+build/skew/preload/%.o: preload/%.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE -DHP_TEST_SKEW -Iinclude -MMD -MP $(PRELOAD_CFLAGS) -c -o $@ $< $(USER_CFLAGS)
+$(SKEW_LIB): $(PRELOAD_SRC:%.c=build/skew/%.o)
+	$(Q)$(CC) -O2 -flto=auto -shared -o $@ $^ -Wl,-z,now -Wl,--no-undefined $(PRELOAD_LIBS) $(USER_CFLAGS)
+
+ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_SKEW_LIB=$(CURDIR)/$(SKEW_LIB) HP_PROGS=$(CURDIR)/$(PROGS_D)
+itest: lib $(SKEW_LIB) $(PROGS) $(ITEST_BIN)
 	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
 
 # ---- unit tests: preload modules linked directly (no hooks, no constructor) ----
-UNIT_MODS := arena clock config fmt livetab log sites stacktab tlbuf agg unwind fastunwind glob sort
+UNIT_MODS := arena clock config fmt livetab log order sites stacktab tlbuf agg unwind fastunwind glob sort
 UNIT_OBJ  := $(UNIT_MODS:%=$(TB)/unitobj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/preload/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/preload/%.c=$(TB)/unit/%)
 SCEN_OBJ  := $(TB)/unitobj/scenarios.o
 
+# Unit objects are test builds: a per-thread clock offset (clock.h) and the debug assertions
+# of the file headers' invariants (HP_DEBUG=1) are compiled in.
+UNIT_CFLAGS := -DHP_TEST_SKEW $(if $(DEBUG),,-DHP_DEBUG=1)
 $(TB)/unitobj/%.o: preload/%.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -c -o $@ $< $(USER_CFLAGS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SANFL) -c -o $@ $< $(USER_CFLAGS)
 $(SCEN_OBJ): tests/unit/preload/scenarios.c tests/unit/preload/scenarios.h
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -Ipreload -c -o $@ $< $(USER_CFLAGS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SANFL) -Ipreload -c -o $@ $< $(USER_CFLAGS)
 $(TB)/unit/test_%: tests/unit/preload/test_%.c $(UNIT_OBJ) $(SCEN_OBJ)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -Ipreload -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(CRIT_LIBS) -lunwind -lpthread $(USER_CFLAGS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SANFL) -Ipreload -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(CRIT_LIBS) -lunwind -lpthread $(USER_CFLAGS)
 $(TB)/unit/tsan_main: tests/unit/preload/tsan_main.c $(UNIT_OBJ) $(SCEN_OBJ)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) -Ipreload -o $@ $(filter %.c %.o,$^) -lunwind -lpthread $(USER_CFLAGS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SANFL) -Ipreload -o $@ $(filter %.c %.o,$^) -lunwind -lpthread $(USER_CFLAGS)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "  UNIT    $$t"; $$t $(CRITERION_FLAGS); done

@@ -4,7 +4,16 @@
 #ifndef SCENARIOS_H
 #define SCENARIOS_H
 
-const char *scenario_pipeline(void);
+#include <stdbool.h>
+#include <stdint.h>
+
+/* 4 producers, cross-thread frees through a shared slot array, concurrent drains. reuse: freed
+ * addresses are handed out again (to any thread) as an allocator does; skew: ticks added to
+ * odd threads' clocks and taken from even ones' (a test build's clock offset, clock.h). Run
+ * once per process: the modules' state is global. */
+const char *scenario_pipeline(bool reuse, int64_t skew);
+/* The offset the tests use: ~50 us at 3 GHz, far above any real cross-CPU disagreement. */
+#define SCENARIO_SKEW 150000
 const char *scenario_stacktab(void);
 
 #endif

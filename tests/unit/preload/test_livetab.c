@@ -14,13 +14,27 @@ TestSuite(livetab, .init = setup);
 Test(livetab, insert_remove_lookup)
 {
     hp_block b = {.birth = 5, .size = 100, .sid = 3}, out;
-    cr_assert(hp_livetab_insert(0x1000, &b));
+    cr_assert_eq(hp_livetab_insert(0x1000, &b, NULL), HP_LIVE_NEW);
     cr_expect_eq(hp_livetab_count(), 1);
     cr_expect_not(hp_livetab_remove(0x2000, &out));
     cr_assert(hp_livetab_remove(0x1000, &out));
     cr_expect(out.birth == 5 && out.size == 100 && out.sid == 3);
     cr_expect_not(hp_livetab_remove(0x1000, &out), "removed once only");
     cr_expect_eq(hp_livetab_count(), 0);
+}
+
+/* An address inserted while live (a free the hooks did not see) is never silently overwritten:
+ * the caller gets the old block back. */
+Test(livetab, insert_over_live_returns_the_old_block)
+{
+    hp_block a = {.birth = 5, .size = 100, .sid = 3}, b = {.birth = 9, .size = 7, .sid = 4}, old;
+    cr_assert_eq(hp_livetab_insert(0x1000, &a, &old), HP_LIVE_NEW);
+    cr_assert_eq(hp_livetab_insert(0x1000, &b, &old), HP_LIVE_REPLACED);
+    cr_expect(old.birth == 5 && old.size == 100 && old.sid == 3);
+    cr_expect_eq(hp_livetab_count(), 1);
+    hp_block out;
+    cr_assert(hp_livetab_remove(0x1000, &out));
+    cr_expect(out.birth == 9 && out.size == 7 && out.sid == 4);
 }
 
 /* Random operations mirrored in a model: the table must agree after every step, through
@@ -44,7 +58,7 @@ Test(livetab, agrees_with_model)
             live--;
         } else {
             cr_assert_not(hp_livetab_remove(addr, &out));
-            cr_assert(hp_livetab_insert(addr, &b));
+            cr_assert_eq(hp_livetab_insert(addr, &b, NULL), HP_LIVE_NEW);
             model[k] = b.size;
             live++;
         }

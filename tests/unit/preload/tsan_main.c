@@ -7,10 +7,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+static const char *pipeline_reuse_skew(void)
+{
+    return scenario_pipeline(true, SCENARIO_SKEW);
+}
+
 int main(void)
 {
-    const char *(*fns[])(void) = {scenario_pipeline, scenario_stacktab};
-    const char *names[] = {"pipeline", "stacktab"};
+    const char *(*fns[])(void) = {pipeline_reuse_skew, scenario_stacktab};
+    const char *names[] = {"pipeline (address reuse, clock offset)", "stacktab"};
     int failed = 0;
     for (int i = 0; i < 2; i++) {
         pid_t p = fork();
