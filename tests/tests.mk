@@ -33,6 +33,16 @@ $(PROGS_D)/demo: examples/demo.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
 
+# Edges of exact recording (tests/itest/test_edges.c).
+PROG_C += edges # (PROGS is immediate: listed below too)
+PROGS  += $(PROGS_D)/edges $(PROGS_D)/newhandler $(PROGS_D)/libdeepfree.so
+$(PROGS_D)/newhandler: tests/progs/newhandler.cc
+	@mkdir -p $(@D)
+	$(Q)g++ -O1 -g -Wall -Wextra -Werror -o $@ $<
+$(PROGS_D)/libdeepfree.so: tests/progs/deepfree.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $<
+
 progs: $(PROGS)
 
 # ---- integration tests (Criterion binaries that run the programs) ----
