@@ -73,6 +73,21 @@ static void atfork_prepare(void);
 static void atfork_parent(void);
 static void atfork_child(void);
 
+/* Reachable from a hook (the first one may run inside any libc function that allocates, and a
+ * thread's first one in hp_enter_slow): nothing here may wait for a lock that libc or the
+ * program can hold around an allocation. Checked (glibc 2.36):
+ *   config parse: strcmp/strcpy on environ, write(2) - no lock; getpid, clock (open/read of
+ *     sysfs, vDSO clock_gettime), tlbuf (membarrier), arena/stacktab/agg (mmap, own mutexes);
+ *   dlsym (hp_init), dl_iterate_phdr (unwinder init, CFI cache misses): ld.so's recursive
+ *     locks, so a hook reached inside the program's own dlopen/dl_iterate_phdr re-enters them;
+ *     dlsym's allocations go to the bootstrap buffer;
+ *   pthread_key_create (lock-free), pthread_setspecific (may calloc its second-level array,
+ *     with no lock held: the nested call passes through);
+ *   pthread_atfork takes glibc's atfork lock and allocates under it after 48 handlers: a first
+ *     hook inside the program's 49th pthread_atfork, before our constructor, would self-deadlock
+ *     (not handled: it needs 48 registrations and no allocation before our constructor);
+ *   pthread_getattr_np holds the thread's lock while it allocates: never called from a hook
+ *     (hp_leakcheck_thread_stack only reads registers; bounds are found at check time). */
 static void init_modules(void)
 {
     hp_config_parse(environ);
@@ -172,8 +187,8 @@ hp_thread *hp_enter_slow(void)
             return NULL;
         }
         pthread_setspecific(in.key, l->t);       /* runs thread_exit_cb at thread exit */
-        if (strcmp(hp_opt.LEAK_CHECK, "0") != 0) /* its stack is a root of the leak check */
-            hp_leakcheck_thread_stack(&l->t->stack_lo, &l->t->stack_hi);
+        if (strcmp(hp_opt.LEAK_CHECK, "0") != 0) /* its stack is a root of the leak check: */
+            hp_leakcheck_thread_stack(&l->t->stack_lo, &l->t->stack_hi); /* sp and tp, no call */
     }
     return l->t;
 }
