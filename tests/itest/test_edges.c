@@ -5,10 +5,14 @@
 #include "itest.h"
 
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #define TIMEOUT_S 60
 
@@ -92,4 +96,80 @@ Test(startup, other_threads_stacks_are_roots)
                   "%s: %s", modes[i], r.err);
         it_run_free(&r);
     }
+}
+
+/* ---- stderr a pipe nobody reads: heapprof's lines must not kill the program ---- */
+
+/* Runs argv (extra env, may be NULL) with stderr a pipe whose read end is already closed (so
+ * every write to it fails with EPIPE and raises SIGPIPE, default action), stdout captured. */
+static void run_stderr_closed(const char *const *argv, const char *const *env, char *out,
+                              size_t cap, int *status)
+{
+    int po[2], pe[2];
+    cr_assert_eq(pipe2(po, O_CLOEXEC), 0);
+    cr_assert_eq(pipe(pe), 0);
+    close(pe[0]); /* before the fork: no reader exists anywhere */
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        signal(SIGPIPE, SIG_DFL); /* whatever the test runner set, the default: death */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        close(pe[1]);
+        for (const char *const *e = env; e && *e; e++)
+            putenv((char *)*e);
+        execvp(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+    size_t n = 0;
+    struct pollfd pf = {po[0], POLLIN, 0};
+    while (n + 1 < cap && poll(&pf, 1, TIMEOUT_S * 1000) > 0) {
+        ssize_t k = read(po[0], out + n, cap - 1 - n);
+        if (k <= 0) break;
+        n += (size_t)k;
+    }
+    out[n] = 0;
+    close(po[0]);
+    if (waitpid(pid, status, WNOHANG) == 0) { /* stdout closed or timed out: wait, bounded */
+        for (int i = 0; i < TIMEOUT_S * 10 && waitpid(pid, status, WNOHANG) == 0; i++)
+            usleep(100000);
+        if (kill(pid, 0) == 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, status, 0);
+        }
+    }
+}
+
+static void closed_stderr_case(const char *gate, int want_status)
+{
+    const char *argv[] = {it_prog("leaks"), "stdout", NULL};
+    char native[256], under[256];
+    int st_native, st_under;
+    run_stderr_closed(argv, NULL, native, sizeof native, &st_native);
+    cr_assert(WIFEXITED(st_native) && WEXITSTATUS(st_native) == 0, "native run: %d", st_native);
+    char pre[600], outv[600];
+    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_lib());
+    snprintf(outv, sizeof outv, "HEAPPROF_OUT=%s/heapprof.%%p.json", it_tmpdir());
+    const char *env[] = {pre, outv, gate, NULL};
+    run_stderr_closed(argv, env, under, sizeof under, &st_under);
+    cr_expect(!WIFSIGNALED(st_under), "%s: killed by signal %d", gate,
+              WIFSIGNALED(st_under) ? WTERMSIG(st_under) : 0);
+    cr_expect(WIFEXITED(st_under) && WEXITSTATUS(st_under) == want_status, "%s: status %d", gate,
+              st_under);
+    cr_expect_str_eq(under, native, "%s: the program's stdout is intact", gate);
+}
+
+Test(stderr_pipe, closed_reader_no_gate)
+{
+    closed_stderr_case("HEAPPROF_LEAK_CHECK=0", 0);
+}
+
+Test(stderr_pipe, closed_reader_leak_gate)
+{
+    closed_stderr_case("HEAPPROF_LEAK_CHECK=1", 23);
 }
