@@ -76,8 +76,9 @@ static void atfork_child(void);
 /* Reachable from a hook (the first one may run inside any libc function that allocates, and a
  * thread's first one in hp_enter_slow): nothing here may wait for a lock that libc or the
  * program can hold around an allocation. Checked (glibc 2.36):
- *   config parse: strcmp/strcpy on environ, write(2) - no lock; getpid, clock (open/read of
- *     sysfs, vDSO clock_gettime), tlbuf (membarrier), arena/stacktab/agg (mmap, own mutexes);
+ *   config parse: strcmp/strcpy on environ, write(2) - no lock; getpid; getcwd into a static
+ *     buffer (one system call); clock (open/read of sysfs, vDSO clock_gettime); tlbuf
+ *     (membarrier); arena/stacktab/agg (mmap, their own mutexes);
  *   dlsym (hp_init), dl_iterate_phdr (unwinder init, CFI cache misses): ld.so's recursive
  *     locks, so a hook reached inside the program's own dlopen/dl_iterate_phdr re-enters them;
  *     dlsym's allocations go to the bootstrap buffer;
@@ -85,7 +86,7 @@ static void atfork_child(void);
  *     with no lock held: the nested call passes through);
  *   pthread_atfork takes glibc's atfork lock and allocates under it after 48 handlers: a first
  *     hook inside the program's 49th pthread_atfork, before our constructor, would self-deadlock
- *     (not handled: it needs 48 registrations and no allocation before our constructor);
+ *     (not handled: only ld.so's, libc's and our dependencies' constructors run before ours);
  *   pthread_getattr_np holds the thread's lock while it allocates: never called from a hook
  *     (hp_leakcheck_thread_stack only reads registers; bounds are found at check time). */
 static void init_modules(void)
@@ -96,6 +97,7 @@ static void init_modules(void)
         hp_store_release(&hp_state, HP_ST_OFF);
         return;
     }
+    hp_report_init();
     hp_clock_init();
     hp_unwind_init();
     hp_unwind_verify = hp_opt.VERIFY_UNWIND;

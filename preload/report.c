@@ -29,11 +29,18 @@
 #include <unistd.h>
 
 static struct {
-    char own[PATH_MAX]; /* this image's report, once written */
+    char start[PATH_MAX]; /* the directory this image started in, absolute ("" if unknown) */
+    char own[PATH_MAX];   /* this image's report, once written */
     hp_out out;
     char cmd[1 << 15];
     char frame[4096];
 } rp;
+
+void hp_report_init(void)
+{
+    /* getcwd into our buffer is one system call: no allocation, no lock */
+    if (!getcwd(rp.start, sizeof rp.start) || rp.start[0] != '/') rp.start[0] = 0;
+}
 
 void hp_report_atfork_child(void)
 {
@@ -110,12 +117,21 @@ static uint64_t us(uint64_t ticks)
     return hp_clock_ns(ticks) / 1000;
 }
 
-/* Expands %p in HEAPPROF_OUT; returns false if the result does not fit. */
+/* Expands %p in HEAPPROF_OUT, a relative name against the directory the image started in (a
+ * daemon's chdir("/") must not move its report); returns false if the result does not fit. */
 static bool expand_path(char *dst, size_t cap)
 {
     size_t n = 0;
     char pid[24];
     size_t pl = hp_fmt_u64(pid, (uint64_t)getpid());
+    if (hp_opt.OUT[0] != '/' && rp.start[0]) {
+        size_t sl = strlen(rp.start);
+        if (sl + 2 >= cap) return false;
+        memcpy(dst, rp.start, sl);
+        n = sl;
+        if (dst[n - 1] != '/') dst[n++] = '/';
+    }
+    size_t base = n;
     for (const char *s = hp_opt.OUT; *s; s++) {
         if (s[0] == '%' && s[1] == 'p') {
             if (n + pl >= cap) return false;
@@ -128,7 +144,7 @@ static bool expand_path(char *dst, size_t cap)
         dst[n++] = *s;
     }
     dst[n] = 0;
-    return n > 0;
+    return n > base;
 }
 
 /* name -> stem.K.ext (K >= 1): "a/b.json" -> "a/b.1.json", "out" -> "out.1" */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,4 +173,61 @@ Test(stderr_pipe, closed_reader_no_gate)
 Test(stderr_pipe, closed_reader_leak_gate)
 {
     closed_stderr_case("HEAPPROF_LEAK_CHECK=1", 23);
+}
+
+/* ---- a program that changes directory keeps its report where it started ---- */
+
+static it_run run_in(const char *cwd, const char *const *argv, const char *out)
+{
+    char pre[600], outv[600];
+    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_lib());
+    snprintf(outv, sizeof outv, "HEAPPROF_OUT=%s", out ? out : "");
+    const char *env[] = {pre, out ? outv : NULL, NULL};
+    unsetenv("HEAPPROF_OUT"); /* the default name, unless out */
+    it_run r;
+    cr_assert_eq(it_exec(argv, env, cwd, TIMEOUT_S, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status %d: %s", r.status, r.err);
+    return r;
+}
+
+static int reports_in(const char *dir, const char *sub)
+{
+    char d[600], p[4][512];
+    snprintf(d, sizeof d, "%s%s", dir, sub);
+    return it_reports(d, p, 4);
+}
+
+Test(chdir, default_name_in_start_directory)
+{
+    const char *start = it_tmpdir(), *other = it_tmpdir();
+    const char *argv[] = {it_prog("chdir_exit"), other, NULL};
+    it_run r = run_in(start, argv, NULL);
+    cr_expect_eq(reports_in(start, ""), 1, "the report is where the program started: %s", r.err);
+    cr_expect_eq(reports_in(other, ""), 0, "not where it went");
+    it_run_free(&r);
+}
+
+Test(chdir, relative_out_in_start_directory)
+{
+    const char *start = it_tmpdir(), *other = it_tmpdir();
+    char a[600], b[600];
+    snprintf(a, sizeof a, "%s/sub", start);
+    snprintf(b, sizeof b, "%s/sub", other);
+    cr_assert_eq(mkdir(a, 0755), 0);
+    cr_assert_eq(mkdir(b, 0755), 0);
+    const char *argv[] = {it_prog("chdir_exit"), other, NULL};
+    it_run r = run_in(start, argv, "sub/heapprof.%p.json");
+    cr_expect_eq(reports_in(start, "/sub"), 1, "%s", r.err);
+    cr_expect_eq(reports_in(other, "/sub"), 0);
+    it_run_free(&r);
+}
+
+Test(chdir, forked_child_too)
+{
+    const char *start = it_tmpdir(), *other = it_tmpdir();
+    const char *argv[] = {it_prog("chdir_exit"), other, "fork", NULL};
+    it_run r = run_in(start, argv, NULL);
+    cr_expect_eq(reports_in(start, ""), 2, "parent's and child's: %s", r.err);
+    cr_expect_eq(reports_in(other, ""), 0);
+    it_run_free(&r);
 }
