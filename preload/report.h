@@ -1,5 +1,7 @@
-/* report.h - the report: DHAT format v2 JSON (docs/report-format.md), written to a temporary
- * name and linked to its final name, so a reader never sees a partial report. */
+/* report.h - the report: DHAT format v2 JSON (docs/report-format.md), written to an unnamed
+ * file (O_TMPFILE) and linked to its final name when complete, so a reader never sees a partial
+ * report and a process killed while writing leaves nothing (a named temporary file only where
+ * O_TMPFILE is unsupported). */
 #ifndef HP_REPORT_H
 #define HP_REPORT_H
 

@@ -231,3 +231,64 @@ Test(chdir, forked_child_too)
     cr_expect_eq(reports_in(other, ""), 0);
     it_run_free(&r);
 }
+
+/* ---- a process killed while it writes its report leaves nothing behind ---- */
+
+static int entries(const char *dir)
+{
+    const char *ls[] = {"sh", "-c", "ls -A \"$0\" | wc -l", dir, NULL};
+    it_run l;
+    cr_assert_eq(it_exec(ls, NULL, NULL, 30, &l), 0);
+    int n = atoi(l.out);
+    it_run_free(&l);
+    return n;
+}
+
+Test(killed, while_writing_the_report_leaves_nothing)
+{
+    const char *probe[] = {"strace", "-qq", "-o", "/dev/null", "true", NULL};
+    it_run r;
+    cr_assert_eq(it_exec(probe, NULL, NULL, 30, &r), 0);
+    if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
+        it_run_free(&r);
+        cr_skip_test("strace cannot trace here");
+    }
+    it_run_free(&r);
+    /* many_sites makes no write(2) of its own: the report's third 64 KiB write is SIGKILLed by
+     * strace's fault injection (not a timing: that exact system call). */
+    const char *dir = it_tmpdir();
+    char pre[600], out[600];
+    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_lib());
+    snprintf(out, sizeof out, "HEAPPROF_OUT=%s/heapprof.%%p.json", dir);
+    const char *argv[] = {"strace",
+                          "-qq",
+                          "-o",
+                          "/dev/null",
+                          "-E",
+                          pre,
+                          "-E",
+                          out,
+                          "-e",
+                          "trace=write",
+                          "-e",
+                          "inject=write:signal=KILL:when=3",
+                          it_prog("many_sites"),
+                          NULL};
+    cr_assert_eq(it_exec(argv, NULL, NULL, TIMEOUT_S, &r), 0);
+    cr_expect((WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL) ||
+                  (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 128 + SIGKILL),
+              "killed in its third write: status %d; %s", r.status, r.err);
+    cr_expect_eq(entries(dir), 0, "no report, no temporary file, nothing partial");
+    it_run_free(&r);
+    /* the same run, not killed: one complete report (so the kill above hit the report) */
+    const char *dir2 = it_tmpdir();
+    const char *argv2[] = {it_prog("many_sites"), NULL};
+    r = run_hp(argv2, dir2, NULL);
+    char p[2][512];
+    cr_assert_eq(it_reports(dir2, p, 2), 1);
+    cJSON *j = it_load(p[0]);
+    cr_expect(j && it_sum(j).sites >= 4096, "complete, every site");
+    cr_expect_eq(entries(dir2), 1, "nothing else");
+    cJSON_Delete(j);
+    it_run_free(&r);
+}
