@@ -74,6 +74,22 @@ static void atfork_prepare(void);
 static void atfork_parent(void);
 static void atfork_child(void);
 
+/* Reachable from a hook (the first one may run inside any libc function that allocates, and a
+ * thread's first one in hp_enter_slow): nothing here may wait for a lock that libc or the
+ * program can hold around an allocation. Checked (glibc 2.36):
+ *   config parse: strcmp/strcpy on environ, write(2) - no lock; getpid; getcwd into a static
+ *     buffer (one system call); clock (open/read of sysfs, vDSO clock_gettime); tlbuf
+ *     (membarrier); arena/stacktab/agg (mmap, their own mutexes);
+ *   dlsym (hp_init), dl_iterate_phdr (unwinder init, CFI cache misses): ld.so's recursive
+ *     locks, so a hook reached inside the program's own dlopen/dl_iterate_phdr re-enters them;
+ *     dlsym's allocations go to the bootstrap buffer;
+ *   pthread_key_create (lock-free), pthread_setspecific (may calloc its second-level array,
+ *     with no lock held: the nested call passes through);
+ *   pthread_atfork takes glibc's atfork lock and allocates under it after 48 handlers: a first
+ *     hook inside the program's 49th pthread_atfork, before our constructor, would self-deadlock
+ *     (not handled: only ld.so's, libc's and our dependencies' constructors run before ours);
+ *   pthread_getattr_np holds the thread's lock while it allocates: never called from a hook
+ *     (hp_leakcheck_thread_stack only reads registers; bounds are found at check time). */
 static void init_modules(void)
 {
     hp_config_parse(environ);
@@ -82,6 +98,7 @@ static void init_modules(void)
         hp_store_release(&hp_state, HP_ST_OFF);
         return;
     }
+    hp_report_init();
     hp_clock_init();
     hp_unwind_init();
     hp_unwind_verify = hp_opt.VERIFY_UNWIND;
@@ -177,8 +194,8 @@ hp_thread *hp_enter_slow(void)
 #ifdef HP_TEST_SKEW
         hp_clock_test_thread();
 #endif
-        if (strcmp(hp_opt.LEAK_CHECK, "0") != 0) /* its stack is a root of the leak check */
-            hp_leakcheck_thread_stack(&l->t->stack_lo, &l->t->stack_hi);
+        if (strcmp(hp_opt.LEAK_CHECK, "0") != 0) /* its stack is a root of the leak check: */
+            hp_leakcheck_thread_stack(&l->t->stack_lo, &l->t->stack_hi); /* sp and tp, no call */
     }
     return l->t;
 }

@@ -284,6 +284,45 @@ static uintptr_t caller_of_exit_sp(void)
     return 0;
 }
 
+/* Called from a hook (a thread's first one): it must not call anything that can take a lock
+ * that the program may hold around an allocation. pthread_getattr_np, the obvious source,
+ * holds the thread's lock while it allocates (its cpu set, and for the main thread fopen of
+ * /proc/self/maps): a hook reached from inside it (Rust's runtime start-up, any program that
+ * asks before its first malloc) waited for that lock forever. So: two registers, no call. */
+void hp_leakcheck_thread_stack(uintptr_t *sp, uintptr_t *tp)
+{
+    *sp = (uintptr_t)__builtin_frame_address(0);
+    *tp = (uintptr_t)__builtin_thread_pointer();
+}
+
+/* A thread's stack, from what hp_leakcheck_thread_stack noted and the mappings read now.
+ * glibc places every thread's descriptor (the thread pointer) at the top of its stack, in the
+ * page that ends it, whether glibc mapped the stack (guard page below) or the program gave it
+ * (pthread_attr_setstack: a mapping, or a heap block). The main thread's descriptor lives in
+ * ld.so's TLS block instead: its stack is the mapping that holds __libc_stack_end. */
+static bool thread_stack(uintptr_t sp, uintptr_t tp, uintptr_t main_end, uintptr_t *lo,
+                         uintptr_t *hi)
+{
+    const range *m = map_of(sp);
+    if (m && main_end >= m->lo && main_end < m->hi) {
+        *lo = m->lo;
+        *hi = m->hi;
+        return true;
+    }
+    size_t b = find(tp);
+    if (b != SIZE_MAX) {
+        *lo = lk.v[b].lo;
+        *hi = lk.v[b].hi;
+        return true;
+    }
+    m = map_of(tp);
+    if (!m) return false;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), top = (tp | (page - 1)) + 1;
+    *lo = m->lo;
+    *hi = top < m->hi ? top : m->hi; /* not into a mapping the kernel merged above it */
+    return true;
+}
+
 static HP_NOINLINE void scan_roots(uintptr_t from_sp, const void *regs, size_t regs_size)
 {
     /* The program's callee-saved registers as they were when it called into heapprof (_exit,
@@ -320,33 +359,24 @@ static HP_NOINLINE void scan_roots(uintptr_t from_sp, const void *regs, size_t r
         scan_guarded(m->lo, m->hi);
     }
     hp_thread *me = hp_tls_v.t;
-    for (hp_thread *t = hp_tlbuf_first(); t; t = t->next)
-        if (t != me && hp_load_acquire(&t->state) == HP_T_ACTIVE && t->stack_hi > t->stack_lo)
-            for (size_t i = 0; i < lk.nmaps; i++) { /* readable parts, guarded: it runs */
-                uintptr_t a = lk.maps[i].lo > t->stack_lo ? lk.maps[i].lo : t->stack_lo;
-                uintptr_t b = lk.maps[i].hi < t->stack_hi ? lk.maps[i].hi : t->stack_hi;
-                if (a < b) scan_guarded(a, b);
-            }
+    uintptr_t *main_end = (uintptr_t *)dlsym(RTLD_DEFAULT, "__libc_stack_end");
+    for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
+        uintptr_t slo, shi;
+        if (t == me || hp_load_acquire(&t->state) != HP_T_ACTIVE ||
+            !thread_stack(t->stack_lo, t->stack_hi, main_end ? *main_end : 0, &slo, &shi))
+            continue;
+        for (size_t i = 0; i < lk.nmaps; i++) { /* readable parts, guarded: it runs */
+            uintptr_t a = lk.maps[i].lo > slo ? lk.maps[i].lo : slo;
+            uintptr_t b = lk.maps[i].hi < shi ? lk.maps[i].hi : shi;
+            if (a < b) scan_guarded(a, b);
+        }
+    }
     for (size_t i = 0; i < lk.n; i++)
         if (lk.v[i].ignored && lk.v[i].state == UNREACHED) {
             lk.v[i].state = REACHABLE;
             lk.stack[lk.top++] = (uint32_t)i;
         }
     flood(REACHABLE);
-}
-
-void hp_leakcheck_thread_stack(uintptr_t *lo, uintptr_t *hi)
-{
-    pthread_attr_t a;
-    void *addr;
-    size_t size;
-    *lo = *hi = 0;
-    if (pthread_getattr_np(pthread_self(), &a) != 0) return;
-    if (pthread_attr_getstack(&a, &addr, &size) == 0) {
-        *lo = (uintptr_t)addr;
-        *hi = (uintptr_t)addr + size;
-    }
-    pthread_attr_destroy(&a);
 }
 
 /* ---- the check ---- */

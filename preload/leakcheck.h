@@ -30,7 +30,9 @@ const hp_leak_site *hp_leakcheck_site(uint32_t sid);
 const hp_leak_totals *hp_leakcheck_totals(void);
 /* Prints the leaking sites (and reachable ones if full), biggest first, and a summary line. */
 void hp_leakcheck_print(bool full);
-/* Registers the calling thread's stack so a check from another thread scans it. */
-void hp_leakcheck_thread_stack(uintptr_t *lo, uintptr_t *hi);
+/* Notes where the calling thread's stack is, so a check from another thread scans it: an
+ * address in it (*sp) and the thread pointer (*tp); the bounds are resolved from the mappings
+ * when a check runs. Safe in a hook: reads two registers and calls nothing (see leakcheck.c). */
+void hp_leakcheck_thread_stack(uintptr_t *sp, uintptr_t *tp);
 
 #endif

@@ -1,10 +1,15 @@
 /* log.c - one-line messages on stderr with write(2): no malloc, no stdio, errno preserved.
+ * A message can never raise SIGPIPE (stderr may be a pipe or socket nobody reads any more):
+ * the program's own output and exit status stay its own.
  * Threads: a line is built in a stack buffer and written with one write(2) call. */
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct {
@@ -25,6 +30,26 @@ static size_t append(char *buf, size_t at, size_t cap, const char *s)
     return at + n;
 }
 
+/* write(2) on fd 2 with SIGPIPE blocked in this thread; a SIGPIPE this write raised (it is
+ * sent to the writing thread) is taken back with sigtimedwait before the mask is restored. One
+ * already pending before is left alone. Works for pipes and sockets alike, whatever the
+ * program's disposition of SIGPIPE. Only system calls: async-signal-safe. */
+static void write_nosigpipe(const char *buf, size_t n)
+{
+    sigset_t pipe_set, old, pending;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    bool masked = pthread_sigmask(SIG_BLOCK, &pipe_set, &old) == 0;
+    bool was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+    ssize_t w = write(2, buf, n); /* nothing sensible to do if stderr is gone */
+    if (masked && w < 0 && errno == EPIPE && !was_pending) {
+        static const struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR) {
+        }
+    }
+    if (masked) pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 static void write_line(const char *a, const char *b, const char *c)
 {
     char buf[512];
@@ -34,8 +59,7 @@ static void write_line(const char *a, const char *b, const char *c)
     n = append(buf, n, sizeof buf - 1, c);
     buf[n++] = '\n';
     int saved = errno;
-    ssize_t w = write(2, buf, n);
-    (void)w; /* nothing sensible to do if stderr is gone */
+    write_nosigpipe(buf, n);
     errno = saved;
 }
 

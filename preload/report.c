@@ -1,5 +1,6 @@
 /* report.c - JSON report writer: DHAT file format v2 plus hp_* extensions.
- * Owns: this image's report path once chosen (so a failed exec's image rewrites its own).
+ * Owns: this image's report path once chosen (so a failed exec's image rewrites its own), the
+ *       directory it started in.
  * Invariants: ftbl[0] == "[root]"; every fs index is in 1..len(ftbl)-1; an existing file is
  *             never replaced except this image's own earlier report.
  * Threads: runs once at the end of an image, under the agg lock. Memory: mmap only. */
@@ -29,11 +30,18 @@
 #include <unistd.h>
 
 static struct {
-    char own[PATH_MAX]; /* this image's report, once written */
+    char start[PATH_MAX]; /* the directory this image started in, absolute ("" if unknown) */
+    char own[PATH_MAX];   /* this image's report, once written */
     hp_out out;
     char cmd[1 << 15];
     char frame[4096];
 } rp;
+
+void hp_report_init(void)
+{
+    /* getcwd into our buffer is one system call: no allocation, no lock */
+    if (!getcwd(rp.start, sizeof rp.start) || rp.start[0] != '/') rp.start[0] = 0;
+}
 
 void hp_report_atfork_child(void)
 {
@@ -110,12 +118,21 @@ static uint64_t us(uint64_t ticks)
     return hp_clock_ns(ticks) / 1000;
 }
 
-/* Expands %p in HEAPPROF_OUT; returns false if the result does not fit. */
+/* Expands %p in HEAPPROF_OUT, a relative name against the directory the image started in (a
+ * daemon's chdir("/") must not move its report); returns false if the result does not fit. */
 static bool expand_path(char *dst, size_t cap)
 {
     size_t n = 0;
     char pid[24];
     size_t pl = hp_fmt_u64(pid, (uint64_t)getpid());
+    if (hp_opt.OUT[0] != '/' && rp.start[0]) {
+        size_t sl = strlen(rp.start);
+        if (sl + 2 >= cap) return false;
+        memcpy(dst, rp.start, sl);
+        n = sl;
+        if (dst[n - 1] != '/') dst[n++] = '/';
+    }
+    size_t base = n;
     for (const char *s = hp_opt.OUT; *s; s++) {
         if (s[0] == '%' && s[1] == 'p') {
             if (n + pl >= cap) return false;
@@ -128,7 +145,7 @@ static bool expand_path(char *dst, size_t cap)
         dst[n++] = *s;
     }
     dst[n] = 0;
-    return n > 0;
+    return n > base;
 }
 
 /* name -> stem.K.ext (K >= 1): "a/b.json" -> "a/b.1.json", "out" -> "out.1" */
@@ -148,11 +165,87 @@ static bool numbered(char *dst, size_t cap, const char *name, unsigned k)
     return true;
 }
 
-/* Gives tmp its final name; an existing file is never replaced (except our own report). */
-static int publish(const char *tmp, const char *want, char *got, size_t cap)
+/* ---- the file while it is written ----
+ * An unnamed file (O_TMPFILE) in the report's directory, given its name with linkat only once
+ * it is complete: a process killed while writing (SIGKILL, OOM killer, a pool's worker
+ * terminated) leaves nothing behind. Fallback, only where O_TMPFILE is unsupported (EISDIR:
+ * kernels before 3.11; EOPNOTSUPP/EINVAL: filesystems without it): a named temporary file
+ * <want>.tmp.<pid>, renamed when complete, which such a kill leaves behind. */
+
+typedef struct pending {
+    int fd;
+    bool anon;               /* O_TMPFILE: no name yet */
+    char tmp[PATH_MAX + 32]; /* else its temporary name */
+} pending;
+
+static void tmp_name(char *dst, const char *name)
+{
+    size_t l = strlen(name);
+    memcpy(dst, name, l);
+    memcpy(dst + l, ".tmp.", 5);
+    hp_fmt_u64(dst + l + 5, (uint64_t)getpid());
+}
+
+/* Returns the descriptor, or -1 (errno set). */
+static int pending_open(pending *p, const char *want)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(want, '/');
+    size_t dl = slash ? (size_t)(slash - want) : 0;
+    if (slash && dl == 0) dl = 1; /* "/x.json" */
+    memcpy(dir, slash ? want : ".", slash ? dl : 1);
+    dir[slash ? dl : 1] = 0;
+    p->anon = true;
+    p->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    if (p->fd >= 0 || (errno != EISDIR && errno != EOPNOTSUPP && errno != EINVAL)) return p->fd;
+    p->anon = false;
+    tmp_name(p->tmp, want);
+    p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    return p->fd;
+}
+
+/* Gives the file the name `name` if nothing has it (never replaces, never follows a symlink
+ * there). Returns 0 or -errno. */
+static int pending_link(const pending *p, const char *name)
+{
+    if (!p->anon) return link(p->tmp, name) == 0 ? 0 : -errno;
+    char proc[40] = "/proc/self/fd/";
+    hp_fmt_u64(proc + 14, (uint64_t)p->fd);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0) return 0;
+    if (errno != ENOENT) return -errno;
+    /* no /proc: AT_EMPTY_PATH (needs CAP_DAC_READ_SEARCH) */
+    return linkat(p->fd, "", AT_FDCWD, name, AT_EMPTY_PATH) == 0 ? 0 : -errno;
+}
+
+/* Gives the file the name `name`, replacing what has it (our own earlier report, or the exact
+ * path of heapprof_dump). The unnamed file is first linked to <name>.tmp.<pid>, complete. */
+static int pending_replace(pending *p, const char *name)
+{
+    if (p->anon) {
+        tmp_name(p->tmp, name);
+        int e = pending_link(p, p->tmp);
+        if (e == -EEXIST && unlink(p->tmp) == 0) e = pending_link(p, p->tmp); /* stale */
+        if (e) return e;
+    }
+    if (rename(p->tmp, name) == 0) return 0;
+    int e = -errno;
+    unlink(p->tmp);
+    return e;
+}
+
+/* After a failure: nothing of the file may stay (an unnamed one goes with its descriptor). */
+static void pending_drop(const pending *p)
+{
+    if (!p->anon) unlink(p->tmp);
+}
+
+/* Gives the complete file its final name; an existing file is never replaced (except our own
+ * report). */
+static int publish(pending *p, const char *want, char *got, size_t cap)
 {
     if (rp.own[0]) {
-        if (rename(tmp, rp.own) != 0) return -errno;
+        int e = pending_replace(p, rp.own);
+        if (e) return e;
         strcpy(got, rp.own);
         return 0;
     }
@@ -161,17 +254,19 @@ static int publish(const char *tmp, const char *want, char *got, size_t cap)
             strcpy(got, want);
         else if (!numbered(got, cap, want, k))
             return -ENAMETOOLONG;
-        if (link(tmp, got) == 0) {
-            unlink(tmp);
+        int e = pending_link(p, got);
+        if (e == 0) {
+            pending_drop(p); /* the temporary name, if any */
             return 0;
         }
-        if (errno == EEXIST) continue;
-        if (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP) {
+        if (e == -EEXIST) continue;
+        if (!p->anon && (e == -EPERM || e == -ENOTSUP || e == -EOPNOTSUPP)) {
             /* no hard links here: check, then rename (a racing writer could still win) */
             if (access(got, F_OK) == 0) continue;
-            if (rename(tmp, got) == 0) return 0;
+            if (rename(p->tmp, got) == 0) return 0;
+            e = -errno;
         }
-        return -errno;
+        return e;
     }
     return -EEXIST;
 }
@@ -341,7 +436,7 @@ int hp_report_write(const char *path, int leak_exit)
     while (hp_livetab_next(&cur, &addr, &b))
         tl_end[b.sid] += te > b.birth ? te - b.birth : 0;
 
-    char want[PATH_MAX], tmp[PATH_MAX + 32], got[PATH_MAX];
+    char want[PATH_MAX], got[PATH_MAX];
     int err = 0;
     if (path && strlen(path) < sizeof want) {
         strcpy(want, path);
@@ -350,33 +445,38 @@ int hp_report_write(const char *path, int leak_exit)
         err = ENAMETOOLONG;
         goto out;
     }
-    size_t wl = strlen(want);
-    memcpy(tmp, want, wl);
-    memcpy(tmp + wl, ".tmp.", 5);
-    hp_fmt_u64(tmp + wl + 5, (uint64_t)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    pending pd;
+    int fd = pending_open(&pd, want);
     if (fd < 0) {
         err = errno;
-        hp_log("cannot create the report ", tmp, ": no report");
+        hp_log("cannot create the report ", pd.anon ? want : pd.tmp, ": no report");
         goto out;
     }
     hp_out_init(&rp.out, fd);
     err = -write_json(&rp.out, te, tl_end, &f, leak_exit);
-    if (close(fd) != 0 && !err) err = errno;
+    if (!pd.anon) { /* named: closed (last write errors) before it is renamed */
+        if (close(fd) != 0 && !err) err = errno;
+        fd = -1;
+    }
     if (err) {
-        unlink(tmp);
+        if (fd >= 0) close(fd);
+        pending_drop(&pd);
         hp_log("cannot write the report ", want,
                err == ENOSPC ? ": disk full; no report" : ": write error; no report");
         goto out;
     }
     if (path) { /* heapprof_dump: exactly this name, replacing what was there */
-        err = rename(tmp, want) == 0 ? 0 : errno;
+        err = -pending_replace(&pd, want);
         strcpy(got, want);
     } else {
-        err = -publish(tmp, want, got, sizeof got);
+        err = -publish(&pd, want, got, sizeof got);
+    }
+    if (fd >= 0 && close(fd) != 0 && !err) { /* unnamed: named first, so closed after */
+        err = errno;
+        unlink(got);
     }
     if (err) {
-        unlink(tmp);
+        pending_drop(&pd);
         hp_log("cannot name the report ", want, "; no report");
         goto out;
     }

@@ -1,5 +1,7 @@
-/* report.h - the report: DHAT format v2 JSON (docs/report-format.md), written to a temporary
- * name and linked to its final name, so a reader never sees a partial report. */
+/* report.h - the report: DHAT format v2 JSON (docs/report-format.md), written to an unnamed
+ * file (O_TMPFILE) and linked to its final name when complete, so a reader never sees a partial
+ * report and a process killed while writing leaves nothing (a named temporary file only where
+ * O_TMPFILE is unsupported). */
 #ifndef HP_REPORT_H
 #define HP_REPORT_H
 
@@ -10,6 +12,10 @@
  * Call with the agg lock held, after a drain, with the hook guard set. Says once on stderr where
  * it went (unless quiet) or why it could not. Returns 0 or -1. */
 int hp_report_write(const char *path, int leak_exit);
+/* At start-up (hook-safe: one getcwd into a static buffer): a relative HEAPPROF_OUT names a
+ * file in the directory the image starts in, wherever it is at exit. A fork child keeps its
+ * parent's; an exec'd image starts again (its directory at exec). */
+void hp_report_init(void);
 /* Fork child: the report path chosen by the parent is not ours. */
 void hp_report_atfork_child(void);
 

@@ -63,7 +63,7 @@ typedef struct hp_thread {
     hp_seg *spare;
     uint64_t lost;        /* events dropped for lack of memory */
     struct hp_ucache *uc; /* the unwinder's rule cache (fastunwind.c), created on first use */
-    uintptr_t stack_lo, stack_hi; /* the owner's stack, for the leak check (leakcheck.c) */
+    uintptr_t stack_lo, stack_hi; /* a stack address and the thread pointer (leakcheck.h) */
     /* Consumer only (agg.c, under its lock). */
     hp_seg *rseg HP_CACHE_ALIGNED;
     uint32_t r;

@@ -10,8 +10,10 @@ PROGS_D := build/release/tests/progs
 
 # ---- test programs (always release: they run under the preload) ----
 PROG_C   := basic peak eqpeak threads lifecycle dl leaks api
+PROG_C   += getattr_first stack_roots chdir_exit many_sites
 PROGS    := $(PROG_C:%=$(PROGS_D)/%) $(PROGS_D)/cxx $(PROGS_D)/leaks_cxx $(PROGS_D)/libdlhelper.so \
             $(PROGS_D)/threads_je $(PROGS_D)/demo
+PROGS    += $(PROGS_D)/rust_start
 PROG_CFLAGS := -O1 -g -Wall -Wextra -Werror
 
 $(PROGS_D)/%: tests/progs/%.c
@@ -29,6 +31,9 @@ $(PROGS_D)/libdlhelper.so: tests/progs/dlhelper.c
 $(PROGS_D)/threads_je: tests/progs/threads.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $< -pthread -ljemalloc
+$(PROGS_D)/rust_start: tests/progs/rust_start.rs
+	@mkdir -p $(@D)
+	$(Q)rustc -O -g -o $@ $<
 $(PROGS_D)/demo: examples/demo.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
