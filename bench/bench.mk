@@ -21,7 +21,10 @@ $(BENCH_D)/bare_unwind.so: bench/bare_unwind.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) -O2 -fPIC -shared -o $@ $< -lunwind -ldl
 
-.PHONY: bench bench-quick bench-bins
+.PHONY: bench bench-quick bench-bins bench-ab
+# This tree against an earlier revision, alternating runs: make bench-ab BASE=<rev> [REPS=7]
+bench-ab: bench-bins
+	bench/ab.sh $(or $(BASE),HEAD~1) $(or $(REPS),7)
 bench-bins: lib $(BENCH_BINS)
 bench:
 	@scripts/deps.sh bench
