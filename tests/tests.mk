@@ -10,6 +10,8 @@ PROGS_D := build/release/tests/progs
 
 # ---- test programs (always release: they run under the preload) ----
 PROG_C   := basic peak eqpeak threads lifecycle dl leaks api
+PROG_C   += dlstress
+PROG_C   += dlcancel
 PROGS    := $(PROG_C:%=$(PROGS_D)/%) $(PROGS_D)/cxx $(PROGS_D)/leaks_cxx $(PROGS_D)/libdlhelper.so \
             $(PROGS_D)/threads_je $(PROGS_D)/demo
 PROG_CFLAGS := -O1 -g -Wall -Wextra -Werror
@@ -32,6 +34,19 @@ $(PROGS_D)/threads_je: tests/progs/threads.c
 $(PROGS_D)/demo: examples/demo.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
+
+# dlclose and unloaded objects (test_dlclose.c): two objects of one layout, a caller with frame
+# pointers (unl.c says why)
+PROGS    += $(PROGS_D)/unl $(PROGS_D)/libunlA.so $(PROGS_D)/libunlB.so
+$(PROGS_D)/unl: tests/progs/unl.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -fno-omit-frame-pointer -o $@ $< -ldl
+$(PROGS_D)/libunlA.so: tests/progs/unl_lib.S
+	@mkdir -p $(@D)
+	$(Q)$(CC) -DUNL_A -fPIC -shared -o $@ $<
+$(PROGS_D)/libunlB.so: tests/progs/unl_lib.S
+	@mkdir -p $(@D)
+	$(Q)$(CC) -fPIC -shared -o $@ $<
 
 progs: $(PROGS)
 
