@@ -12,6 +12,7 @@ PROGS_D := build/release/tests/progs
 PROG_C   := basic peak eqpeak threads lifecycle dl leaks api
 PROG_C   += dlstress
 PROG_C   += dlcancel
+PROG_C   += dlnestmain
 PROGS    := $(PROG_C:%=$(PROGS_D)/%) $(PROGS_D)/cxx $(PROGS_D)/leaks_cxx $(PROGS_D)/libdlhelper.so \
             $(PROGS_D)/threads_je $(PROGS_D)/demo
 PROG_CFLAGS := -O1 -g -Wall -Wextra -Werror
@@ -47,6 +48,10 @@ $(PROGS_D)/libunlA.so: tests/progs/unl_lib.S
 $(PROGS_D)/libunlB.so: tests/progs/unl_lib.S
 	@mkdir -p $(@D)
 	$(Q)$(CC) -fPIC -shared -o $@ $<
+PROGS    += $(PROGS_D)/libdlnest.so
+$(PROGS_D)/libdlnest.so: tests/progs/dlnest.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 progs: $(PROGS)
 

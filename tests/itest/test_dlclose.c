@@ -139,3 +139,31 @@ Test(dlclose, remapped_object_verify_unwind)
 {
     remap("keep", true);
 }
+
+/* ---- dlclose inside dlclose (a destructor's), with the loader lock held ---- */
+
+Test(dlclose, nested_in_destructor_threads, .timeout = 200)
+{
+    const char *argv[] = {it_prog("dlnestmain"),
+                          it_prog("libdlnest.so"),
+                          it_prog("libdlhelper.so"),
+                          "4",
+                          "1500",
+                          NULL};
+    it_run nat, hp;
+    cr_assert_eq(it_exec(argv, NULL, NULL, 60, &nat), 0);
+    cr_assert(WIFEXITED(nat.status) && WEXITSTATUS(nat.status) == 0, "native %d: %s", nat.status,
+              nat.err);
+    const char *dir = it_tmpdir();
+    run_hp(argv, NULL, dir, 120, &hp);
+    cr_assert_eq(hp.status, nat.status,
+                 "under the preload %d (native %d; 9: killed by the "
+                 "timeout, a deadlock): %s",
+                 hp.status, nat.status, hp.err);
+    cJSON *j = only_report(dir);
+    cr_expect(it_has_frame(j, "dl_alloc (dlhelper.c:"));
+    cr_expect(it_has_frame(j, "nest_init (dlnest.c:"), "the constructor's frame, named");
+    cJSON_Delete(j);
+    it_run_free(&nat);
+    it_run_free(&hp);
+}
