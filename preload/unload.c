@@ -80,11 +80,11 @@ HP_EXPORT int dlclose(void *handle)
     unsigned long long before = unloads_so_far();
     hp_thread *t = hp_enter();
     if (t) {
-        int cs;
+        int cs; /* hp_leave may drain the event queues: still no cancellation point */
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cs);
         before_unload(handle);
-        pthread_setcancelstate(cs, &cs);
         hp_leave(t);
+        pthread_setcancelstate(cs, &cs);
     }
     errno = saved;
     int r = hp_real.dlclose(handle);

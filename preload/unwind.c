@@ -40,6 +40,8 @@ void hp_unwind_init(void)
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 }
 
+/* unw_flush_cache bumps the address space's cache generation (atomically) and frees its
+ * .debug_frame list, which only builds with --enable-debug-frame fill (off on x86-64). */
 void hp_unwind_forget_objects(void)
 {
     hp_fastunwind_forget();
