@@ -140,6 +140,32 @@ Test(dlclose, remapped_object_verify_unwind)
     remap("keep", true);
 }
 
+/* The same object unloaded twice from one address: its record is extended, and the frames of
+ * the stacks recorded since the first unload are named too. */
+Test(dlclose, same_object_unloaded_twice)
+{
+    const char *argv[] = {it_prog("unl"), it_prog("libunlA.so"), it_prog("libunlB.so"), "again",
+                          NULL};
+    it_run hp;
+    const char *dir = it_tmpdir();
+    run_hp(argv, NULL, dir, 60, &hp);
+    if (WIFEXITED(hp.status) && WEXITSTATUS(hp.status) == 77)
+        cr_skip_test("libunlA.so was mapped elsewhere the second time: %s", hp.out);
+    cr_assert(WIFEXITED(hp.status) && WEXITSTATUS(hp.status) == 0, "status %d: %s", hp.status,
+              hp.err);
+    cJSON *j = only_report(dir);
+    it_totals a, more;
+    cr_expect(it_site(j, "a_alloc", &a, NULL, NULL), "first load's site named");
+    cr_expect(it_site(j, "a_more", &more, NULL, NULL), "second load's site named");
+    cr_expect_eq(a.tb, 100);
+    cr_expect_eq(more.tb, 300);
+    cr_expect(it_has_frame(j, "use_a ("));
+    cr_expect(it_has_frame(j, "use_a_again"));
+    cr_expect(!it_has_frame(j, "??? (in "), "no unnamed frame");
+    cJSON_Delete(j);
+    it_run_free(&hp);
+}
+
 /* ---- dlclose inside dlclose (a destructor's), with the loader lock held ---- */
 
 Test(dlclose, nested_in_destructor_threads, .timeout = 200)

@@ -3,11 +3,14 @@
  *   libunlA.so: a_alloc, with a frame pointer: at the call, CFA = rbp + 16;
  *   libunlB.so: b_alloc, without one:          at the call, CFA = rsp + 16.
  * The call to malloc returns to the same offset in both, under different CFI rules: a rule
- * cached for A and used for B skips B's caller. */
+ * cached for A and used for B skips B's caller. A second function (a_more, b_more: the same
+ * code in both) gives the "again" mode of unl.c another return address inside A. */
 #ifdef UNL_A
-#define FN a_alloc
+#define FN  a_alloc
+#define FN2 a_more
 #else
-#define FN b_alloc
+#define FN  b_alloc
+#define FN2 b_more
 #endif
     .text
     .globl FN
@@ -37,4 +40,17 @@ FN:
 #endif
     .cfi_endproc
     .size FN, .-FN
+
+    .globl FN2
+    .type FN2, @function
+FN2:
+    .cfi_startproc
+    subq $8, %rsp
+    .cfi_def_cfa_offset 16
+    call malloc@PLT
+    addq $8, %rsp
+    .cfi_def_cfa_offset 8
+    ret
+    .cfi_endproc
+    .size FN2, .-FN2
     .section .note.GNU-stack,"",@progbits
