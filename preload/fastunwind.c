@@ -13,6 +13,11 @@
  * by running the CIE's and the FDE's CFA programs up to pc.
  * Invariants: a cached rule is exactly the CFI's answer for that pc; CFA > rsp on every step
  *             (a stack that does not grow upwards stops the walk: then libunwind decides).
+ * Unloads: a rule is keyed by pc only, so after dlclose unmapped an object its rules could be
+ * served for another object mapped at the same address. hp_fastunwind_forget (the dlclose
+ * interposer, after the real dlclose) bumps unload_gen; each walk compares it with its cache's
+ * (one relaxed load of a read-mostly word) and empties the cache when it changed. Nothing else
+ * is cached per object: the FDE is looked up through dl_iterate_phdr on every miss.
  * Threads: the cache belongs to one hp_thread; dl_iterate_phdr only on a miss. No malloc. */
 #include "fastunwind.h"
 
@@ -34,8 +39,25 @@ typedef struct rule {
 } rule;
 
 struct hp_ucache {
+    unsigned gen; /* unload_gen when the rules below were computed */
     rule slot[CACHE_SLOTS];
 };
+
+/* Objects unloaded so far (as far as the dlclose interposer saw). Relaxed is enough: the bump
+ * follows the real dlclose, an object mapped later at that address comes from a dlopen after
+ * it, and a thread runs that object's code only after learning of it through some
+ * synchronisation with that dlopen, so its load of unload_gen sees the bump. */
+static HP_CACHE_ALIGNED _Atomic unsigned unload_gen;
+
+void hp_fastunwind_forget(void)
+{
+    hp_fetch_add_relaxed(&unload_gen, 1u);
+}
+
+unsigned hp_fastunwind_unloads(void)
+{
+    return hp_load_relaxed(&unload_gen);
+}
 
 /* ---- reading .eh_frame ---- */
 
@@ -500,6 +522,11 @@ hp_ucache *hp_fastunwind_cache_new(void)
 size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, uintptr_t *out,
                      size_t max)
 {
+    unsigned gen = hp_load_relaxed(&unload_gen);
+    if (HP_UNLIKELY(uc->gen != gen)) { /* an object was unloaded: its rules must not be served */
+        memset(uc->slot, 0, sizeof uc->slot);
+        uc->gen = gen;
+    }
     size_t n = 0;
     while (n < max) {
         out[n++] = pc;

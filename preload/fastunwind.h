@@ -16,6 +16,11 @@ hp_ucache *hp_fastunwind_cache_new(void);
 size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, uintptr_t *out,
                      size_t max);
 
+/* An object was unloaded: every thread's cache is emptied before its next walk. Any thread. */
+void hp_fastunwind_forget(void);
+/* How many times hp_fastunwind_forget ran (0: no object was ever unloaded). */
+unsigned hp_fastunwind_unloads(void);
+
 /* Where the last walk that returned 0 stopped (for HEAPPROF_VERIFY_UNWIND's message). */
 extern uintptr_t hp_fastunwind_gave_up_at;
 

@@ -8,16 +8,13 @@
 
 #include "state.h"
 
-#include "agg.h"
 #include "config.h"
 #include "order.h"
 #include "stacktab.h"
-#include "symbolize.h"
 #include "unwind.h"
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <link.h>
 #include <malloc.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -400,50 +397,6 @@ DELETE3(_ZdlPvmSt11align_val_t, size_t, size_t)
 DELETE3(_ZdaPvmSt11align_val_t, size_t, size_t)
 DELETE3(_ZdlPvSt11align_val_tRKSt9nothrow_t, size_t, const void *)
 DELETE3(_ZdaPvSt11align_val_tRKSt9nothrow_t, size_t, const void *)
-
-/* ---- dlclose: name the frames of an object before it goes away ---- */
-
-typedef int (*dlclose_fn)(void *);
-
-typedef struct range_q {
-    uintptr_t base;
-    const char *name;
-    uintptr_t lo, hi;
-} range_q;
-
-static int find_range_cb(struct dl_phdr_info *info, size_t size, void *data)
-{
-    (void)size;
-    range_q *q = data;
-    if (info->dlpi_addr != q->base || !info->dlpi_name || strcmp(info->dlpi_name, q->name))
-        return 0;
-    q->lo = UINTPTR_MAX;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD) continue;
-        uintptr_t a = info->dlpi_addr + ph->p_vaddr;
-        if (a < q->lo) q->lo = a;
-        if (a + ph->p_memsz > q->hi) q->hi = a + ph->p_memsz;
-    }
-    return 1;
-}
-
-HP_EXPORT int dlclose(void *handle)
-{
-    static dlclose_fn real;
-    if (!real) real = (dlclose_fn)dlsym(RTLD_NEXT, "dlclose");
-    struct link_map *lm = NULL;
-    hp_thread *t = hp_enter();
-    if (t) {
-        if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) == 0 && lm && lm->l_name && lm->l_name[0]) {
-            range_q q = {.base = lm->l_addr, .name = lm->l_name};
-            if (dl_iterate_phdr(find_range_cb, &q) && q.hi > q.lo)
-                hp_sym_before_unload(lm->l_name, lm->l_addr, q.lo, q.hi);
-        }
-        hp_leave(t);
-    }
-    return real(handle);
-}
 
 /* ---- process end and image replacement ---- */
 

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "report.h"
 #include "stacktab.h"
+#include "symbolize.h"
 #include "unwind.h"
 
 #include <dlfcn.h>
@@ -130,6 +131,7 @@ void hp_init(void)
         hp_real.valloc = resolve("valloc");
         hp_real.pvalloc = resolve("pvalloc");
         hp_real.malloc_usable_size = resolve("malloc_usable_size");
+        hp_real.dlclose = resolve("dlclose");
         hp_tls_v.resolving = false;
         if (!hp_real.malloc || !hp_real.free || !hp_real.calloc || !hp_real.realloc) {
             hp_log("cannot find the real malloc; giving up", NULL, NULL);
@@ -227,6 +229,7 @@ static void atfork_prepare(void)
     if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return;
     hp_tlbuf_fork_quiesce(hp_tls_v.t);
     hp_agg_atfork_prepare();
+    hp_sym_atfork_prepare();
     hp_stacktab_atfork_prepare();
     hp_arena_atfork_prepare();
 }
@@ -236,6 +239,7 @@ static void atfork_parent(void)
     if (hp_load_acquire(&hp_tlbuf_forking) == NULL) return;
     hp_arena_atfork_parent();
     hp_stacktab_atfork_parent();
+    hp_sym_atfork_parent();
     hp_agg_atfork_parent();
     hp_tlbuf_fork_release();
 }
@@ -246,6 +250,7 @@ static void atfork_child(void)
     if (hp_load_acquire(&hp_tlbuf_forking) == NULL) return;
     hp_arena_atfork_child();
     hp_stacktab_atfork_child();
+    hp_sym_atfork_child();
     hp_agg_atfork_child();
     hp_tlbuf_atfork_child(hp_tls_v.t);
     hp_report_atfork_child();

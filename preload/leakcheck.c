@@ -502,7 +502,7 @@ static void print_site(hp_sym *sym, uint32_t sid, const char *what, uint64_t byt
     line(head, what, ", allocated at:");
     const hp_stack *st = hp_stacktab_get(sid);
     for (uint32_t i = 0; st && i < st->n && i < 16; i++) {
-        hp_sym_frame(sym, st->ips[i], frame, sizeof frame);
+        hp_sym_frame(sym, st->ips[i], hp_sym_object(sid, st->ips[i]), frame, sizeof frame);
         line("    ", frame, NULL);
     }
 }

@@ -48,12 +48,14 @@ void hp_report_atfork_child(void)
     rp.own[0] = 0;
 }
 
-/* ---- frame table: return address -> index in ftbl (1-based; 0 is "[root]") ---- */
+/* ---- frame table: (return address, object) -> index in ftbl (1-based; 0 is "[root]") ----
+ * The object (hp_sym_object) tells apart two objects mapped at one address one after the other. */
 
 typedef struct ftab {
     uintptr_t *key;
-    uint32_t *val;
-    uintptr_t *order; /* order[i] = address of ftbl entry i+1 */
+    uint32_t *obj, *val;
+    uintptr_t *order;    /* order[i] = address of ftbl entry i+1 */
+    uint32_t *order_obj; /* and its object */
     size_t cap, n;
 } ftab;
 
@@ -63,27 +65,33 @@ static bool ftab_init(ftab *f, size_t frames)
     while (f->cap < frames * 2)
         f->cap *= 2;
     f->key = hp_map(f->cap * sizeof *f->key);
+    f->obj = hp_map(f->cap * sizeof *f->obj);
     f->val = hp_map(f->cap * sizeof *f->val);
     f->order = hp_map((frames + 1) * sizeof *f->order);
+    f->order_obj = hp_map((frames + 1) * sizeof *f->order_obj);
     f->n = 0;
-    return f->key && f->val && f->order;
+    return f->key && f->obj && f->val && f->order && f->order_obj;
 }
 
 static void ftab_free(ftab *f, size_t frames)
 {
     hp_unmap(f->key, f->cap * sizeof *f->key);
+    hp_unmap(f->obj, f->cap * sizeof *f->obj);
     hp_unmap(f->val, f->cap * sizeof *f->val);
     hp_unmap(f->order, (frames + 1) * sizeof *f->order);
+    hp_unmap(f->order_obj, (frames + 1) * sizeof *f->order_obj);
 }
 
-static uint32_t ftab_get(ftab *f, uintptr_t ip)
+static uint32_t ftab_get(ftab *f, uintptr_t ip, uint32_t obj)
 {
-    size_t i = (size_t)((ip * 0x9E3779B97F4A7C15ull) >> 20) & (f->cap - 1);
-    while (f->key[i] && f->key[i] != ip)
+    size_t i = (size_t)(((ip + obj) * 0x9E3779B97F4A7C15ull) >> 20) & (f->cap - 1);
+    while (f->key[i] && (f->key[i] != ip || f->obj[i] != obj))
         i = (i + 1) & (f->cap - 1);
     if (!f->key[i]) {
         f->key[i] = ip;
+        f->obj[i] = obj;
         f->order[f->n] = ip;
+        f->order_obj[f->n] = obj;
         f->val[i] = (uint32_t)++f->n;
     }
     return f->val[i];
@@ -333,7 +341,7 @@ static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_
     hp_out_str(o, "\"" HPR_FS "\":[");
     for (uint32_t i = 0; st && i < st->n; i++) {
         if (i) hp_out_str(o, ",");
-        hp_out_u64(o, ftab_get(f, st->ips[i]));
+        hp_out_u64(o, ftab_get(f, st->ips[i], hp_sym_object(st->id, st->ips[i])));
     }
     hp_out_str(o, "]}");
 }
@@ -402,7 +410,7 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f, int lea
     hp_sym *sym = hp_sym_open();
     for (size_t i = 0; i < f->n; i++) {
         hp_out_str(o, ",\n");
-        hp_sym_frame(sym, f->order[i], rp.frame, sizeof rp.frame);
+        hp_sym_frame(sym, f->order[i], f->order_obj[i], rp.frame, sizeof rp.frame);
         hp_out_json_str(o, rp.frame);
     }
     hp_sym_close(sym);

@@ -22,6 +22,7 @@ typedef struct hp_real_fns {
     void *(*valloc)(size_t);
     void *(*pvalloc)(size_t);
     size_t (*malloc_usable_size)(void *);
+    int (*dlclose)(void *);
 } hp_real_fns;
 
 typedef struct hp_tls {

@@ -123,7 +123,7 @@ bool hp_suppress_match(const hp_stack *st, hp_sym *sym)
     if (!sp.n || !st) return false;
     char frame[2048];
     for (uint32_t i = 0; i < st->n; i++) {
-        hp_sym_frame(sym, st->ips[i], frame, sizeof frame);
+        hp_sym_frame(sym, st->ips[i], hp_sym_object(st->id, st->ips[i]), frame, sizeof frame);
         for (int k = 0; k < sp.n; k++)
             if (frame_matches(frame, sp.pat[k])) return true;
     }

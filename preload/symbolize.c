@@ -3,7 +3,11 @@
  * Forms: "0xADDR: fn (file:line)", "0xADDR: fn (in /path)", "0xADDR: ??? (in /path)", "0xADDR:
  * ???". Debug info: in the object, or separate by build-id under /usr/lib/debug (never the
  * network). libdw is loaded with dlopen on first use (report time, or a dlclose): a process that
- * never reports does not map it, and start-up stays as short as the program's own. */
+ * never reports does not map it, and start-up stays as short as the program's own.
+ * Owns: the names of objects unloaded by dlclose, kept for stacks recorded before the unload
+ * (the section "objects unloaded by dlclose" below gives its invariants and its lock).
+ * Threads: hp_sym_open .. hp_sym_close: one session at a time (the report or the leak check,
+ * under the agg lock). hp_sym_before_unload: any thread, serialised by the unload lock. */
 #include "symbolize.h"
 
 #include "arena.h"
@@ -15,15 +19,16 @@
 
 #include <dlfcn.h>
 #include <elfutils/libdwfl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
 typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
 
-/* The libdw functions used, resolved from dlopen("libdw.so.1"). */
-static struct {
-    bool tried, ok;
+/* The libdw functions used, resolved from dlopen("libdw.so.1"): filled once, then published
+ * (never modified again) through dw_ptr. */
+typedef struct dwfns {
     Dwfl *(*begin)(const Dwfl_Callbacks *);
     void (*end)(Dwfl *);
     int (*proc_report)(Dwfl *, pid_t);
@@ -41,16 +46,27 @@ static struct {
     const char *(*getsym_info)(Dwfl_Module *, int, GElf_Sym *, GElf_Addr *, GElf_Word *, Elf **,
                                Dwarf_Addr *);
     Dwfl_Callbacks callbacks;
-} dw;
+} dwfns;
 
-#define DW_SYM(field, name) ok &= (*(void **)&dw.field = dlsym(h, name)) != NULL
+static _Atomic(const dwfns *) dw_ptr; /* NULL until loaded */
+static atomic_bool dw_failed;
 
-static bool dw_load(void)
+#define DW_SYM(field, name) ok &= (*(void **)&d->field = dlsym(h, name)) != NULL
+
+/* libdw, loaded on first use from any thread, without a lock: dlopen takes the loader lock,
+ * and a thread holding it (a destructor calling dlclose) may be waiting for us. Threads that
+ * race each resolve their own copy; the first published wins, the others unmap theirs. */
+static const dwfns *dw_load(void)
 {
-    if (dw.tried) return dw.ok;
-    dw.tried = true;
+    const dwfns *got = hp_load_acquire(&dw_ptr);
+    if (got || hp_load_relaxed(&dw_failed)) return got;
     void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!h) return false;
+    dwfns *mine = h ? hp_map(sizeof *mine) : NULL;
+    if (!mine) {
+        hp_store_relaxed(&dw_failed, true);
+        return NULL;
+    }
+    dwfns *d = mine;
     bool ok = true;
     DW_SYM(begin, "dwfl_begin");
     DW_SYM(end, "dwfl_end");
@@ -67,8 +83,18 @@ static bool dw_load(void)
     DW_SYM(getsym_info, "dwfl_module_getsym_info");
     DW_SYM(callbacks.find_elf, "dwfl_linux_proc_find_elf");
     DW_SYM(callbacks.find_debuginfo, "dwfl_build_id_find_debuginfo");
-    dw.ok = ok;
-    return ok;
+    if (!ok) {
+        hp_unmap(mine, sizeof *mine);
+        hp_store_relaxed(&dw_failed, true);
+        return NULL;
+    }
+    const dwfns *expected = NULL;
+    if (!atomic_compare_exchange_strong_explicit(&dw_ptr, &expected, mine, memory_order_acq_rel,
+                                                 memory_order_acquire)) {
+        hp_unmap(mine, sizeof *mine); /* another thread published first: same functions */
+        return expected;
+    }
+    return mine;
 }
 
 /* Function symbols of one module sorted by address: dwfl_module_addrname scans the whole
@@ -87,6 +113,7 @@ typedef struct modsyms {
 #define MAX_MODS 512
 
 struct hp_sym {
+    const dwfns *dw;
     Dwfl *dwfl;
     demangle_fn demangle;
     modsyms mods[MAX_MODS];
@@ -95,55 +122,85 @@ struct hp_sym {
 
 static hp_sym sym_state;
 
-/* Frames of unloaded objects: return address -> string, kept for the report. */
-static struct {
-    uintptr_t *key;
-    char **val;
-    size_t cap, n;
-} unl;
+/* ---- objects unloaded by dlclose ----
+ * Record k (1-based) is one object at one address range: a return address ra with ra - 1 in
+ * [lo, hi), in a stack whose id is <= cutoff, belongs to that object; its string was made
+ * before the object was unmapped and is kept under (ra, k). A stack with a larger id was
+ * recorded after that unload: it belongs to a later record of the range, or to whatever is
+ * mapped there at report time. So an object later mapped at the same address gets its own names.
+ * Invariants: rec[0..nrec) in unload order; every kept (ra, k) has 1 <= k <= nrec; a record's
+ *             cutoff only grows (the same object, unloaded again from the same address).
+ * Threads: un.lock guards all of it. It is held only around this state: never across the real
+ *          dlclose, never while taking the loader lock (dlopen, dlsym, dl_iterate_phdr happen
+ *          before it), never while waiting for agg or stacktab (stacktab reads are lock-free).
+ *          Lock order: agg -> un.lock -> arena. */
 
-static char **unl_slot(uintptr_t ra, bool add)
+typedef struct unloaded {
+    uintptr_t lo, hi, base;
+    uint32_t cutoff;
+    const char *path; /* arena copy */
+} unloaded;
+
+typedef struct kept {
+    uintptr_t ra; /* 0: empty slot */
+    uint32_t obj;
+    const char *name; /* NULL: libdw could not read the object */
+} kept;
+
+static struct {
+    pthread_mutex_t lock;
+    unloaded *rec;
+    size_t nrec, rec_cap;
+    atomic_size_t nrec_pub; /* nrec, read without the lock: zero means no record at all */
+    kept *names;
+    size_t n, cap;
+    hp_sym one; /* the symbolizer of the object being unloaded (large: not on a stack) */
+} un = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static size_t kept_hash(uintptr_t ra, uint32_t obj, size_t cap)
 {
-    if (add && unl.n + 1 > unl.cap / 2) {
-        size_t cap = unl.cap ? unl.cap * 2 : 1024;
-        uintptr_t *k = hp_map(cap * sizeof *k);
-        char **v = hp_map(cap * sizeof *v);
-        if (!k || !v) return NULL;
-        for (size_t i = 0; i < unl.cap; i++) {
-            if (!unl.key[i]) continue;
-            size_t j = (unl.key[i] * 0x9E3779B97F4A7C15ull >> 20) & (cap - 1);
-            while (k[j])
+    return (size_t)(((ra ^ ((uint64_t)obj << 47)) * 0x9E3779B97F4A7C15ull) >> 20) & (cap - 1);
+}
+
+static kept *kept_slot_locked(uintptr_t ra, uint32_t obj, bool add)
+{
+    if (add && (un.n + 1) * 2 > un.cap) {
+        size_t cap = un.cap ? un.cap * 2 : 1024;
+        kept *v = hp_map(cap * sizeof *v);
+        if (!v) return NULL;
+        for (size_t i = 0; i < un.cap; i++) {
+            if (!un.names[i].ra) continue;
+            size_t j = kept_hash(un.names[i].ra, un.names[i].obj, cap);
+            while (v[j].ra)
                 j = (j + 1) & (cap - 1);
-            k[j] = unl.key[i];
-            v[j] = unl.val[i];
+            v[j] = un.names[i];
         }
-        hp_unmap(unl.key, unl.cap * sizeof *k);
-        hp_unmap(unl.val, unl.cap * sizeof *v);
-        unl.key = k;
-        unl.val = v;
-        unl.cap = cap;
+        hp_unmap(un.names, un.cap * sizeof *v);
+        un.names = v;
+        un.cap = cap;
     }
-    if (!unl.cap) return NULL;
-    size_t i = (ra * 0x9E3779B97F4A7C15ull >> 20) & (unl.cap - 1);
-    while (unl.key[i] && unl.key[i] != ra)
-        i = (i + 1) & (unl.cap - 1);
-    if (!unl.key[i]) {
+    if (!un.cap) return NULL;
+    size_t i = kept_hash(ra, obj, un.cap);
+    while (un.names[i].ra && (un.names[i].ra != ra || un.names[i].obj != obj))
+        i = (i + 1) & (un.cap - 1);
+    if (!un.names[i].ra) {
         if (!add) return NULL;
-        unl.key[i] = ra;
-        unl.n++;
+        un.names[i] = (kept){.ra = ra, .obj = obj};
+        un.n++;
     }
-    return &unl.val[i];
+    return &un.names[i];
 }
 
 hp_sym *hp_sym_open(void)
 {
     hp_sym *s = &sym_state;
-    if (!dw_load()) return NULL;
+    s->dw = dw_load();
+    if (!s->dw) return NULL;
     s->nmods = 0; /* module indexes of an earlier session were unmapped by hp_sym_close */
-    s->dwfl = dw.begin(&dw.callbacks);
+    s->dwfl = s->dw->begin(&s->dw->callbacks);
     if (!s->dwfl) return NULL;
-    if (dw.proc_report(s->dwfl, getpid()) != 0 || dw.report_end(s->dwfl, NULL, NULL)) {
-        dw.end(s->dwfl);
+    if (s->dw->proc_report(s->dwfl, getpid()) != 0 || s->dw->report_end(s->dwfl, NULL, NULL)) {
+        s->dw->end(s->dwfl);
         return NULL;
     }
     s->demangle = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
@@ -158,7 +215,7 @@ static modsyms *mod_syms(hp_sym *s, Dwfl_Module *m)
     modsyms *ms = &s->mods[s->nmods++];
     *ms = (modsyms){0}; /* the slot may hold a previous session's (unmapped) index */
     ms->mod = m;
-    int n = dw.getsymtab(m);
+    int n = s->dw->getsymtab(m);
     if (n <= 0) return ms;
     ms->bytes = (size_t)n * sizeof(fsym);
     ms->v = hp_map(ms->bytes);
@@ -166,7 +223,7 @@ static modsyms *mod_syms(hp_sym *s, Dwfl_Module *m)
     for (int i = 1; i < n; i++) {
         GElf_Sym sym;
         GElf_Addr addr;
-        const char *name = dw.getsym_info(m, i, &sym, &addr, NULL, NULL, NULL);
+        const char *name = s->dw->getsym_info(m, i, &sym, &addr, NULL, NULL, NULL);
         int type = GELF_ST_TYPE(sym.st_info);
         if (!name || !*name || sym.st_shndx == SHN_UNDEF || addr == 0 ||
             (type != STT_FUNC && type != STT_GNU_IFUNC && !(type == STT_NOTYPE && sym.st_size)))
@@ -202,7 +259,7 @@ void hp_sym_close(hp_sym *s)
     if (s)
         for (size_t i = 0; i < s->nmods; i++)
             hp_unmap(s->mods[i].v, s->mods[i].bytes);
-    if (s && s->dwfl) dw.end(s->dwfl);
+    if (s && s->dwfl) s->dw->end(s->dwfl);
 }
 
 typedef struct sbuf {
@@ -255,19 +312,15 @@ static void put_name(sbuf *b, hp_sym *s, const char *name)
     put(b, name);
 }
 
-size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
+/* The frame as the objects mapped now (those s was opened on) describe it. */
+static size_t live_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
 {
     sbuf b = {buf, 0, cap};
     buf[0] = 0;
-    char **kept = unl_slot(ra, false);
-    if (kept && *kept) {
-        put(&b, *kept);
-        return b.n;
-    }
     uintptr_t pc = ra ? ra - 1 : 0;
     put_hex(&b, pc);
     put(&b, ": ");
-    Dwfl_Module *m = s ? dw.addrmodule(s->dwfl, pc) : NULL;
+    Dwfl_Module *m = s ? s->dw->addrmodule(s->dwfl, pc) : NULL;
     if (!m) {
         put(&b, "???");
         return b.n;
@@ -275,17 +328,17 @@ size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
     bool indexed;
     const char *name = fast_name(s, m, pc, &indexed);
     if (!name && !indexed) /* the index has every symbol: libdw would scan them all again */
-        name = dw.addrname(m, pc);
+        name = s->dw->addrname(m, pc);
     const char *path = NULL, *debugfile = NULL;
-    dw.info(m, NULL, NULL, NULL, NULL, NULL, &path, &debugfile);
+    s->dw->info(m, NULL, NULL, NULL, NULL, NULL, &path, &debugfile);
     put_name(&b, s, name ? name : "???");
     /* Line tables of separate debug files (libc6-dbg & co.) are compressed DWARF: reading
      * them costs tens of milliseconds per process at exit. Only on request (HEAPPROF_DEBUGINFO). */
     bool separate = debugfile && path && strcmp(debugfile, path) != 0;
     bool lines = name && (!separate || strcmp(hp_opt.DEBUGINFO, "all") == 0);
-    Dwfl_Line *line = lines ? dw.getsrc(m, pc) : NULL;
+    Dwfl_Line *line = lines ? s->dw->getsrc(m, pc) : NULL;
     int lineno = 0;
-    const char *file = line ? dw.lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+    const char *file = line ? s->dw->lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
     if (file && lineno > 0) {
         const char *base = strrchr(file, '/');
         put(&b, " (");
@@ -301,36 +354,144 @@ size_t hp_sym_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
     return b.n;
 }
 
+size_t hp_sym_frame(hp_sym *s, uintptr_t ra, uint32_t obj, char *buf, size_t cap)
+{
+    if (!obj) return live_frame(s, ra, buf, cap);
+    sbuf b = {buf, 0, cap};
+    buf[0] = 0;
+    pthread_mutex_lock(&un.lock);
+    const kept *k = obj <= un.nrec ? kept_slot_locked(ra, obj, false) : NULL;
+    if (k && k->name) {
+        put(&b, k->name);
+    } else { /* libdw could not read it at the time: say at least which object it was */
+        put_hex(&b, ra ? ra - 1 : 0);
+        put(&b, ": ??? (in ");
+        put(&b, obj <= un.nrec ? un.rec[obj - 1].path : "an unloaded object");
+        put(&b, ")");
+    }
+    pthread_mutex_unlock(&un.lock);
+    return b.n;
+}
+
+/* ra's call instruction (ra - 1) lies inside the object */
+static bool inside(const unloaded *u, uintptr_t ra)
+{
+    return ra > u->lo && ra <= u->hi;
+}
+
+uint32_t hp_sym_object(uint32_t sid, uintptr_t ra)
+{
+    if (hp_load_acquire(&un.nrec_pub) == 0) return 0; /* nothing was ever unloaded */
+    uint32_t obj = 0;
+    pthread_mutex_lock(&un.lock);
+    for (size_t k = 0; k < un.nrec; k++)
+        if (sid <= un.rec[k].cutoff && inside(&un.rec[k], ra)) {
+            obj = (uint32_t)k + 1; /* the first unload after the stack was recorded */
+            break;
+        }
+    pthread_mutex_unlock(&un.lock);
+    return obj;
+}
+
+static unloaded *new_record_locked(const char *path, uintptr_t base, uintptr_t lo, uintptr_t hi,
+                                   uint32_t cutoff)
+{
+    if (un.nrec == UINT32_MAX - 1) return NULL;
+    if (un.nrec == un.rec_cap) {
+        size_t cap = un.rec_cap ? un.rec_cap * 2 : 64;
+        unloaded *v = hp_map(cap * sizeof *v);
+        if (!v) return NULL;
+        if (un.nrec) memcpy(v, un.rec, un.nrec * sizeof *v);
+        hp_unmap(un.rec, un.rec_cap * sizeof *v);
+        un.rec = v;
+        un.rec_cap = cap;
+    }
+    size_t pl = strlen(path);
+    char *copy = hp_arena_alloc(pl + 1);
+    if (!copy) return NULL;
+    memcpy(copy, path, pl + 1);
+    unloaded *u = &un.rec[un.nrec++];
+    *u = (unloaded){.lo = lo, .hi = hi, .base = base, .cutoff = cutoff, .path = copy};
+    hp_store_release(&un.nrec_pub, un.nrec);
+    return u;
+}
+
+/* un.one: a symbolizer of just the object at base (read from its file, not from memory). */
+static bool open_one_locked(const dwfns *dw, demangle_fn demangle, const char *path, uintptr_t base)
+{
+    hp_sym *s = &un.one;
+    memset(s, 0, sizeof *s);
+    s->dw = dw;
+    s->demangle = demangle;
+    s->dwfl = dw->begin(&dw->callbacks);
+    if (!s->dwfl) return false;
+    dw->report_begin(s->dwfl);
+    if (!dw->report_elf(s->dwfl, path, path, -1, base, false) ||
+        dw->report_end(s->dwfl, NULL, NULL) != 0) {
+        dw->end(s->dwfl);
+        s->dwfl = NULL;
+        return false;
+    }
+    return true;
+}
+
 void hp_sym_before_unload(const char *path, uintptr_t base, uintptr_t lo, uintptr_t hi)
 {
-    if (!dw_load()) return;
-    static hp_sym one; /* large (module table): not on the stack */
-    memset(&one, 0, sizeof one);
-    one.dwfl = dw.begin(&dw.callbacks);
-    if (!one.dwfl) return;
-    dw.report_begin(one.dwfl);
-    if (!dw.report_elf(one.dwfl, path, path, -1, base, false) ||
-        dw.report_end(one.dwfl, NULL, NULL) != 0) {
-        dw.end(one.dwfl);
-        return;
+    /* before the lock: dlopen and dlsym take the loader lock */
+    const dwfns *dw = dw_load();
+    demangle_fn demangle = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+    pthread_mutex_lock(&un.lock);
+    uint32_t n = hp_stacktab_count(), from = 1;
+    unloaded *u = NULL;
+    for (size_t k = un.nrec; k-- > 0;) /* the latest record of this address range */
+        if (un.rec[k].lo < hi && lo < un.rec[k].hi) {
+            u = &un.rec[k];
+            break;
+        }
+    if (u && u->lo == lo && u->hi == hi && u->base == base && strcmp(u->path, path) == 0) {
+        from = u->cutoff + 1; /* the same object again: only stacks recorded since */
+        u->cutoff = n;
+    } else {
+        u = new_record_locked(path, base, lo, hi, n);
     }
-    one.demangle = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+    uint32_t obj = u ? (uint32_t)(u - un.rec) + 1 : 0;
+    bool opened = false, failed = !dw || !u;
     char buf[2048];
-    uint32_t n = hp_stacktab_count();
-    for (uint32_t id = 1; id <= n; id++) {
+    for (uint32_t id = from; id <= n && !failed; id++) {
         const hp_stack *st = hp_stacktab_get(id);
         for (uint32_t i = 0; st && i < st->n; i++) {
             uintptr_t ra = st->ips[i];
             if (ra <= lo || ra > hi) continue; /* the call instruction ra-1 must lie inside */
-            char **slot = unl_slot(ra, true);
-            if (!slot || *slot) continue;
-            size_t len = hp_sym_frame(&one, ra, buf, sizeof buf);
+            kept *slot = kept_slot_locked(ra, obj, true);
+            if (!slot || slot->name) continue;
+            if (!opened) { /* only when there is something to name */
+                opened = open_one_locked(dw, demangle, path, base);
+                failed = !opened;
+                if (failed) break;
+            }
+            size_t len = live_frame(&un.one, ra, buf, sizeof buf);
             char *copy = hp_arena_alloc(len + 1);
             if (copy) {
                 memcpy(copy, buf, len + 1);
-                *slot = copy;
+                slot->name = copy;
             }
         }
     }
-    hp_sym_close(&one);
+    if (opened) hp_sym_close(&un.one);
+    pthread_mutex_unlock(&un.lock);
+}
+
+void hp_sym_atfork_prepare(void)
+{
+    pthread_mutex_lock(&un.lock);
+}
+
+void hp_sym_atfork_parent(void)
+{
+    pthread_mutex_unlock(&un.lock);
+}
+
+void hp_sym_atfork_child(void)
+{
+    pthread_mutex_init(&un.lock, NULL);
 }

@@ -40,6 +40,14 @@ void hp_unwind_init(void)
     unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
 }
 
+/* unw_flush_cache bumps the address space's cache generation (atomically) and frees its
+ * .debug_frame list, which only builds with --enable-debug-frame fill (off on x86-64). */
+void hp_unwind_forget_objects(void)
+{
+    hp_fastunwind_forget();
+    unw_flush_cache(unw_local_addr_space, 0, 0);
+}
+
 bool hp_unwind_is_self(uintptr_t addr)
 {
     return addr >= hp_unwind_self_lo && addr < hp_unwind_self_hi;
@@ -47,13 +55,38 @@ bool hp_unwind_is_self(uintptr_t addr)
 
 bool hp_unwind_verify;
 
+/* libunwind's answer, from the caller's frame up. unw_backtrace keeps a per-thread trace cache
+ * keyed by address that nothing invalidates (not even unw_flush_cache), so once an object was
+ * unloaded, another one mapped at its address would be walked with the old object's frame
+ * layout: then a unw_step loop, whose register-state cache follows unw_flush_cache
+ * (hp_unwind_forget_objects). Slower, and only in processes that unloaded something. */
+static inline __attribute__((always_inline)) int ref_backtrace(uintptr_t *buf, int max)
+{
+    if (HP_LIKELY(hp_fastunwind_unloads() == 0)) return unw_backtrace((void **)buf, max);
+    unw_context_t ctx;
+    unw_cursor_t c;
+    int n = 0;
+    if (unw_getcontext(&ctx) != 0 || unw_init_local(&c, &ctx) != 0) return 0;
+    do {
+        unw_word_t ip;
+        if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0) break;
+        buf[n++] = (uintptr_t)ip;
+    } while (n < max && unw_step(&c) > 0);
+    return n;
+}
+
+HP_NOINLINE int hp_unwind_ref(uintptr_t *buf, int max)
+{
+    return ref_backtrace(buf, max);
+}
+
 /* Verification: the same stack from libunwind; on a difference, say so once (first differing
  * frame) and keep libunwind's. Slow by design; tests run with it. */
 size_t hp_unwind_verify_slow(size_t fast_n, uintptr_t *buf, size_t max, size_t *first)
 {
     static atomic_int said;
     uintptr_t ref[HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX];
-    int n = unw_backtrace((void **)ref, (int)(max + HP_UNWIND_SKIP_MAX));
+    int n = ref_backtrace(ref, (int)(max + HP_UNWIND_SKIP_MAX));
     (void)first;
     /* both start inside libheapprof.so at different depths: compare the callers' frames */
     size_t a = 0, b = 0;

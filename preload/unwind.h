@@ -14,11 +14,17 @@ void hp_unwind_init(void);
 #include "fastunwind.h"
 
 static inline size_t hp_unwind(hp_ucache *uc, uintptr_t *buf, size_t max, size_t *first);
+/* dlclose unloaded an object: cached unwind information about it is dropped (fastunwind's
+ * rules of every thread, libunwind's caches), so an object mapped at its address later is
+ * unwound with its own CFI. Any thread, outside the hook guard; never calls malloc. */
+void hp_unwind_forget_objects(void);
 /* True if addr is inside libheapprof.so. */
 bool hp_unwind_is_self(uintptr_t addr);
 
 extern uintptr_t hp_unwind_self_lo, hp_unwind_self_hi;
-int unw_backtrace(void **, int); /* libunwind's, declared here to keep its header local */
+/* libunwind's stack from the caller of this function up (unw_backtrace, or a unw_step loop
+ * after an unload: unwind.c says why), the whole stack for any the cached walker cannot do. */
+int hp_unwind_ref(uintptr_t *buf, int max);
 
 #define HP_UNWIND_SKIP_MAX 4 /* our own frames above the user's: the hook, at most a helper */
 
@@ -41,7 +47,7 @@ static inline __attribute__((always_inline)) size_t hp_unwind(hp_ucache *uc, uin
         if (HP_UNLIKELY(hp_unwind_verify))
             n = (int)hp_unwind_verify_slow((size_t)n, buf, max, first);
     }
-    if (n == 0) n = unw_backtrace((void **)buf, (int)(max + HP_UNWIND_SKIP_MAX));
+    if (n == 0) n = hp_unwind_ref(buf, (int)(max + HP_UNWIND_SKIP_MAX));
     int i = 0;
     while (i < n && buf[i] >= hp_unwind_self_lo && buf[i] < hp_unwind_self_hi)
         i++;

@@ -11,6 +11,9 @@ PROGS_D := build/release/tests/progs
 # ---- test programs (always release: they run under the preload) ----
 PROG_C   := basic peak eqpeak threads lifecycle dl leaks api
 PROG_C   += getattr_first stack_roots chdir_exit many_sites
+PROG_C   += dlstress
+PROG_C   += dlcancel
+PROG_C   += dlnestmain
 PROGS    := $(PROG_C:%=$(PROGS_D)/%) $(PROGS_D)/cxx $(PROGS_D)/leaks_cxx $(PROGS_D)/libdlhelper.so \
             $(PROGS_D)/threads_je $(PROGS_D)/demo
 PROGS    += $(PROGS_D)/rust_start
@@ -47,6 +50,22 @@ $(PROGS_D)/newhandler: tests/progs/newhandler.cc
 $(PROGS_D)/libdeepfree.so: tests/progs/deepfree.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $<
+# dlclose and unloaded objects (test_dlclose.c): two objects of one layout, a caller with frame
+# pointers (unl.c says why)
+PROGS    += $(PROGS_D)/unl $(PROGS_D)/libunlA.so $(PROGS_D)/libunlB.so
+$(PROGS_D)/unl: tests/progs/unl.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -fno-omit-frame-pointer -o $@ $< -ldl
+$(PROGS_D)/libunlA.so: tests/progs/unl_lib.S
+	@mkdir -p $(@D)
+	$(Q)$(CC) -DUNL_A -fPIC -shared -o $@ $<
+$(PROGS_D)/libunlB.so: tests/progs/unl_lib.S
+	@mkdir -p $(@D)
+	$(Q)$(CC) -fPIC -shared -o $@ $<
+PROGS    += $(PROGS_D)/libdlnest.so
+$(PROGS_D)/libdlnest.so: tests/progs/dlnest.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
 progs: $(PROGS)
 
