@@ -512,8 +512,6 @@ static rule compute(uintptr_t pc)
 
 /* ---- the walk ---- */
 
-uintptr_t hp_fastunwind_gave_up_at;
-
 hp_ucache *hp_fastunwind_cache_new(void)
 {
     return hp_map(sizeof(hp_ucache));
@@ -534,15 +532,9 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
         rule *ru = &uc->slot[(at ^ (at >> 12)) & (CACHE_SLOTS - 1)];
         if (HP_UNLIKELY(ru->pc != at || ru->kind == R_NONE)) *ru = compute(at);
         if (ru->kind == R_END) return n;
-        if (HP_UNLIKELY(ru->kind != R_OK)) {
-            hp_fastunwind_gave_up_at = at;
-            return 0; /* this stack is libunwind's */
-        }
+        if (HP_UNLIKELY(ru->kind != R_OK)) return 0; /* this stack is libunwind's */
         uintptr_t cfa = (ru->cfa_rbp ? bp : sp) + (uintptr_t)(intptr_t)ru->cfa_off;
-        if (HP_UNLIKELY(cfa <= sp || cfa - sp > (64u << 20) || (cfa & 7))) {
-            hp_fastunwind_gave_up_at = at;
-            return 0;
-        }
+        if (HP_UNLIKELY(cfa <= sp || cfa - sp > (64u << 20) || (cfa & 7))) return 0;
         if (ru->rbp_off) bp = *(const uintptr_t *)(cfa + (uintptr_t)(intptr_t)ru->rbp_off);
         pc = *(const uintptr_t *)(cfa - 8);
         sp = cfa;

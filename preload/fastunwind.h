@@ -21,7 +21,4 @@ void hp_fastunwind_forget(void);
 /* How many times hp_fastunwind_forget ran (0: no object was ever unloaded). */
 unsigned hp_fastunwind_unloads(void);
 
-/* Where the last walk that returned 0 stopped (for HEAPPROF_VERIFY_UNWIND's message). */
-extern uintptr_t hp_fastunwind_gave_up_at;
-
 #endif

@@ -93,7 +93,9 @@ static uint32_t ftab_get(ftab *f, uintptr_t ip, uint32_t obj)
         f->order[f->n] = ip;
         f->order_obj[f->n] = obj;
         f->val[i] = (uint32_t)++f->n;
+        hp_assert(f->n * 2 <= f->cap); /* sized for every frame of every stack, at half load */
     }
+    hp_assert(f->val[i] >= 1 && f->val[i] <= f->n); /* an index into the frame table */
     return f->val[i];
 }
 

@@ -108,6 +108,8 @@ static inline void hp_tlbuf_push(hp_thread *t, unsigned kind, uint64_t ts, uintp
             return;
         }
     }
+    hp_assert(t->w < HP_SEG_CAP);
+    hp_assert(t->w == 0 || t->wseg->ev[t->w - 1].ts <= ts); /* the queue is non-decreasing */
     hp_event *e = &t->wseg->ev[t->w];
     e->ts = ts;
     e->addr = addr;
@@ -161,6 +163,7 @@ static inline const hp_event *hp_tlbuf_peek(hp_thread *t)
 }
 static inline void hp_tlbuf_advance(hp_thread *t)
 {
+    hp_assert(t->r < t->rcount && t->rcount <= HP_SEG_CAP); /* only written events are read */
     t->r++;
 }
 /* Consumer: the timestamp of t's last visible event (0 if none). */

@@ -1,8 +1,9 @@
-/* unwind.h - the one interface to the unwinder (libunwind today; a faster one can replace it).
- * hp_unwind gives the return addresses of the calling thread's stack, the frames inside
- * libheapprof.so dropped, so the first one is in the caller of malloc/new/...
- * Returns the number of frames (0 if the unwinder failed). Never calls malloc itself; it must
- * run with the hook guard set (libunwind may allocate on first use; those calls pass through). */
+/* unwind.h - the one interface to the unwinder: the cached-CFI walker (fastunwind.c) first,
+ * libunwind for any stack it cannot describe, both when verifying. hp_unwind gives the return
+ * addresses of the calling thread's stack, the frames inside libheapprof.so dropped, so the first
+ * one is in the caller of malloc/new/... Returns the number of frames (0 if the unwinder failed).
+ * Never calls malloc itself; it must run with the hook guard set (libunwind may allocate on first
+ * use; those calls pass through). */
 #ifndef HP_UNWIND_H
 #define HP_UNWIND_H
 
