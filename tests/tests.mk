@@ -133,3 +133,7 @@ $(TB)/examples/api_test: examples/api_test.c include/heapprof.h
 example-api: lib $(TB)/examples/api_test
 	HEAPPROF_QUIET=1 HEAPPROF_OUT=/dev/null/x LD_PRELOAD=$(CURDIR)/$(LIBR) $(TB)/examples/api_test
 	$(TB)/examples/api_test
+
+# Frees and allocations in a signal handler that interrupted a hook (tests/itest/test_signal.c).
+PROG_C += sigfree
+PROGS  += $(PROGS_D)/sigfree
