@@ -6,9 +6,11 @@
  *            whatever was appended. With order.h's stamps that order is causal per address,
  *            so an allocation never meets a live address and a free never precedes its block's
  *            allocation, unless the program freed a block in a way no hook saw (a free inside
- *            an object opened with RTLD_DEEPBIND, or in a signal handler that interrupted a
- *            hook). Then the allocator handing the address out again is the proof: the old
- *            block is closed at that moment and counted in missed_frees, never overwritten.
+ *            an object opened with RTLD_DEEPBIND, a realloc in a signal handler that
+ *            interrupted a hook, a handler's free beyond HP_DEFER_CAP in one hook; a handler's
+ *            free or malloc is otherwise recorded, tlbuf.h). Then the allocator handing the
+ *            address out again is the proof: the old block is closed at that moment and
+ *            counted in missed_frees, never overwritten.
  * Threads: everything here runs under ag.lock. Lock order: agg -> stacktab -> arena. */
 #include "agg.h"
 
@@ -112,6 +114,11 @@ static void apply(hp_thread *t, const hp_event *e)
         if (t->has_pending) track(t->pending_addr, &t->pending, e->ts);
         t->has_pending = false;
         break;
+    case HP_EV_SALLOC: { /* in a signal handler: its caller's return address is the stack */
+        uintptr_t ra = (uintptr_t)e->aux;
+        alloc_block(e->addr, e->size, hp_stacktab_intern(&ra, 1), e->ts);
+        break;
+    }
     }
 }
 
@@ -123,6 +130,8 @@ static uint64_t horizon(uint64_t n)
     uint64_t h = n;
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         uint64_t b = atomic_load_explicit(&t->busy, memory_order_seq_cst);
+        if (b && b < h) h = b;
+        b = atomic_load_explicit(&t->hold, memory_order_seq_cst); /* deferred events waiting */
         if (b && b < h) h = b;
     }
     return h;
