@@ -39,6 +39,7 @@ static struct {
     uint64_t missed_frees;  /* live blocks whose address the allocator handed out again */
     uint64_t last_applied;  /* timestamp of the last event applied (debug check) */
     _Atomic(hp_thread *) drainer; /* the thread that drained last */
+    hp_thread *self;              /* draining from its own hook (segment_filled): see self_flush */
 } ag = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 int hp_agg_init(void)
@@ -165,9 +166,20 @@ static void sift_down(head *h, size_t n, size_t i)
     }
 }
 
+/* A drain runs inside the draining thread's hook, where its signal handlers defer their
+ * events (tlbuf.h); a long one would fill the deferred array. They are appended every 64
+ * events applied: all are >= lim (their hold was seen by horizon(), or they were stamped after
+ * the floor went to it), so this drain leaves them for the next. */
+static inline void self_flush(unsigned *k)
+{
+    if (HP_UNLIKELY((++*k & 63) == 0) && ag.self && *(volatile bool *)&ag.self->has_deferred)
+        hp_tlbuf_flush_deferred(ag.self, false);
+}
+
 /* Applies every event with ts < lim, in timestamp order. */
 static void drain_locked(uint64_t lim)
 {
+    unsigned k = 0;
     size_t n = 0;
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         const hp_event *e = hp_tlbuf_peek(t);
@@ -183,6 +195,7 @@ static void drain_locked(uint64_t lim)
                 hp_livetab_prefetch(e[8].addr);
             apply(t, e);
             hp_tlbuf_advance(t);
+            self_flush(&k);
         }
         return;
     }
@@ -197,6 +210,7 @@ static void drain_locked(uint64_t lim)
         }
         apply(t, e);
         hp_tlbuf_advance(t);
+        self_flush(&k);
         e = hp_tlbuf_peek(t);
         if (e && e->ts < lim)
             ag.heap[0].ts = e->ts;
@@ -223,7 +237,9 @@ void hp_agg_segment_filled(hp_thread *t)
     if (d && d != t && hp_tlbuf_backlog(t) < TAKEOVER_SEGS) return;
     if (pthread_mutex_trylock(&ag.lock) != 0) return;
     hp_store_relaxed(&ag.drainer, t);
+    ag.self = t;
     drain_locked(horizon(hp_clock_read()));
+    ag.self = NULL;
     pthread_mutex_unlock(&ag.lock);
 }
 

@@ -156,7 +156,7 @@ void hp_leave_flagged(hp_thread *t)
     for (;;) {
         hp_tls_v.in_hook = HP_GUARD_HOOK;
         atomic_signal_fence(memory_order_seq_cst);
-        bool ok = !t->has_deferred || hp_tlbuf_flush_deferred(t);
+        bool ok = !t->has_deferred || hp_tlbuf_flush_deferred(t, true);
         hp_leave_slow(t); /* drains if want_drain; guard off */
         atomic_signal_fence(memory_order_seq_cst);
         if (!ok || !t->leave_flags) return;

@@ -221,13 +221,20 @@ void hp_tlbuf_push_slow(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-bool hp_tlbuf_flush_deferred(hp_thread *t)
+bool hp_tlbuf_flush_deferred(hp_thread *t, bool may_wait)
 {
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     /* busy = last_ts, <= every deferred ts (tlbuf.h): a section like any hook's */
-    bool ok = hp_tlbuf_begin(t);
+    bool ok;
+    if (may_wait) {
+        ok = hp_tlbuf_begin(t);
+    } else { /* under the agg lock, which a forking thread waits for: never wait for it */
+        hp_exchange_seqcst(&t->busy, t->last_ts | 1);
+        ok = hp_load_relaxed(&hp_tlbuf_forking) == NULL;
+        if (!ok) hp_store_release(&t->busy, 0);
+    }
     if (ok) {
         merge_deferred(t, UINT64_MAX);
         hp_tlbuf_end(t);

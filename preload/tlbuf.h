@@ -153,8 +153,9 @@ static inline void hp_tlbuf_push(hp_thread *t, unsigned kind, uint64_t ts, uintp
  * stores, a fetch_add; never a lock. False if deferred[] is full (the caller passes through). */
 bool hp_tlbuf_defer(hp_thread *t, unsigned kind, uintptr_t addr, uint64_t size, uint64_t aux);
 /* Owner, outside an event section, at hp_leave: appends every deferred event (in a section of
- * its own, signals blocked). False if it could not (this thread is forking): they wait. */
-bool hp_tlbuf_flush_deferred(hp_thread *t);
+ * its own, signals blocked). False if it could not (this thread is forking, or another one and
+ * !may_wait): they wait. */
+bool hp_tlbuf_flush_deferred(hp_thread *t, bool may_wait);
 static inline void hp_tlbuf_end(hp_thread *t)
 {
     hp_store_release(&t->busy, 0);

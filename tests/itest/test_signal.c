@@ -78,6 +78,20 @@ Test(signal, frees_in_a_handler_are_recorded_skew, .timeout = 120)
     run_sigfree(skew, "free");
 }
 
+/* Three threads churn; the signal interrupts any of them, which frees a block main allocated:
+ * the horizon waits for deferred events (t->hold) while other threads drain. */
+Test(signal, frees_in_handlers_of_several_threads, .timeout = 120)
+{
+    run_sigfree(it_lib(), "threads");
+}
+
+Test(signal, frees_in_handlers_of_several_threads_skew, .timeout = 120)
+{
+    const char *skew = getenv("HP_SKEW_LIB");
+    if (!skew) cr_skip_test("HP_SKEW_LIB not set");
+    run_sigfree(skew, "threads");
+}
+
 /* The handler also mallocs and frees: recorded at the handler's call site. */
 Test(signal, allocations_in_a_handler_are_recorded, .timeout = 120)
 {

@@ -59,7 +59,7 @@ static void hook_with_handler(int at, uintptr_t own, uintptr_t hfree)
     cr_expect_eq(hp_load_relaxed(&t->hold) != 0, t->has_deferred,
                  "hold must be set exactly while deferred events wait");
     hp_tlbuf_end(t);
-    if (t->has_deferred) cr_assert(hp_tlbuf_flush_deferred(t)); /* hp_leave */
+    if (t->has_deferred) cr_assert(hp_tlbuf_flush_deferred(t, true)); /* hp_leave */
     cr_expect_not(t->has_deferred);
     cr_expect_eq(hp_load_relaxed(&t->hold), 0);
     cr_expect_eq(t->wlimit, HP_SEG_CAP);
@@ -116,7 +116,7 @@ Test(defer, many_handlers_sorted_and_bounded)
     }
     cr_expect_not(hp_tlbuf_defer(t, HP_EV_FREE, 0x5000000, 0, 0));
     hp_tlbuf_end(t);
-    cr_assert(hp_tlbuf_flush_deferred(t));
+    cr_assert(hp_tlbuf_flush_deferred(t, true));
     uintptr_t a[64];
     cr_expect_eq(drain_sorted(a, 64), HP_DEFER_CAP);
 }
