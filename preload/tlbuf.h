@@ -69,7 +69,6 @@ typedef struct hp_block {
 typedef struct hp_thread {
     /* Written by the owner, read by consumers and by fork. */
     _Atomic uint64_t busy HP_CACHE_ALIGNED;
-    _Atomic uint64_t hold; /* lower bound of the deferred events' ts while some wait, else 0 */
     /* Owner only (and signal handlers on the owner thread: hp_tlbuf_defer). */
     hp_seg *wseg;
     uint32_t w;
@@ -81,13 +80,11 @@ typedef struct hp_thread {
         };
         uint16_t leave_flags;
     };
-    _Atomic uint32_t ndeferred; /* slots reserved in deferred[] (nested handlers: fetch_add) */
-    hp_event deferred[HP_DEFER_CAP];
     uint64_t segs_made; /* segments linked by the owner */
     uint64_t last_ts;   /* the last stamp (order.h): the queue never goes below it */
     hp_seg *spare;
-    uint64_t lost;        /* events dropped for lack of memory */
     struct hp_ucache *uc; /* the unwinder's rule cache (fastunwind.c), created on first use */
+    uint64_t lost;        /* events dropped for lack of memory (after uc: uc in busy's line) */
     uintptr_t stack_lo, stack_hi; /* a stack address and the thread pointer (leakcheck.h) */
     /* Consumer only (agg.c, under its lock). */
     hp_seg *rseg HP_CACHE_ALIGNED;
@@ -101,6 +98,10 @@ typedef struct hp_thread {
     _Atomic int state;          /* HP_T_ACTIVE or HP_T_EXITED */
     _Atomic uint64_t segs_done; /* segments the consumer moved past */
     struct hp_thread *next;     /* registry; immutable once published */
+    _Atomic uint64_t hold; /* owner: lower bound of the deferred events' ts while any wait, or 0 */
+    /* Owner's signal handlers (hp_tlbuf_defer) and owner; cold, apart from the hot lines. */
+    _Atomic uint32_t ndeferred HP_CACHE_ALIGNED; /* slots reserved (nested handlers: fetch_add) */
+    hp_event deferred[HP_DEFER_CAP];
 } hp_thread;
 
 enum { HP_T_ACTIVE = 1, HP_T_EXITED = 2 };
