@@ -6,9 +6,11 @@
  *            whatever was appended. With order.h's stamps that order is causal per address,
  *            so an allocation never meets a live address and a free never precedes its block's
  *            allocation, unless the program freed a block in a way no hook saw (a free inside
- *            an object opened with RTLD_DEEPBIND, or in a signal handler that interrupted a
- *            hook). Then the allocator handing the address out again is the proof: the old
- *            block is closed at that moment and counted in missed_frees, never overwritten.
+ *            an object opened with RTLD_DEEPBIND, a realloc in a signal handler that
+ *            interrupted a hook, a handler's free beyond HP_DEFER_CAP in one hook; a handler's
+ *            free or malloc is otherwise recorded, tlbuf.h). Then the allocator handing the
+ *            address out again is the proof: the old block is closed at that moment and
+ *            counted in missed_frees, never overwritten.
  * Threads: everything here runs under ag.lock. Lock order: agg -> stacktab -> arena. */
 #include "agg.h"
 
@@ -37,6 +39,7 @@ static struct {
     uint64_t missed_frees;  /* live blocks whose address the allocator handed out again */
     uint64_t last_applied;  /* timestamp of the last event applied (debug check) */
     _Atomic(hp_thread *) drainer; /* the thread that drained last */
+    hp_thread *self;              /* draining from its own hook (segment_filled): see self_flush */
 } ag = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 int hp_agg_init(void)
@@ -112,6 +115,11 @@ static void apply(hp_thread *t, const hp_event *e)
         if (t->has_pending) track(t->pending_addr, &t->pending, e->ts);
         t->has_pending = false;
         break;
+    case HP_EV_SALLOC: { /* in a signal handler: its caller's return address is the stack */
+        uintptr_t ra = (uintptr_t)e->aux;
+        alloc_block(e->addr, e->size, hp_stacktab_intern(&ra, 1), e->ts);
+        break;
+    }
     }
 }
 
@@ -123,6 +131,8 @@ static uint64_t horizon(uint64_t n)
     uint64_t h = n;
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         uint64_t b = atomic_load_explicit(&t->busy, memory_order_seq_cst);
+        if (b && b < h) h = b;
+        b = atomic_load_explicit(&t->hold, memory_order_seq_cst); /* deferred events waiting */
         if (b && b < h) h = b;
     }
     return h;
@@ -156,9 +166,20 @@ static void sift_down(head *h, size_t n, size_t i)
     }
 }
 
+/* A drain runs inside the draining thread's hook, where its signal handlers defer their
+ * events (tlbuf.h); a long one would fill the deferred array. They are appended every 64
+ * events applied: all are >= lim (their hold was seen by horizon(), or they were stamped after
+ * the floor went to it), so this drain leaves them for the next. */
+static inline void self_flush(unsigned *k)
+{
+    if (HP_UNLIKELY((++*k & 63) == 0) && ag.self && *(volatile bool *)&ag.self->has_deferred)
+        hp_tlbuf_flush_deferred(ag.self, false);
+}
+
 /* Applies every event with ts < lim, in timestamp order. */
 static void drain_locked(uint64_t lim)
 {
+    unsigned k = 0;
     size_t n = 0;
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         const hp_event *e = hp_tlbuf_peek(t);
@@ -174,6 +195,7 @@ static void drain_locked(uint64_t lim)
                 hp_livetab_prefetch(e[8].addr);
             apply(t, e);
             hp_tlbuf_advance(t);
+            self_flush(&k);
         }
         return;
     }
@@ -188,6 +210,7 @@ static void drain_locked(uint64_t lim)
         }
         apply(t, e);
         hp_tlbuf_advance(t);
+        self_flush(&k);
         e = hp_tlbuf_peek(t);
         if (e && e->ts < lim)
             ag.heap[0].ts = e->ts;
@@ -214,7 +237,9 @@ void hp_agg_segment_filled(hp_thread *t)
     if (d && d != t && hp_tlbuf_backlog(t) < TAKEOVER_SEGS) return;
     if (pthread_mutex_trylock(&ag.lock) != 0) return;
     hp_store_relaxed(&ag.drainer, t);
+    ag.self = t;
     drain_locked(horizon(hp_clock_read()));
+    ag.self = NULL;
     pthread_mutex_unlock(&ag.lock);
 }
 

@@ -3,7 +3,13 @@
  * Order (docs/design.md): a block's allocation event is timestamped after the real allocator
  * returned it; a free event is timestamped and appended before the real free runs, so the
  * merged order never shows an address live twice. errno: preserved by our own work; the real
- * call's errno is what the caller sees. Semantics are glibc's (calloc overflow -> ENOMEM, ...). */
+ * call's errno is what the caller sees. Semantics are glibc's (calloc overflow -> ENOMEM, ...).
+ * Nested in a hook (guard HP_GUARD_HOOK, state.h): the call comes from a signal handler that
+ * interrupted the hook. A free is stamped before the real free and an allocation after the
+ * real call, both as deferred events (tlbuf.h); an allocation's stack is its caller's return
+ * address alone (unwinding in a handler that may have interrupted the unwinder is not safe).
+ * A nested realloc passes through unrecorded (its two events would interleave with the
+ * interrupted realloc's); the consumer detects it if the address comes back (agg.c). */
 #include "hooks.h"
 
 #include "state.h"
@@ -70,6 +76,12 @@ static inline void record(hp_thread *t, unsigned kind, const void *addr, uint64_
     hp_tlbuf_push(t, kind, ts, (uintptr_t)addr, size, aux);
 }
 
+/* A signal handler's free, nested in a hook of this thread: before the real free. */
+static void nested_free(void *p)
+{
+    hp_tlbuf_defer(hp_tls_v.t, HP_EV_FREE, (uintptr_t)p, 0, 0); /* full: passes through */
+}
+
 /* Allocation kinds sharing the one recorded path. */
 enum { K_MALLOC, K_CALLOC, K_MEMALIGN, K_ALIGNED_ALLOC, K_POSIX_MEMALIGN, K_VALLOC, K_PVALLOC };
 
@@ -118,6 +130,36 @@ static inline __attribute__((always_inline)) void *alloc_rec(hp_thread *t, int k
     return p;
 }
 
+/* A signal handler's allocation, nested in a hook of this thread: after the real call, at the
+ * caller's return address ra. */
+static inline void *nested_alloc(int kind, size_t a, size_t b, size_t size, int *rc, void *ra)
+{
+    void *p = real_alloc(kind, a, b, rc);
+    if (p && !hp_tls_v.paused) {
+        int saved = errno;
+        hp_tlbuf_defer(hp_tls_v.t, HP_EV_SALLOC, (uintptr_t)p, size, (uintptr_t)ra);
+        errno = saved;
+    }
+    return p;
+}
+
+#define NESTED() HP_UNLIKELY(hp_tls_v.in_hook == HP_GUARD_HOOK)
+#define RA()     __builtin_return_address(0)
+
+/* hp_leave's slow path (state.h), guard off: deferred events, a drain. A handler that comes
+ * while the guard is set again defers once more: loop until none is left. */
+void hp_leave_flagged(hp_thread *t)
+{
+    for (;;) {
+        hp_tls_v.in_hook = HP_GUARD_HOOK;
+        atomic_signal_fence(memory_order_seq_cst);
+        bool ok = !t->has_deferred || hp_tlbuf_flush_deferred(t, true);
+        hp_leave_slow(t); /* drains if want_drain; guard off */
+        atomic_signal_fence(memory_order_seq_cst);
+        if (!ok || !t->leave_flags) return;
+    }
+}
+
 /* Before the real free: once freed, p may be handed to another thread. */
 static inline void free_rec(hp_thread *t, void *p)
 {
@@ -131,7 +173,7 @@ static inline void free_rec(hp_thread *t, void *p)
 HP_EXPORT void *malloc(size_t n)
 {
     hp_thread *t = hp_enter();
-    if (!t) return pass_malloc(n);
+    if (!t) return NESTED() ? nested_alloc(K_MALLOC, n, 0, n, NULL, RA()) : pass_malloc(n);
     return alloc_rec(t, K_MALLOC, n, 0, n, NULL);
 }
 
@@ -141,7 +183,10 @@ HP_EXPORT void free(void *p)
     if (HP_UNLIKELY(hp_boot_owns(p))) return; /* bootstrap memory is never given back */
     int saved = errno;
     hp_thread *t = hp_enter();
-    if (t) free_rec(t, p);
+    if (t)
+        free_rec(t, p);
+    else if (NESTED())
+        nested_free(p);
     hp_real.free(p);
     errno = saved;
 }
@@ -154,7 +199,7 @@ HP_EXPORT void *calloc(size_t a, size_t b)
         return NULL;
     }
     hp_thread *t = hp_enter();
-    if (!t) return pass_calloc(a, b);
+    if (!t) return NESTED() ? nested_alloc(K_CALLOC, a, b, n, NULL, RA()) : pass_calloc(a, b);
     return alloc_rec(t, K_CALLOC, a, b, n, NULL);
 }
 
@@ -214,13 +259,16 @@ HP_EXPORT void *reallocarray(void *p, size_t a, size_t b)
 HP_EXPORT void *memalign(size_t align, size_t n)
 {
     hp_thread *t = hp_enter();
-    if (!t) return pass_memalign(align, n);
+    if (!t)
+        return NESTED() ? nested_alloc(K_MEMALIGN, align, n, n, NULL, RA())
+                        : pass_memalign(align, n);
     return alloc_rec(t, K_MEMALIGN, align, n, n, NULL);
 }
 
 HP_EXPORT void *aligned_alloc(size_t align, size_t n)
 {
     hp_thread *t = hp_enter();
+    if (!t && NESTED()) return nested_alloc(K_ALIGNED_ALLOC, align, n, n, NULL, RA());
     if (!t)
         return hp_real.aligned_alloc ? hp_real.aligned_alloc(align, n) : pass_memalign(align, n);
     return alloc_rec(t, K_ALIGNED_ALLOC, align, n, n, NULL);
@@ -229,6 +277,12 @@ HP_EXPORT void *aligned_alloc(size_t align, size_t n)
 HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
     hp_thread *t = hp_enter();
+    if (!t && NESTED()) {
+        int rc = 0;
+        void *p = nested_alloc(K_POSIX_MEMALIGN, align, n, n, &rc, RA());
+        if (rc == 0) *out = p;
+        return rc;
+    }
     if (!t) {
         if (hp_real.posix_memalign) return hp_real.posix_memalign(out, align, n);
         void *p = hp_boot_alloc(n, align);
@@ -245,6 +299,7 @@ HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 HP_EXPORT void *valloc(size_t n)
 {
     hp_thread *t = hp_enter();
+    if (!t && NESTED()) return nested_alloc(K_VALLOC, n, 0, n, NULL, RA());
     if (!t) return hp_real.valloc ? hp_real.valloc(n) : hp_boot_alloc(n, 4096);
     return alloc_rec(t, K_VALLOC, n, 0, n, NULL);
 }
@@ -252,6 +307,7 @@ HP_EXPORT void *valloc(size_t n)
 HP_EXPORT void *pvalloc(size_t n)
 {
     hp_thread *t = hp_enter();
+    if (!t && NESTED()) return nested_alloc(K_PVALLOC, n, 0, n, NULL, RA());
     if (!t) return hp_real.pvalloc ? hp_real.pvalloc(n) : hp_boot_alloc(n, 4096);
     return alloc_rec(t, K_PVALLOC, n, 0, n, NULL);
 }
@@ -328,7 +384,10 @@ static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t ali
 {
     hp_thread *t = hp_enter();
     void *p;
-    if (!t) {
+    if (!t && NESTED()) {
+        p = align ? nested_alloc(K_MEMALIGN, align, n ? n : 1, n, NULL, RA())
+                  : nested_alloc(K_MALLOC, n ? n : 1, 0, n, NULL, RA());
+    } else if (!t) {
         p = align ? pass_memalign(align, n ? n : 1) : pass_malloc(n ? n : 1);
     } else {
         p = align ? alloc_rec(t, K_MEMALIGN, align, n ? n : 1, n, NULL)

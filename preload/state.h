@@ -1,7 +1,15 @@
 /* state.h - the process-wide state of the preload and the per-thread hook guard.
  * Hooks call hp_enter() first: it returns NULL when the call must pass straight through to the
  * real allocator (nested call from inside heapprof, not initialised, disabled, finished).
- * TLS is initial-exec: no allocation, no lock on access. */
+ * TLS is initial-exec: no allocation, no lock on access.
+ * The guard (in_hook) tells who a nested call comes from:
+ *   HP_GUARD_INTERNAL: heapprof itself may allocate here (dlsym at start-up, a thread's first
+ *     hook, libunwind's slow path, libdw at report time, the API): the call passes through.
+ *   HP_GUARD_HOOK: inside a hook's own code, which never calls the malloc family (check-nomalloc;
+ *     the real allocator does not call back into it): a nested call there can only come from a
+ *     signal handler that interrupted the hook. Its free/allocation is recorded as a deferred
+ *     event (tlbuf.h, hp_tlbuf_defer), published by the interrupted hook's push or hp_leave.
+ * Invariant: in_hook == HP_GUARD_HOOK implies hp_tls_v.t != NULL and not orphan. */
 #ifndef HP_STATE_H
 #define HP_STATE_H
 
@@ -10,6 +18,8 @@
 #include <sys/types.h>
 
 enum { HP_ST_UNINIT = 0, HP_ST_INITIALIZING, HP_ST_ACTIVE, HP_ST_OFF };
+/* hp_tls.in_hook; `true` (1) is HP_GUARD_INTERNAL: every guard set outside hooks.c is one. */
+enum { HP_GUARD_OFF = 0, HP_GUARD_INTERNAL = 1, HP_GUARD_HOOK = 2 };
 
 typedef struct hp_real_fns {
     void *(*malloc)(size_t);
@@ -27,8 +37,8 @@ typedef struct hp_real_fns {
 
 typedef struct hp_tls {
     hp_thread *t;
-    bool in_hook; /* guard: set while heapprof runs on this thread */
-    bool orphan;  /* past this thread's exit destructor: use the shared orphan struct */
+    uint8_t in_hook; /* guard: HP_GUARD_* while heapprof runs on this thread */
+    bool orphan;     /* past this thread's exit destructor: use the shared orphan struct */
     bool resolving;
     unsigned paused; /* heapprof_disable() depth: allocations pass through unrecorded */
 } hp_tls;
@@ -47,17 +57,39 @@ static inline hp_thread *hp_enter(void)
     if (HP_UNLIKELY(l->in_hook)) return NULL;
     if (HP_UNLIKELY(hp_load_relaxed(&hp_state) != HP_ST_ACTIVE || !l->t || l->orphan))
         return hp_enter_slow();
-    l->in_hook = true;
+    l->in_hook = HP_GUARD_HOOK;
     return l->t;
 }
 
+void hp_leave_flagged(hp_thread *t);
+
+/* The guard is cleared first: from then on a signal handler's call is an ordinary hook, and
+ * one that came before has set t->leave_flags (has_deferred), which is read after (the same
+ * two tests as before: orphan, then the flags). */
 static inline void hp_leave(hp_thread *t)
 {
-    if (HP_UNLIKELY(t->want_drain || hp_tls_v.orphan)) {
+    if (HP_UNLIKELY(hp_tls_v.orphan)) {
         hp_leave_slow(t);
         return;
     }
-    hp_tls_v.in_hook = false;
+    hp_tls_v.in_hook = HP_GUARD_OFF;
+    atomic_signal_fence(memory_order_seq_cst);
+    if (HP_UNLIKELY(t->leave_flags)) hp_leave_flagged(t);
+}
+
+/* Around heapprof's own calls that may allocate inside a hook (libunwind's slow path): nested
+ * calls pass through unrecorded. */
+static inline uint8_t hp_internal_begin(void)
+{
+    uint8_t g = hp_tls_v.in_hook;
+    hp_tls_v.in_hook = HP_GUARD_INTERNAL;
+    atomic_signal_fence(memory_order_seq_cst);
+    return g;
+}
+static inline void hp_internal_end(uint8_t g)
+{
+    atomic_signal_fence(memory_order_seq_cst);
+    hp_tls_v.in_hook = g;
 }
 
 /* Make sure the real functions are resolved (first call in the process). */

@@ -3,17 +3,21 @@
  * Invariants: for each thread, events appear in the queue in the order of their timestamps;
  *             a segment is recycled only after the consumer moved past it, which it does only
  *             once the owner linked its successor (the owner never touches it again);
- *             t->r <= t->rseg->count <= HP_SEG_CAP.
+ *             t->r <= t->rseg->count <= HP_SEG_CAP;
+ *             deferred events (tlbuf.h) enter the queue only from the owner's own code, with
+ *             signals blocked, sorted, after the events whose ts is smaller.
  * Threads: the owner appends without locks; the registry only grows (CAS push); an exited
  * thread's struct is claimed by a new thread with a CAS on its state. */
 #include "tlbuf.h"
 
 #include "arena.h"
 #include "log.h"
+#include "order.h"
 
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -84,6 +88,7 @@ static hp_thread *thread_new(void)
     hp_seg *s = seg_new();
     if (!t || !s) return NULL;
     t->wseg = t->rseg = s;
+    t->wlimit = HP_SEG_CAP;
     atomic_init(&t->state, HP_T_ACTIVE);
     hp_thread *h = hp_load_relaxed(&tb.head);
     do
@@ -155,6 +160,114 @@ void hp_tlbuf_next_segment(hp_thread *t)
     t->w = 0;
     t->segs_made++;
     t->want_drain = true;
+}
+
+/* Appends at the tail, in a new segment if this one is full. */
+static void append(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr, uint64_t size,
+                   uint64_t aux)
+{
+    if (t->w >= HP_SEG_CAP) {
+        hp_tlbuf_next_segment(t);
+        if (HP_UNLIKELY(t->w >= HP_SEG_CAP)) { /* no memory for a new segment */
+            t->lost++;
+            return;
+        }
+    }
+    hp_tlbuf_write(t, kind, ts, addr, size, aux);
+}
+
+/* Signals blocked (no handler can add one meanwhile): appends the deferred events with
+ * ts <= lim in timestamp order and keeps the others. The last one out clears hold, after
+ * the events are visible (release), and reopens push's fast path. */
+static void merge_deferred(hp_thread *t, uint64_t lim)
+{
+    uint32_t n = hp_load_relaxed(&t->ndeferred), keep = 0;
+    if (n > HP_DEFER_CAP) n = HP_DEFER_CAP;
+    hp_event *d = t->deferred;
+    for (uint32_t i = 1; i < n; i++) { /* insertion sort: nested handlers may stamp out of order */
+        hp_event x = d[i];
+        uint32_t j = i;
+        for (; j > 0 && d[j - 1].ts > x.ts; j--)
+            d[j] = d[j - 1];
+        d[j] = x;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (d[i].ts > lim) {
+            d[keep++] = d[i];
+            continue;
+        }
+        append(t, d[i].kind, d[i].ts, d[i].addr, d[i].size, d[i].aux);
+        if (d[i].ts > t->last_ts) t->last_ts = d[i].ts;
+    }
+    hp_store_relaxed(&t->ndeferred, keep);
+    if (keep) return;
+    t->has_deferred = false;
+    t->wlimit = HP_SEG_CAP;
+    hp_store_release(&t->hold, 0);
+}
+
+void hp_tlbuf_push_slow(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr, uint64_t size,
+                        uint64_t aux)
+{
+    if (HP_LIKELY(!t->has_deferred)) {
+        append(t, kind, ts, addr, size, aux);
+        return;
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    merge_deferred(t, ts); /* the ones stamped <= ts go first; the rest are > ts */
+    append(t, kind, ts, addr, size, aux);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+bool hp_tlbuf_flush_deferred(hp_thread *t, bool may_wait)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    /* busy = last_ts, <= every deferred ts (tlbuf.h): a section like any hook's */
+    bool ok;
+    if (may_wait) {
+        ok = hp_tlbuf_begin(t);
+    } else { /* under the agg lock, which a forking thread waits for: never wait for it */
+        hp_exchange_seqcst(&t->busy, t->last_ts | 1);
+        ok = hp_load_relaxed(&hp_tlbuf_forking) == NULL;
+        if (!ok) hp_store_release(&t->busy, 0);
+    }
+    if (ok) {
+        merge_deferred(t, UINT64_MAX);
+        hp_tlbuf_end(t);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok;
+}
+
+bool hp_tlbuf_defer(hp_thread *t, unsigned kind, uintptr_t addr, uint64_t size, uint64_t aux)
+{
+    uint32_t i = atomic_fetch_add_explicit(&t->ndeferred, 1, memory_order_relaxed);
+    if (i >= HP_DEFER_CAP) {
+        atomic_fetch_sub_explicit(&t->ndeferred, 1, memory_order_relaxed);
+        return false;
+    }
+    /* The owner writes last_ts with one aligned store and cannot run until we return: this
+     * copy is its value before or after the interrupted stamp. Nested handlers read the same
+     * one, so the first hold stored is a lower bound for all of them. */
+    uint64_t last = *(volatile uint64_t *)&t->last_ts;
+    if (hp_load_relaxed(&t->hold) == 0) hp_store_relaxed(&t->hold, last | 1);
+    atomic_signal_fence(memory_order_seq_cst); /* hold before the stamp's CAS (order.h) */
+    uint64_t ts = hp_order_stamp(&last, addr);
+    hp_event *e = &t->deferred[i];
+    e->ts = ts;
+    e->addr = addr;
+    e->aux = aux;
+    e->size = size;
+    e->kind = kind;
+    atomic_signal_fence(memory_order_seq_cst);
+    t->has_deferred = true;
+    t->wlimit = 0;
+    atomic_signal_fence(memory_order_seq_cst);
+    return true;
 }
 
 static void recycle(hp_thread *t, hp_seg *s)
@@ -235,7 +348,14 @@ void hp_tlbuf_atfork_child(hp_thread *self)
     pthread_mutex_init(&tb.orphan_lock, NULL);
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         hp_store_relaxed(&t->busy, 0);
-        if (t != self && t != tb.orphan) hp_store_release(&t->state, HP_T_EXITED);
+        if (t != self && t != tb.orphan) {
+            /* a handler of a thread that is gone: its deferred events stay with the parent */
+            hp_store_relaxed(&t->ndeferred, 0);
+            t->has_deferred = false;
+            t->wlimit = HP_SEG_CAP;
+            hp_store_relaxed(&t->hold, 0);
+            hp_store_release(&t->state, HP_T_EXITED);
+        }
     }
     hp_store_release(&hp_tlbuf_forking, NULL);
 }

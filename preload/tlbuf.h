@@ -11,7 +11,19 @@
  * Fork uses busy too (hp_tlbuf_fork_quiesce): there the busy store must be visible before the
  * thread reads hp_tlbuf_forking, made so by membarrier(PRIVATE_EXPEDITED) on the forking side
  * (an asymmetric fence: the hot path pays a plain store) or, where the kernel lacks it or a
- * seccomp filter denies it, a locked exchange on every hook entry. */
+ * seccomp filter denies it, a locked exchange on every hook entry.
+ *
+ * Deferred events (a signal handler's free or allocation nested in a hook of this thread,
+ * state.h): the handler may have interrupted the owner anywhere, even inside a push, so it
+ * never touches the queue. hp_tlbuf_defer stamps the event (order.h, with a copy of last_ts:
+ * the interrupted code may be updating it) into t->deferred[] and makes the owner's next push
+ * or hp_leave take the slow path, which appends them, signals blocked, in timestamp order:
+ * a push of event E first appends the deferred ones with ts <= E.ts, then E; hp_leave the rest.
+ * Invariants: every deferred ts >= t->last_ts as read by the handler, so the ones left after
+ *             a push are > every event in the queue and the queue stays non-decreasing;
+ *             t->hold != 0 while a deferred event is not in the queue, and hold <= its ts
+ *             (stored before the stamp, like busy): the horizon also waits for it;
+ *             has_deferred == (ndeferred > 0) == (wlimit == 0) outside a handler. */
 #ifndef HP_TLBUF_H
 #define HP_TLBUF_H
 
@@ -24,6 +36,8 @@ enum hp_ev_kind {
     HP_EV_RALLOC = 3, /* addr = new block, size, aux = caller's return address */
     HP_EV_RFAIL = 4,  /* addr: the real realloc failed, the old block stays */
     HP_EV_RFREED = 5, /* addr: realloc(p, 0) freed the block (glibc) */
+    HP_EV_SALLOC = 6, /* addr, size, aux = caller's return address: an allocation by a signal
+                       * handler that interrupted a hook (no unwinding there); interned by agg.c */
 };
 
 typedef struct hp_event {
@@ -34,7 +48,8 @@ typedef struct hp_event {
     uint64_t kind : 3;
 } hp_event;
 
-#define HP_SEG_CAP 2046 /* a segment is 64 KiB */
+#define HP_SEG_CAP   2046 /* a segment is 64 KiB */
+#define HP_DEFER_CAP 32   /* deferred events of one interrupted hook; more pass through */
 
 typedef struct hp_seg {
     _Atomic uint32_t count;        /* events written; release by the owner */
@@ -54,15 +69,22 @@ typedef struct hp_block {
 typedef struct hp_thread {
     /* Written by the owner, read by consumers and by fork. */
     _Atomic uint64_t busy HP_CACHE_ALIGNED;
-    /* Owner only. */
+    /* Owner only (and signal handlers on the owner thread: hp_tlbuf_defer). */
     hp_seg *wseg;
     uint32_t w;
-    bool want_drain;
+    uint32_t wlimit; /* HP_SEG_CAP, or 0 while deferred events wait: push's one slow test */
+    union {          /* hp_leave's one test: leave_flags != 0 */
+        struct {
+            bool want_drain;
+            bool has_deferred; /* set by a handler (hp_tlbuf_defer) */
+        };
+        uint16_t leave_flags;
+    };
     uint64_t segs_made; /* segments linked by the owner */
     uint64_t last_ts;   /* the last stamp (order.h): the queue never goes below it */
     hp_seg *spare;
-    uint64_t lost;        /* events dropped for lack of memory */
     struct hp_ucache *uc; /* the unwinder's rule cache (fastunwind.c), created on first use */
+    uint64_t lost;        /* events dropped for lack of memory (after uc: uc in busy's line) */
     uintptr_t stack_lo, stack_hi; /* a stack address and the thread pointer (leakcheck.h) */
     /* Consumer only (agg.c, under its lock). */
     hp_seg *rseg HP_CACHE_ALIGNED;
@@ -76,6 +98,10 @@ typedef struct hp_thread {
     _Atomic int state;          /* HP_T_ACTIVE or HP_T_EXITED */
     _Atomic uint64_t segs_done; /* segments the consumer moved past */
     struct hp_thread *next;     /* registry; immutable once published */
+    _Atomic uint64_t hold; /* owner: lower bound of the deferred events' ts while any wait, or 0 */
+    /* Owner's signal handlers (hp_tlbuf_defer) and owner; cold, apart from the hot lines. */
+    _Atomic uint32_t ndeferred HP_CACHE_ALIGNED; /* slots reserved (nested handlers: fetch_add) */
+    hp_event deferred[HP_DEFER_CAP];
 } hp_thread;
 
 enum { HP_T_ACTIVE = 1, HP_T_EXITED = 2 };
@@ -98,16 +124,12 @@ static inline bool hp_tlbuf_begin(hp_thread *t);
 /* Owner: append (after hp_tlbuf_begin). The event is written in place: no copy through the
  * stack (a 16-byte reload of two 8-byte stores stalls store forwarding). */
 void hp_tlbuf_next_segment(hp_thread *t);
-static inline void hp_tlbuf_push(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr,
-                                 uint64_t size, uint64_t aux)
+/* A full segment, or deferred events waiting (wlimit == 0). */
+void hp_tlbuf_push_slow(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr, uint64_t size,
+                        uint64_t aux);
+static inline void hp_tlbuf_write(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr,
+                                  uint64_t size, uint64_t aux)
 {
-    if (HP_UNLIKELY(t->w >= HP_SEG_CAP)) {
-        hp_tlbuf_next_segment(t);
-        if (HP_UNLIKELY(t->w >= HP_SEG_CAP)) { /* no memory for a new segment */
-            t->lost++;
-            return;
-        }
-    }
     hp_assert(t->w < HP_SEG_CAP);
     hp_assert(t->w == 0 || t->wseg->ev[t->w - 1].ts <= ts); /* the queue is non-decreasing */
     hp_event *e = &t->wseg->ev[t->w];
@@ -119,6 +141,24 @@ static inline void hp_tlbuf_push(hp_thread *t, unsigned kind, uint64_t ts, uintp
     t->w++;
     hp_store_release(&t->wseg->count, t->w); /* pairs with acquire in hp_tlbuf_peek */
 }
+static inline void hp_tlbuf_push(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr,
+                                 uint64_t size, uint64_t aux)
+{
+    if (HP_UNLIKELY(t->w >= t->wlimit)) {
+        hp_tlbuf_push_slow(t, kind, ts, addr, size, aux);
+        return;
+    }
+    hp_tlbuf_write(t, kind, ts, addr, size, aux);
+}
+/* In a signal handler nested in a hook of the calling thread (state.h): stamps an event on
+ * addr now (a free: before the real free; an allocation: after the real call) and leaves it
+ * in t->deferred[] for the owner. Async-signal-safe: a CAS on the address stripe, plain
+ * stores, a fetch_add; never a lock. False if deferred[] is full (the caller passes through). */
+bool hp_tlbuf_defer(hp_thread *t, unsigned kind, uintptr_t addr, uint64_t size, uint64_t aux);
+/* Owner, outside an event section, at hp_leave: appends every deferred event (in a section of
+ * its own, signals blocked). False if it could not (this thread is forking, or another one and
+ * !may_wait): they wait. */
+bool hp_tlbuf_flush_deferred(hp_thread *t, bool may_wait);
 static inline void hp_tlbuf_end(hp_thread *t)
 {
     hp_store_release(&t->busy, 0);

@@ -82,7 +82,9 @@ HP_EXPORT int dlclose(void *handle)
     if (t) {
         int cs; /* hp_leave may drain the event queues: still no cancellation point */
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cs);
+        uint8_t g = hp_internal_begin(); /* libdw allocates: heapprof's own, passed through */
         before_unload(handle);
+        hp_internal_end(g);
         hp_leave(t);
         pthread_setcancelstate(cs, &cs);
     }

@@ -3,11 +3,13 @@
  * addresses of the calling thread's stack, the frames inside libheapprof.so dropped, so the first
  * one is in the caller of malloc/new/... Returns the number of frames (0 if the unwinder failed).
  * Never calls malloc itself; it must run with the hook guard set (libunwind may allocate on first
- * use; those calls pass through). */
+ * use; those calls pass through: the guard is HP_GUARD_INTERNAL around every call into libunwind,
+ * state.h). */
 #ifndef HP_UNWIND_H
 #define HP_UNWIND_H
 
 #include "hp.h"
+#include "state.h"
 
 #define HP_MAX_DEPTH 256
 
@@ -45,10 +47,17 @@ static inline __attribute__((always_inline)) size_t hp_unwind(hp_ucache *uc, uin
         uintptr_t *fp = (uintptr_t *)__builtin_frame_address(0);
         n = (int)hp_fastunwind(uc, (uintptr_t)__builtin_return_address(0), (uintptr_t)(fp + 2),
                                fp[0], buf, max + HP_UNWIND_SKIP_MAX);
-        if (HP_UNLIKELY(hp_unwind_verify))
+        if (HP_UNLIKELY(hp_unwind_verify)) {
+            uint8_t g = hp_internal_begin();
             n = (int)hp_unwind_verify_slow((size_t)n, buf, max, first);
+            hp_internal_end(g);
+        }
     }
-    if (n == 0) n = hp_unwind_ref(buf, (int)(max + HP_UNWIND_SKIP_MAX));
+    if (n == 0) {
+        uint8_t g = hp_internal_begin();
+        n = hp_unwind_ref(buf, (int)(max + HP_UNWIND_SKIP_MAX));
+        hp_internal_end(g);
+    }
     int i = 0;
     while (i < n && buf[i] >= hp_unwind_self_lo && buf[i] < hp_unwind_self_hi)
         i++;

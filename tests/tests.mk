@@ -42,7 +42,6 @@ $(PROGS_D)/demo: examples/demo.c
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
 
 # Edges of exact recording (tests/itest/test_edges.c).
-PROG_C += edges # (PROGS is immediate: listed below too)
 PROGS  += $(PROGS_D)/edges $(PROGS_D)/newhandler $(PROGS_D)/libdeepfree.so
 $(PROGS_D)/newhandler: tests/progs/newhandler.cc
 	@mkdir -p $(@D)
@@ -67,6 +66,10 @@ $(PROGS_D)/libdlnest.so: tests/progs/dlnest.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
+# Frees and allocations in a signal handler that interrupted a hook (tests/itest/test_signal.c).
+PROGS  += $(PROGS_D)/sigfree
+
+# (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
 # ---- integration tests (Criterion binaries that run the programs) ----
@@ -154,3 +157,4 @@ $(TB)/examples/api_test: examples/api_test.c include/heapprof.h
 example-api: lib $(TB)/examples/api_test
 	HEAPPROF_QUIET=1 HEAPPROF_OUT=/dev/null/x LD_PRELOAD=$(CURDIR)/$(LIBR) $(TB)/examples/api_test
 	$(TB)/examples/api_test
+
