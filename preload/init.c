@@ -13,6 +13,7 @@
 #include "log.h"
 #include "report.h"
 #include "stacktab.h"
+#include "symbolize.h"
 #include "unwind.h"
 
 #include <dlfcn.h>
@@ -22,6 +23,7 @@
 #include <stdio.h> /* fflush(NULL) before a leak exit: the stdio the program already uses */
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ; /* the process environment (unistd.h declares it only with _GNU_SOURCE) */
@@ -36,6 +38,7 @@ static struct {
     atomic_bool finished;
     _Alignas(16) char boot[256 << 10];
     atomic_size_t boot_used;
+    bool fork_inside; /* fork() from a signal handler that interrupted heapprof on this thread */
 } in;
 
 /* ---- bootstrap buffer: [size_t size][pad to align][payload] ---- */
@@ -203,6 +206,13 @@ static void thread_exit_cb(void *arg)
 static void atfork_prepare(void)
 {
     if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return;
+    if (hp_tls_v.in_hook) {
+        /* fork from a signal handler that interrupted a hook on this thread: that hook may hold
+         * our locks and its busy mark would never clear. Take nothing; the child is not
+         * profiled (atfork_child), the parent goes on with the interrupted hook. */
+        in.fork_inside = true;
+        return;
+    }
     hp_tlbuf_fork_quiesce(hp_tls_v.t);
     hp_agg_atfork_prepare();
     hp_stacktab_atfork_prepare();
@@ -211,6 +221,10 @@ static void atfork_prepare(void)
 
 static void atfork_parent(void)
 {
+    if (in.fork_inside) {
+        in.fork_inside = false;
+        return;
+    }
     if (hp_load_acquire(&hp_tlbuf_forking) == NULL) return;
     hp_arena_atfork_parent();
     hp_stacktab_atfork_parent();
@@ -221,6 +235,13 @@ static void atfork_parent(void)
 static void atfork_child(void)
 {
     hp_pid = getpid();
+    if (in.fork_inside) { /* our locks may be held by the interrupted hook's copy: hands off */
+        in.fork_inside = false;
+        hp_store_release(&hp_state, HP_ST_OFF);
+        hp_log("fork from a signal handler that interrupted heapprof: the child is not profiled",
+               NULL, NULL);
+        return;
+    }
     if (hp_load_acquire(&hp_tlbuf_forking) == NULL) return;
     hp_arena_atfork_child();
     hp_stacktab_atfork_child();
@@ -236,16 +257,71 @@ bool hp_is_vfork_child(void)
     return hp_pid != 0 && getpid() != hp_pid;
 }
 
+/* True if the calling thread runs a signal handler: a frame on its stack returns to glibc's
+ * x86-64 signal trampoline __restore_rt (mov $15, %rax; syscall), as libunwind recognises it.
+ * libunwind's local unwinder does not call malloc. */
+static bool in_signal_handler(void)
+{
+    static const unsigned char restore_rt[] = {0x48, 0xc7, 0xc0, 0x0f, 0x00,
+                                               0x00, 0x00, 0x0f, 0x05};
+    void *ips[64];
+    int n = unw_backtrace(ips, 64);
+    for (int i = 0; i < n; i++)
+        if (ips[i] && memcmp(ips[i], restore_rt, sizeof restore_rt) == 0) return true;
+    return false;
+}
+
+/* The final drain under the agg lock. exit() waits for the lock (another thread's drain ends).
+ * _exit and exec are async-signal-safe, so they may come from a handler that interrupted a
+ * drain, or the program's malloc while another thread's heapprof_dump waits for that malloc:
+ * they try for a bounded time and give up rather than hang. */
+#define FINISH_LOCK_TRY_S 2
+static bool finish_lock_and_drain(int why)
+{
+    if (why == HP_FIN_EXIT) {
+        hp_agg_lock_and_drain_all();
+        return true;
+    }
+    struct timespec t0, now, nap = {0, 100 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (hp_agg_try_lock_and_drain_all()) return true;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec > FINISH_LOCK_TRY_S) return false;
+        nanosleep(&nap, NULL);
+    }
+}
+
 int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
 {
     if (hp_is_vfork_child()) return 0; /* shares the parent's memory: touch nothing */
+    if (hp_tls_v.in_hook) {
+        /* A signal handler interrupted heapprof on this thread (a hook, a drain): its locks and
+         * half-done updates are ours. No report; the real _exit/exec goes ahead. */
+        if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE)
+            hp_log("the image ends in a signal handler that interrupted heapprof: no report", NULL,
+                   NULL);
+        return 0;
+    }
     if (atomic_exchange_explicit(&in.finished, true, memory_order_acq_rel)) return 0;
     if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return 0;
     int saved = errno, code = 0;
     bool was = hp_tls_v.in_hook;
     hp_tls_v.in_hook = true; /* libdw and friends allocate: pass those through */
+    /* From a signal handler the program's own malloc may be interrupted on this thread: then
+     * libdw (dlopen, its tables) would wait for ever on malloc's lock. Write raw addresses. */
+    bool handler = why != HP_FIN_EXIT && in_signal_handler();
     hp_store_release(&hp_state, HP_ST_OFF);
-    hp_agg_lock_and_drain_all();
+    if (!finish_lock_and_drain(why)) {
+        hp_log("the image ends while another thread holds heapprof's lock: no report", NULL, NULL);
+        hp_tls_v.in_hook = was;
+        errno = saved;
+        return 0;
+    }
+    if (handler) {
+        hp_log("the image ends in a signal handler: frames are not symbolized", NULL, NULL);
+        hp_sym_set_offline(true);
+    }
     bool check = why != HP_FIN_EXEC && strcmp(hp_opt.LEAK_CHECK, "0") != 0;
     if (check && hp_leakcheck_run(caller_sp, regs, regs_size) == 0) {
         hp_leakcheck_print(strcmp(hp_opt.LEAK_CHECK, "full") == 0);
@@ -253,6 +329,7 @@ int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
         if (t->dbk + t->ibk) code = (int)hp_opt.EXITCODE;
     }
     hp_report_write(NULL, code);
+    hp_sym_set_offline(false);
     hp_agg_unlock();
     hp_tls_v.in_hook = was;
     errno = saved;

@@ -45,8 +45,16 @@ static struct {
 
 #define DW_SYM(field, name) ok &= (*(void **)&dw.field = dlsym(h, name)) != NULL
 
+static bool offline; /* hp_sym_set_offline: do not load or call libdw */
+
+void hp_sym_set_offline(bool on)
+{
+    offline = on;
+}
+
 static bool dw_load(void)
 {
+    if (offline) return false;
     if (dw.tried) return dw.ok;
     dw.tried = true;
     void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);

@@ -1,0 +1,73 @@
+/* test_edge_exits.c - the ends of an image that the usual paths miss: _exit, execve and fork
+ * from a signal handler, small thread stacks, long execl argument lists, quick_exit, daemon,
+ * raw fork/clone children, and a failed exec while other threads allocate.
+ * Every run has a timeout: a hang fails the test instead of blocking it. */
+#include "itest.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define HANG_TIMEOUT_S 20
+
+/* Runs prog argv under the preload (reports in dir), with a timeout; fails on a hang. */
+static it_run run_hp(const char *dir, const char *const *argv, const char *const *env)
+{
+    static char pre[600], out[600];
+    const char *e[16];
+    int n = 0;
+    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_lib());
+    snprintf(out, sizeof out, "HEAPPROF_OUT=%s/heapprof.%%p.json", dir);
+    e[n++] = pre;
+    e[n++] = out;
+    for (const char *const *x = env; x && *x && n < 15; x++)
+        e[n++] = *x;
+    e[n] = NULL;
+    it_run r;
+    cr_assert_eq(it_exec(argv, e, NULL, HANG_TIMEOUT_S, &r), 0);
+    return r;
+}
+
+static bool exited_with(const it_run *r, int code)
+{
+    return WIFEXITED(r->status) && WEXITSTATUS(r->status) == code;
+}
+
+/* ---- 1. leaving from a signal handler that may have interrupted heapprof or malloc ---- */
+
+static void from_handler(const char *mode, int want, int runs)
+{
+    int ok = 0;
+    for (int i = 0; i < runs; i++) {
+        const char *dir = it_tmpdir();
+        char us[16];
+        snprintf(us, sizeof us, "%d", 500 + 397 * i % 4000); /* vary where the signal lands */
+        const char *argv[] = {it_prog("edge_sig"), mode, us, NULL};
+        const char *env[] = {"HEAPPROF_QUIET=1", NULL};
+        it_run r = run_hp(dir, argv, env);
+        if (exited_with(&r, want))
+            ok++;
+        else
+            cr_log_error("%s run %d: status 0x%x (a hang is killed: signal 9)", mode, i, r.status);
+        it_run_free(&r);
+    }
+    cr_expect_eq(ok, runs, "%s from a signal handler: %d of %d runs exited %d", mode, ok, runs,
+                 want);
+}
+
+Test(edge_exits, _exit_from_signal_handler, .timeout = 900)
+{
+    from_handler("_exit", 5, 30);
+}
+
+Test(edge_exits, execve_from_signal_handler, .timeout = 900)
+{
+    from_handler("execve", 6, 30);
+}
+
+Test(edge_exits, fork_from_signal_handler, .timeout = 900)
+{
+    from_handler("fork", 7, 30);
+}
