@@ -114,6 +114,11 @@ void hp_init(void)
         hp_real.valloc = resolve("valloc");
         hp_real.pvalloc = resolve("pvalloc");
         hp_real.malloc_usable_size = resolve("malloc_usable_size");
+        hp_real._exit = resolve("_exit");
+        hp_real.execve = resolve("execve");
+        hp_real.execvpe = resolve("execvpe");
+        hp_real.fexecve = resolve("fexecve");
+        hp_real.execveat = resolve("execveat");
         hp_tls_v.resolving = false;
         if (!hp_real.malloc || !hp_real.free || !hp_real.calloc || !hp_real.realloc) {
             hp_log("cannot find the real malloc; giving up", NULL, NULL);

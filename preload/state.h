@@ -22,6 +22,12 @@ typedef struct hp_real_fns {
     void *(*valloc)(size_t);
     void *(*pvalloc)(size_t);
     size_t (*malloc_usable_size)(void *);
+    /* the ends of an image (exits.c); any may be NULL: exits.c falls back to the system call */
+    void (*_exit)(int);
+    int (*execve)(const char *, char *const[], char *const[]);
+    int (*execvpe)(const char *, char *const[], char *const[]);
+    int (*fexecve)(int, char *const[], char *const[]);
+    int (*execveat)(int, const char *, char *const[], char *const[], int);
 } hp_real_fns;
 
 typedef struct hp_tls {

@@ -11,6 +11,7 @@ PROGS_D := build/release/tests/progs
 # ---- test programs (always release: they run under the preload) ----
 PROG_C   := basic peak eqpeak threads lifecycle dl leaks api
 PROG_C   += edge_sig
+PROG_C   += edge_exit
 PROGS    := $(PROG_C:%=$(PROGS_D)/%) $(PROGS_D)/cxx $(PROGS_D)/leaks_cxx $(PROGS_D)/libdlhelper.so \
             $(PROGS_D)/threads_je $(PROGS_D)/demo
 PROG_CFLAGS := -O1 -g -Wall -Wextra -Werror

@@ -71,3 +71,33 @@ Test(edge_exits, fork_from_signal_handler, .timeout = 900)
 {
     from_handler("fork", 7, 30);
 }
+
+/* ---- 2. the real exec and _exit are resolved at start-up, never in the call ---- */
+
+/* LD_DEBUG=bindings shows every symbol lookup, dlsym's included. After the program's "MARK",
+ * libheapprof.so must look up none of the functions it forwards _exit and exec to. */
+Test(edge_exits, exec_and__exit_resolved_at_start)
+{
+    const char *dir = it_tmpdir();
+    const char *argv[] = {it_prog("edge_exit"), "late", NULL};
+    const char *env[] = {"HEAPPROF_QUIET=1", "LD_DEBUG=bindings", NULL};
+    it_run r = run_hp(dir, argv, env);
+    cr_expect(exited_with(&r, 3), "status 0x%x", r.status);
+    const char *mark = strstr(r.err, "MARK\n");
+    cr_assert_not_null(mark);
+    const char *names[] = {"`_exit'",  "`execve'",  "`execvpe'",
+                           "`execvp'", "`fexecve'", "`execveat'"};
+    for (const char *line = mark; (line = strchr(line, '\n')) != NULL;) {
+        line++;
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        const char *from = strstr(line, "binding file ");
+        const char *me = from ? strstr(from, "libheapprof.so [0] to ") : NULL;
+        if (!me || me - line > (long)len || me > line + len) continue;
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+            const char *n = strstr(me, names[i]);
+            cr_expect(!n || n > line + len, "looked up after start-up: %.*s", (int)len, line);
+        }
+    }
+    it_run_free(&r);
+}

@@ -1,0 +1,141 @@
+/* exits.c - the ends of an image the program asks for: _exit, _Exit and the exec family.
+ * Each writes this image's report first (hp_finish); a failed exec resumes recording.
+ * Owns: nothing; the real functions are hp_real's, resolved once at start-up (hp_init), so no
+ * dlsym runs here: _exit and execve are async-signal-safe and may come from a signal handler
+ * or a vfork child, where dlsym (it allocates, takes the loader lock) is not allowed.
+ * Invariant: a real function missing (called before hp_init, or absent from this libc) falls
+ * back to the system call, never to dlsym.
+ * Threads: any thread; hp_finish serialises the report. */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+extern char **environ; /* the process environment (unistd.h declares it only with _GNU_SOURCE) */
+
+/* ---- process end ---- */
+
+HP_EXPORT void _exit(int status)
+{
+    /* the program's state: its registers now, its stack from our caller's frame up */
+    jmp_buf regs;
+    setjmp(regs);
+    int code =
+        hp_finish(HP_FIN__EXIT, (uintptr_t)__builtin_frame_address(0) + 16, regs, sizeof regs);
+    if (code) status = code; /* no stdio flush: _exit never flushes */
+    if (hp_real._exit) hp_real._exit(status);
+    for (;;)
+        syscall(SYS_exit_group, status);
+}
+
+HP_EXPORT void _Exit(int status)
+{
+    _exit(status);
+}
+
+/* ---- image replacement: report first; if exec returns, it failed: go on profiling ---- */
+
+static void before_exec(void)
+{
+    if (!hp_real.execve) hp_init(); /* an exec from a constructor that ran before ours */
+    hp_finish(HP_FIN_EXEC, 0, NULL, 0);
+}
+
+static int after_failed_exec(int r)
+{
+    int saved = errno;
+    if (!hp_is_vfork_child()) hp_resume();
+    errno = saved;
+    return r;
+}
+
+HP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+    before_exec();
+    int r = hp_real.execve ? hp_real.execve(path, argv, envp)
+                           : (int)syscall(SYS_execve, path, argv, envp);
+    return after_failed_exec(r);
+}
+
+HP_EXPORT int execv(const char *path, char *const argv[])
+{
+    return execve(path, argv, environ);
+}
+
+HP_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+    before_exec();
+    int r = -1;
+    if (hp_real.execvpe)
+        r = hp_real.execvpe(file, argv, envp);
+    else
+        errno = ENOSYS;
+    return after_failed_exec(r);
+}
+
+HP_EXPORT int execvp(const char *file, char *const argv[])
+{
+    return execvpe(file, argv, environ);
+}
+
+HP_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+    before_exec();
+    int r = hp_real.fexecve ? hp_real.fexecve(fd, argv, envp)
+                            : (int)syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+    return after_failed_exec(r);
+}
+
+HP_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+                       int flags)
+{
+    before_exec();
+    int r = hp_real.execveat ? hp_real.execveat(dirfd, path, argv, envp, flags)
+                             : (int)syscall(SYS_execveat, dirfd, path, argv, envp, flags);
+    return after_failed_exec(r);
+}
+
+/* execl, execlp, execle: collect the variadic arguments on the stack (bounded, no VLA). */
+#define EXECL_MAX 4096
+#define COLLECT_ARGS(arg0, ap, argv)                                                               \
+    const char *argv[EXECL_MAX + 1];                                                               \
+    size_t argc_ = 0;                                                                              \
+    if ((argv[0] = (arg0)) != NULL) {                                                              \
+        argc_ = 1;                                                                                 \
+        while (argc_ < EXECL_MAX && (argv[argc_] = va_arg(ap, const char *)) != NULL)              \
+            argc_++;                                                                               \
+    }                                                                                              \
+    argv[argc_] = NULL
+
+HP_EXPORT int execl(const char *path, const char *arg, ...)
+{
+    va_list ap;
+    va_start(ap, arg);
+    COLLECT_ARGS(arg, ap, argv);
+    va_end(ap);
+    return execve(path, (char *const *)argv, environ);
+}
+
+HP_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+    va_list ap;
+    va_start(ap, arg);
+    COLLECT_ARGS(arg, ap, argv);
+    va_end(ap);
+    return execvpe(file, (char *const *)argv, environ);
+}
+
+HP_EXPORT int execle(const char *path, const char *arg, ...)
+{
+    va_list ap;
+    va_start(ap, arg);
+    COLLECT_ARGS(arg, ap, argv);
+    char *const *envp = va_arg(ap, char *const *);
+    va_end(ap);
+    return execve(path, (char *const *)argv, envp);
+}
