@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -100,42 +101,98 @@ HP_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
     return after_failed_exec(r);
 }
 
-/* execl, execlp, execle: collect the variadic arguments on the stack (bounded, no VLA). */
-#define EXECL_MAX 4096
-#define COLLECT_ARGS(arg0, ap, argv)                                                               \
-    const char *argv[EXECL_MAX + 1];                                                               \
-    size_t argc_ = 0;                                                                              \
-    if ((argv[0] = (arg0)) != NULL) {                                                              \
-        argc_ = 1;                                                                                 \
-        while (argc_ < EXECL_MAX && (argv[argc_] = va_arg(ap, const char *)) != NULL)              \
-            argc_++;                                                                               \
-    }                                                                                              \
-    argv[argc_] = NULL
+/* execl, execlp, execle: the variadic arguments become an argv array in mmap'ed memory, any
+ * number of them: not on the stack (a thread's may be 16 KiB) and not malloc'ed (a vfork child
+ * must not touch the parent's heap). */
+typedef struct argv_map {
+    const char **v;
+    size_t bytes;
+} argv_map;
+
+/* Counts the arguments after arg0 up to the NULL (ap is consumed), maps room for all of them. */
+static int argv_map_alloc(argv_map *m, const char *arg0, va_list ap)
+{
+    size_t n = 1;
+    if (arg0)
+        while (va_arg(ap, const char *) != NULL)
+            n++;
+    m->bytes = (n + 1) * sizeof *m->v;
+    void *p = mmap(NULL, m->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return -1;
+    m->v = p;
+    return 0;
+}
+
+/* Fills m from arg0 and ap (the same list again), leaving ap just past the terminating NULL
+ * (where execle's envp follows). */
+static void argv_map_fill(argv_map *m, const char *arg0, va_list ap)
+{
+    size_t i = 0;
+    m->v[i] = arg0;
+    if (arg0)
+        while ((m->v[++i] = va_arg(ap, const char *)) != NULL)
+            ;
+}
+
+static int argv_map_done(argv_map *m, int r)
+{
+    int saved = errno;
+    munmap(m->v, m->bytes);
+    errno = saved;
+    return r;
+}
 
 HP_EXPORT int execl(const char *path, const char *arg, ...)
 {
-    va_list ap;
+    va_list ap, count;
     va_start(ap, arg);
-    COLLECT_ARGS(arg, ap, argv);
+    va_copy(count, ap);
+    argv_map m;
+    int bad = argv_map_alloc(&m, arg, count);
+    va_end(count);
+    if (bad) {
+        va_end(ap);
+        errno = ENOMEM;
+        return -1;
+    }
+    argv_map_fill(&m, arg, ap);
     va_end(ap);
-    return execve(path, (char *const *)argv, environ);
+    return argv_map_done(&m, execve(path, (char *const *)m.v, environ));
 }
 
 HP_EXPORT int execlp(const char *file, const char *arg, ...)
 {
-    va_list ap;
+    va_list ap, count;
     va_start(ap, arg);
-    COLLECT_ARGS(arg, ap, argv);
+    va_copy(count, ap);
+    argv_map m;
+    int bad = argv_map_alloc(&m, arg, count);
+    va_end(count);
+    if (bad) {
+        va_end(ap);
+        errno = ENOMEM;
+        return -1;
+    }
+    argv_map_fill(&m, arg, ap);
     va_end(ap);
-    return execvpe(file, (char *const *)argv, environ);
+    return argv_map_done(&m, execvpe(file, (char *const *)m.v, environ));
 }
 
 HP_EXPORT int execle(const char *path, const char *arg, ...)
 {
-    va_list ap;
+    va_list ap, count;
     va_start(ap, arg);
-    COLLECT_ARGS(arg, ap, argv);
+    va_copy(count, ap);
+    argv_map m;
+    int bad = argv_map_alloc(&m, arg, count);
+    va_end(count);
+    if (bad) {
+        va_end(ap);
+        errno = ENOMEM;
+        return -1;
+    }
+    argv_map_fill(&m, arg, ap);
     char *const *envp = va_arg(ap, char *const *);
     va_end(ap);
-    return execve(path, (char *const *)argv, envp);
+    return argv_map_done(&m, execve(path, (char *const *)m.v, envp));
 }

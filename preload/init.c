@@ -22,8 +22,10 @@
 #include <sched.h>
 #include <stdio.h> /* fflush(NULL) before a leak exit: the stdio the program already uses */
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 extern char **environ; /* the process environment (unistd.h declares it only with _GNU_SOURCE) */
@@ -297,30 +299,28 @@ static bool finish_lock_and_drain(int why)
     }
 }
 
-int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
+/* The end-of-run work (drain, leak check, report, libdw) needs tens of KiB of stack; the
+ * program may end from a thread with a 16 KiB one. It runs on a stack of heapprof's own: mmap'ed
+ * on demand (never at start-up), a guard page below, entered with swapcontext (glibc's is
+ * assembly: no allocation, one rt_sigprocmask). Used by one finish at a time (in.finished). */
+#define FINISH_STACK (1u << 20)
+#define GUARD_PAGE   4096u
+
+static struct {
+    ucontext_t caller, work;
+    int why, code;
+    bool handler;
+    uintptr_t caller_sp;
+    const void *regs;
+    size_t regs_size;
+} fin;
+
+static int finish_work(int why, bool handler, uintptr_t caller_sp, const void *regs,
+                       size_t regs_size)
 {
-    if (hp_is_vfork_child()) return 0; /* shares the parent's memory: touch nothing */
-    if (hp_tls_v.in_hook) {
-        /* A signal handler interrupted heapprof on this thread (a hook, a drain): its locks and
-         * half-done updates are ours. No report; the real _exit/exec goes ahead. */
-        if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE)
-            hp_log("the image ends in a signal handler that interrupted heapprof: no report", NULL,
-                   NULL);
-        return 0;
-    }
-    if (atomic_exchange_explicit(&in.finished, true, memory_order_acq_rel)) return 0;
-    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return 0;
-    int saved = errno, code = 0;
-    bool was = hp_tls_v.in_hook;
-    hp_tls_v.in_hook = true; /* libdw and friends allocate: pass those through */
-    /* From a signal handler the program's own malloc may be interrupted on this thread: then
-     * libdw (dlopen, its tables) would wait for ever on malloc's lock. Write raw addresses. */
-    bool handler = why != HP_FIN_EXIT && in_signal_handler();
-    hp_store_release(&hp_state, HP_ST_OFF);
+    int code = 0;
     if (!finish_lock_and_drain(why)) {
         hp_log("the image ends while another thread holds heapprof's lock: no report", NULL, NULL);
-        hp_tls_v.in_hook = was;
-        errno = saved;
         return 0;
     }
     if (handler) {
@@ -336,6 +336,68 @@ int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
     hp_report_write(NULL, code);
     hp_sym_set_offline(false);
     hp_agg_unlock();
+    return code;
+}
+
+static void finish_entry(void)
+{
+    fin.code = finish_work(fin.why, fin.handler, fin.caller_sp, fin.regs, fin.regs_size);
+} /* returns through uc_link to fin.caller */
+
+static int finish_on_own_stack(int why, bool handler, uintptr_t caller_sp, const void *regs,
+                               size_t regs_size)
+{
+    size_t len = FINISH_STACK + GUARD_PAGE;
+    char *base = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (base == MAP_FAILED || mprotect(base, GUARD_PAGE, PROT_NONE) != 0 ||
+        getcontext(&fin.work) != 0) {
+        if (base != MAP_FAILED) munmap(base, len);
+        return finish_work(why, handler, caller_sp, regs, regs_size); /* the caller's stack */
+    }
+    fin.why = why;
+    fin.handler = handler;
+    fin.caller_sp = caller_sp;
+    fin.regs = regs;
+    fin.regs_size = regs_size;
+    fin.work.uc_stack.ss_sp = base + GUARD_PAGE;
+    fin.work.uc_stack.ss_size = FINISH_STACK;
+    fin.work.uc_link = &fin.caller;
+    makecontext(&fin.work, finish_entry, 0);
+    if (swapcontext(&fin.caller, &fin.work) != 0) {
+        munmap(base, len);
+        return finish_work(why, handler, caller_sp, regs, regs_size);
+    }
+    munmap(base, len);
+    return fin.code;
+}
+
+int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
+{
+    if (hp_is_vfork_child()) return 0; /* shares the parent's memory: touch nothing */
+    if (hp_tls_v.in_hook) {
+        /* A signal handler interrupted heapprof on this thread (a hook, a drain): its locks and
+         * half-done updates are ours. No report; the real _exit/exec goes ahead. */
+        if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE)
+            hp_log("the image ends in a signal handler that interrupted heapprof: no report", NULL,
+                   NULL);
+        return 0;
+    }
+    if (atomic_exchange_explicit(&in.finished, true, memory_order_acq_rel)) return 0;
+    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return 0;
+    int saved = errno;
+    bool was = hp_tls_v.in_hook;
+    hp_tls_v.in_hook = true; /* libdw and friends allocate: pass those through */
+    /* From a signal handler the program's own malloc may be interrupted on this thread: then
+     * libdw (dlopen, its tables) would wait for ever on malloc's lock. Write raw addresses. */
+    bool handler = why != HP_FIN_EXIT && in_signal_handler();
+    /* The leak check's roots start at the program's frame; find it while on its stack. */
+    if (why != HP_FIN_EXEC && !caller_sp && strcmp(hp_opt.LEAK_CHECK, "0") != 0) {
+        caller_sp = hp_leakcheck_exit_caller_sp();
+        if (!caller_sp) caller_sp = (uintptr_t)__builtin_frame_address(0);
+    }
+    hp_store_release(&hp_state, HP_ST_OFF);
+    int code = finish_on_own_stack(why, handler, caller_sp, regs, regs_size);
     hp_tls_v.in_hook = was;
     errno = saved;
     return code;

@@ -101,3 +101,71 @@ Test(edge_exits, exec_and__exit_resolved_at_start)
     }
     it_run_free(&r);
 }
+
+/* ---- 3. small thread stacks and long execl argument lists ---- */
+
+static void small_stack(const char *kib, const char *how, int want, bool leak_check)
+{
+    const char *dir = it_tmpdir();
+    const char *argv[] = {it_prog("edge_exit"), "stack", kib, how, NULL};
+    const char *env[] = {"HEAPPROF_QUIET=1", leak_check ? "HEAPPROF_LEAK_CHECK=1" : NULL, NULL};
+    it_run r = run_hp(dir, argv, env);
+    /* With the leak check: nothing lost (42 bytes in a global, 77 on the thread's stack, which
+     * the check must still scan from the program's frame), so the program's own status. */
+    cr_expect(exited_with(&r, want), "%s KiB, %s: status 0x%x, want exit %d", kib, how, r.status,
+              want);
+    /* execl: the image that ends and the "done" image: two reports, leak42 in the first */
+    char p[4][512];
+    int n = it_reports(dir, p, 4), found = 0;
+    cr_expect_eq(n, want == 6 ? 2 : 1, "%s KiB, %s: %d reports", kib, how, n);
+    for (int i = 0; i < n; i++) {
+        cJSON *j = it_load(p[i]);
+        cr_assert_not_null(j, "complete JSON");
+        it_totals s;
+        if (it_site(j, "leak42", &s, NULL, NULL) && s.tbk == 1) {
+            found++;
+            cJSON *lc = cJSON_GetObjectItem(j, "hp_leak_check");
+            cr_expect(!leak_check || (lc && it_u64(lc, "reachable_blocks") >= 2),
+                      "%s KiB, %s: the leak check ran and found the blocks reachable", kib, how);
+        }
+        cJSON_Delete(j);
+    }
+    cr_expect_eq(found, 1, "%s KiB, %s: leak42's site in one report", kib, how);
+    it_run_free(&r);
+}
+
+Test(edge_exits, exit_on_16k_stack_leak_check)
+{
+    small_stack("16", "exit", 3, true);
+}
+Test(edge_exits, exit_on_128k_stack)
+{
+    small_stack("128", "exit", 3, false);
+}
+Test(edge_exits, _exit_on_16k_stack_leak_check)
+{
+    small_stack("16", "_exit", 3, true);
+}
+Test(edge_exits, _exit_on_128k_stack)
+{
+    small_stack("128", "_exit", 3, false);
+}
+Test(edge_exits, execl_on_16k_stack)
+{
+    small_stack("16", "execl", 6, false);
+}
+Test(edge_exits, execl_on_128k_stack)
+{
+    small_stack("128", "execl", 6, false);
+}
+
+Test(edge_exits, execl_10000_arguments)
+{
+    const char *dir = it_tmpdir();
+    const char *argv[] = {it_prog("edge_exit"), "execl-many", NULL};
+    const char *env[] = {"HEAPPROF_QUIET=1", NULL};
+    it_run r = run_hp(dir, argv, env);
+    cr_expect(exited_with(&r, 0), "status 0x%x", r.status);
+    cr_expect_str_eq(r.out, "10002\n", "argc as the exec'd program saw it");
+    it_run_free(&r);
+}

@@ -2,8 +2,9 @@
  *   late           : writes "MARK" on stderr, a failed execve and execvp, then _exit(3)
  *   done           : exits 6 at once
  *   argc           : prints argc on stdout
- *   stack K KIND   : a thread with a K KiB stack (pthread_attr_setstacksize) leaks 42 bytes and
- *                    leaves with KIND: exit (status 3), _exit (3) or execl (self "done": 6)
+ *   stack K KIND   : a thread with a K KiB stack (pthread_attr_setstacksize) leaks 42 bytes (in a
+ *                    global), keeps 77 on its stack and leaves with KIND: exit (status 3),
+ *                    _exit (3) or execl (self "done": 6)
  *   execl-many     : execl(self, self, "argc", 10000 more arguments): the child prints 10002
  *   quick_exit     : leaks 42 bytes, quick_exit(3)
  *   daemon         : leaks 42 bytes, daemon(1, 1); the parent's side ends in _exit(0) inside
@@ -48,6 +49,8 @@ static void *small_stack_thread(void *arg)
 {
     (void)arg;
     sink = leak42();
+    void *volatile on_stack = mk(77); /* reachable only from this thread's stack */
+    (void)on_stack;
     if (strcmp(kind, "exit") == 0) exit(3);
     if (strcmp(kind, "_exit") == 0) _exit(3);
     execl(self, self, "done", (char *)NULL);
