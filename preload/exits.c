@@ -1,4 +1,4 @@
-/* exits.c - the ends of an image the program asks for: _exit, _Exit and the exec family.
+/* exits.c - the ends of an image the program asks for: _exit, _Exit, daemon's parent, exec*.
  * Each writes this image's report first (hp_finish); a failed exec resumes recording.
  * Owns: nothing; the real functions are hp_real's, resolved once at start-up (hp_init), so no
  * dlsym runs here: _exit and execve are async-signal-safe and may come from a signal handler
@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -37,6 +38,39 @@ HP_EXPORT void _exit(int status)
 HP_EXPORT void _Exit(int status)
 {
     _exit(status);
+}
+
+/* daemon(): glibc's parent side ends in its internal _exit, which we cannot see. The same
+ * steps as glibc's daemon, with our _exit in the parent, so the parent writes its report. */
+HP_EXPORT int daemon(int nochdir, int noclose)
+{
+    switch (fork()) {
+    case -1:
+        return -1;
+    case 0:
+        break;
+    default:
+        _exit(0);
+    }
+    if (setsid() == -1) return -1;
+    if (!nochdir && chdir("/") != 0) {
+        /* glibc ignores chdir's failure too */
+    }
+    if (!noclose) {
+        struct stat st;
+        int fd = open("/dev/null", O_RDWR);
+        if (fd == -1) return -1;
+        if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode)) {
+            close(fd);
+            errno = ENODEV;
+            return -1;
+        }
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        if (fd > 2) close(fd);
+    }
+    return 0;
 }
 
 /* ---- image replacement: report first; if exec returns, it failed: go on profiling ---- */

@@ -18,9 +18,11 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <linux/kcmp.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdio.h> /* fflush(NULL) before a leak exit: the stdio the program already uses */
+#include <stdio.h>  /* fflush(NULL) before a leak exit: the stdio the program already uses */
+#include <stdlib.h> /* at_quick_exit */
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -136,9 +138,19 @@ void hp_init(void)
         sched_yield();
 }
 
+/* quick_exit runs the at_quick_exit handlers, last registered first, then glibc's internal
+ * _exit (not interposable): ours is registered in our constructor, so it runs after the
+ * program's. Like exit's, it imposes the leak status. */
+static void quick_exit_cb(void)
+{
+    int code = hp_finish(HP_FIN__EXIT, 0, NULL, 0);
+    if (code) syscall(SYS_exit_group, code); /* quick_exit flushes nothing either */
+}
+
 __attribute__((constructor)) static void hp_ctor(void)
 {
     hp_init();
+    if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE) at_quick_exit(quick_exit_cb);
 }
 
 __attribute__((destructor)) static void hp_dtor(void)
@@ -259,9 +271,32 @@ static void atfork_child(void)
 
 /* ---- end of an image ---- */
 
+/* A child made by a raw fork/clone system call (no CLONE_VM): no atfork handler ran, so our
+ * locks are as the parent's threads held them at that instant. Reset them as atfork_child does
+ * (without the parent's quiesce, so a lock another thread held mid-update is best effort). */
+static void raw_fork_child(void)
+{
+    hp_pid = getpid();
+    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return;
+    hp_arena_atfork_child();
+    hp_stacktab_atfork_child();
+    hp_agg_atfork_child();
+    hp_tlbuf_atfork_child(hp_tls_v.t);
+    hp_report_atfork_child();
+}
+
+/* The rule: the pid is not the one our start-up or atfork_child recorded, so this process was
+ * made by vfork, posix_spawn, or a raw clone/fork system call. It shares its parent's memory
+ * (vfork, CLONE_VM) exactly if kcmp(KCMP_VM) says the parent's address space is ours; then it
+ * must touch nothing. Otherwise it has its own copy: adopt it and profile it as a fork child.
+ * If kcmp is not available (no CONFIG_KCMP, EPERM), assume shared memory: no report. */
 bool hp_is_vfork_child(void)
 {
-    return hp_pid != 0 && getpid() != hp_pid;
+    if (hp_pid == 0 || getpid() == hp_pid) return false;
+    long same = syscall(SYS_kcmp, (long)getpid(), (long)getppid(), KCMP_VM, 0L, 0L);
+    if (same != 1 && same != 2 && same != 3) return true; /* 0: shared; -1: cannot tell */
+    raw_fork_child();
+    return false;
 }
 
 /* True if the calling thread runs a signal handler: a frame on its stack returns to glibc's

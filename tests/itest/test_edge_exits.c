@@ -169,3 +169,74 @@ Test(edge_exits, execl_10000_arguments)
     cr_expect_str_eq(r.out, "10002\n", "argc as the exec'd program saw it");
     it_run_free(&r);
 }
+
+/* ---- 4. exits that wrote nothing: quick_exit, daemon's parent, raw fork/clone children ---- */
+
+Test(edge_exits, quick_exit_writes_report_and_checks_leaks)
+{
+    const char *dir = it_tmpdir();
+    const char *argv[] = {it_prog("edge_exit"), "quick_exit", NULL};
+    const char *env[] = {"HEAPPROF_QUIET=1", "HEAPPROF_LEAK_CHECK=1", NULL};
+    it_run r = run_hp(dir, argv, env);
+    cr_expect(exited_with(&r, 3), "status 0x%x", r.status); /* leak42 is in a global: no leak */
+    char p[4][512];
+    cr_assert_eq(it_reports(dir, p, 4), 1, "one report");
+    cJSON *j = it_load(p[0]);
+    cr_assert_not_null(j);
+    it_totals s;
+    cr_expect(it_site(j, "leak42", &s, NULL, NULL) && s.eb == 42);
+    cr_expect_not_null(cJSON_GetObjectItem(j, "hp_leak_check"), "the leak check ran");
+    cJSON_Delete(j);
+    it_run_free(&r);
+}
+
+/* Two reports whose site fn has totals tb_a and tb_b (in either order). */
+static void two_reports(const char *dir, const char *fn, uint64_t tb_a, uint64_t tb_b)
+{
+    char p[4][512];
+    int n = it_reports(dir, p, 4);
+    cr_assert_eq(n, 2, "parent and child: %d reports", n);
+    int seen = 0;
+    for (int i = 0; i < 2; i++) {
+        cJSON *j = it_load(p[i]);
+        cr_assert_not_null(j, "complete JSON");
+        it_totals s;
+        cr_assert(it_site(j, fn, &s, NULL, NULL));
+        if (s.tb == tb_a) seen |= 1;
+        if (s.tb == tb_b) seen |= 2;
+        cJSON_Delete(j);
+    }
+    cr_expect_eq(seen, 3, "%s: one report with %lu bytes, one with %lu", fn, (unsigned long)tb_a,
+                 (unsigned long)tb_b);
+}
+
+Test(edge_exits, daemon_parent_writes_report)
+{
+    const char *dir = it_tmpdir();
+    const char *argv[] = {it_prog("edge_exit"), "daemon", NULL};
+    const char *env[] = {"HEAPPROF_QUIET=1", NULL};
+    it_run r = run_hp(dir, argv, env); /* returns when the child closed our pipes: it exited */
+    cr_expect(exited_with(&r, 0), "status 0x%x", r.status);
+    two_reports(dir, "leak42", 42, 84); /* parent: one block; child: inherited + one more */
+    it_run_free(&r);
+}
+
+static void raw(const char *mode)
+{
+    const char *dir = it_tmpdir();
+    const char *argv[] = {it_prog("edge_exit"), mode, NULL};
+    const char *env[] = {"HEAPPROF_QUIET=1", NULL};
+    it_run r = run_hp(dir, argv, env);
+    cr_expect(exited_with(&r, 0), "%s: status 0x%x", mode, r.status);
+    two_reports(dir, "mk", 1300, 1200); /* parent 1000 + 300; child inherits 1000, adds 200 */
+    it_run_free(&r);
+}
+
+Test(edge_exits, raw_fork_child_writes_report)
+{
+    raw("rawfork");
+}
+Test(edge_exits, raw_clone_child_writes_report)
+{
+    raw("rawclone");
+}
