@@ -207,6 +207,13 @@ void hp_agg_lock_and_drain_all(void)
     drain_locked(UINT64_MAX);
 }
 
+bool hp_agg_try_lock_and_drain(void)
+{
+    if (pthread_mutex_trylock(&ag.lock) != 0) return false;
+    drain_locked(horizon());
+    return true;
+}
+
 bool hp_agg_try_lock_and_drain_all(void)
 {
     if (pthread_mutex_trylock(&ag.lock) != 0) return false;

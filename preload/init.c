@@ -1,8 +1,8 @@
 /* init.c - start-up, the hook guard's slow paths, thread exit, fork, and the end of an image.
  * Owns: hp_state, hp_real, the TLS guard, the bootstrap buffer, the finished flag.
  * Life cycle: UNINIT -> INITIALIZING (first hook or constructor; dlsym recursion served by the
- * bootstrap buffer) -> ACTIVE -> OFF (finished, disabled, or a fault). exec failure: OFF -> ACTIVE.
- * Threads: initialisation is one CAS; other threads spin until it is done. */
+ * bootstrap buffer) -> ACTIVE -> OFF (finished, disabled, or a fault). exec: stays ACTIVE (report
+ * under the agg lock). Threads: initialisation is one CAS; other threads spin until it is done. */
 #include "state.h"
 
 #include "agg.h"
@@ -327,7 +327,10 @@ static bool finish_lock_and_drain(int why)
     struct timespec t0, now, nap = {0, 100 * 1000};
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        if (hp_agg_try_lock_and_drain_all()) return true;
+        /* exec: the other threads keep recording (the exec may fail), so only what is ordered
+         * (the horizon); _exit: everything appended, as at exit */
+        if (why == HP_FIN_EXEC ? hp_agg_try_lock_and_drain() : hp_agg_try_lock_and_drain_all())
+            return true;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - t0.tv_sec > FINISH_LOCK_TRY_S) return false;
         nanosleep(&nap, NULL);
@@ -431,7 +434,9 @@ int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
         caller_sp = hp_leakcheck_exit_caller_sp();
         if (!caller_sp) caller_sp = (uintptr_t)__builtin_frame_address(0);
     }
-    hp_store_release(&hp_state, HP_ST_OFF);
+    /* exit/_exit: later events are outside the run. exec: recording goes on (other threads'
+     * events are kept, in their queues, for the report of a failed exec's image). */
+    if (why != HP_FIN_EXEC) hp_store_release(&hp_state, HP_ST_OFF);
     int code = finish_on_own_stack(why, handler, caller_sp, regs, regs_size);
     hp_tls_v.in_hook = was;
     errno = saved;
@@ -440,6 +445,5 @@ int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
 
 void hp_resume(void)
 {
-    hp_store_release(&hp_state, HP_ST_ACTIVE);
     atomic_store_explicit(&in.finished, false, memory_order_release);
 }

@@ -240,3 +240,27 @@ Test(edge_exits, raw_clone_child_writes_report)
 {
     raw("rawclone");
 }
+
+/* ---- 5. a failed exec loses no event of another thread ---- */
+
+Test(edge_exits, failed_exec_loses_no_event)
+{
+    const char *dir = it_tmpdir();
+    const char *argv[] = {it_prog("edge_exit"), "execfail", "200", NULL};
+    const char *env[] = {"HEAPPROF_QUIET=1", NULL};
+    it_run r = run_hp(dir, argv, env);
+    cr_expect(exited_with(&r, 0), "status 0x%x", r.status);
+    unsigned long made = strtoul(r.out, NULL, 10);
+    cr_assert_gt(made, 0, "the thread allocated: %s", r.out);
+    char p[4][512];
+    cr_assert_eq(it_reports(dir, p, 4), 1, "the exit report replaces the failed exec's");
+    cJSON *j = it_load(p[0]);
+    cr_assert_not_null(j);
+    it_totals s;
+    cr_assert(it_site(j, "counted_alloc", &s, NULL, NULL));
+    cr_expect_eq(s.tbk, made, "blocks recorded %lu, made %lu", (unsigned long)s.tbk, made);
+    cr_expect_eq(s.tb, 64 * made);
+    cr_expect_eq(s.eb, 0, "all freed");
+    cJSON_Delete(j);
+    it_run_free(&r);
+}
