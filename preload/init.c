@@ -150,7 +150,8 @@ static void quick_exit_cb(void)
 __attribute__((constructor)) static void hp_ctor(void)
 {
     hp_init();
-    if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE) at_quick_exit(quick_exit_cb);
+    if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE && at_quick_exit(quick_exit_cb) != 0)
+        hp_log("cannot register at quick_exit: quick_exit will write no report", NULL, NULL);
 }
 
 __attribute__((destructor)) static void hp_dtor(void)
@@ -293,7 +294,9 @@ static void raw_fork_child(void)
 bool hp_is_vfork_child(void)
 {
     if (hp_pid == 0 || getpid() == hp_pid) return false;
+    int saved = errno;
     long same = syscall(SYS_kcmp, (long)getpid(), (long)getppid(), KCMP_VM, 0L, 0L);
+    errno = saved;
     if (same != 1 && same != 2 && same != 3) return true; /* 0: shared; -1: cannot tell */
     raw_fork_child();
     return false;
