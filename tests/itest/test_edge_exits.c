@@ -190,7 +190,7 @@ Test(edge_exits, quick_exit_writes_report_and_checks_leaks)
     it_run_free(&r);
 }
 
-/* Two reports whose site fn has totals tb_a and tb_b (in either order). */
+/* Two reports whose site fn has totals tb_a and tb_b (in either order), both leak-checked. */
 static void two_reports(const char *dir, const char *fn, uint64_t tb_a, uint64_t tb_b)
 {
     char p[4][512];
@@ -204,6 +204,7 @@ static void two_reports(const char *dir, const char *fn, uint64_t tb_a, uint64_t
         cr_assert(it_site(j, fn, &s, NULL, NULL));
         if (s.tb == tb_a) seen |= 1;
         if (s.tb == tb_b) seen |= 2;
+        cr_expect_not_null(cJSON_GetObjectItem(j, "hp_leak_check"), "%s: the leak check ran", p[i]);
         cJSON_Delete(j);
     }
     cr_expect_eq(seen, 3, "%s: one report with %lu bytes, one with %lu", fn, (unsigned long)tb_a,
@@ -214,7 +215,7 @@ Test(edge_exits, daemon_parent_writes_report)
 {
     const char *dir = it_tmpdir();
     const char *argv[] = {it_prog("edge_exit"), "daemon", NULL};
-    const char *env[] = {"HEAPPROF_QUIET=1", NULL};
+    const char *env[] = {"HEAPPROF_QUIET=1", "HEAPPROF_LEAK_CHECK=1", NULL};
     it_run r = run_hp(dir, argv, env); /* returns when the child closed our pipes: it exited */
     cr_expect(exited_with(&r, 0), "status 0x%x", r.status);
     two_reports(dir, "leak42", 42, 84); /* parent: one block; child: inherited + one more */
@@ -225,7 +226,7 @@ static void raw(const char *mode)
 {
     const char *dir = it_tmpdir();
     const char *argv[] = {it_prog("edge_exit"), mode, NULL};
-    const char *env[] = {"HEAPPROF_QUIET=1", NULL};
+    const char *env[] = {"HEAPPROF_QUIET=1", "HEAPPROF_LEAK_CHECK=1", NULL};
     it_run r = run_hp(dir, argv, env);
     cr_expect(exited_with(&r, 0), "%s: status 0x%x", mode, r.status);
     two_reports(dir, "mk", 1300, 1200); /* parent 1000 + 300; child inherits 1000, adds 200 */
