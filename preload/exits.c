@@ -1,5 +1,6 @@
 /* exits.c - the ends of an image the program asks for: _exit, _Exit, daemon's parent, exec*.
- * Each writes this image's report first (hp_finish); a failed exec resumes recording.
+ * Each writes this image's report first (hp_finish); after a failed exec the image goes on
+ * (exec never stops the recording).
  * Owns: nothing; the real functions are hp_real's, resolved once at start-up (hp_init), so no
  * dlsym runs here: _exit and execve are async-signal-safe and may come from a signal handler
  * or a vfork child, where dlsym (it allocates, takes the loader lock) is not allowed.
@@ -16,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h> /* makedev: /dev/null is 1,3, as glibc checks */
 #include <unistd.h>
 
 extern char **environ; /* the process environment (unistd.h declares it only with _GNU_SOURCE) */
@@ -60,7 +62,7 @@ HP_EXPORT int daemon(int nochdir, int noclose)
         struct stat st;
         int fd = open("/dev/null", O_RDWR);
         if (fd == -1) return -1;
-        if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode)) {
+        if (fstat(fd, &st) != 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
             close(fd);
             errno = ENODEV;
             return -1;
@@ -73,7 +75,7 @@ HP_EXPORT int daemon(int nochdir, int noclose)
     return 0;
 }
 
-/* ---- image replacement: report first; if exec returns, it failed: go on profiling ---- */
+/* ---- image replacement: report first; if exec returns, it failed and the image goes on ---- */
 
 static void before_exec(void)
 {
