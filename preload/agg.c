@@ -276,6 +276,20 @@ void hp_agg_lock_and_drain_all(void)
     drain_locked(UINT64_MAX);
 }
 
+bool hp_agg_try_lock_and_drain(void)
+{
+    if (pthread_mutex_trylock(&ag.lock) != 0) return false;
+    drain_locked(horizon(hp_clock_read()));
+    return true;
+}
+
+bool hp_agg_try_lock_and_drain_all(void)
+{
+    if (pthread_mutex_trylock(&ag.lock) != 0) return false;
+    drain_locked(UINT64_MAX);
+    return true;
+}
+
 void hp_agg_unlock(void)
 {
     pthread_mutex_unlock(&ag.lock);

@@ -19,6 +19,12 @@ void hp_agg_segment_filled(hp_thread *t);
 void hp_agg_lock_and_drain(void);
 /* Final: takes the lock and drains every event already appended, ignoring busy threads. */
 void hp_agg_lock_and_drain_all(void);
+/* As hp_agg_lock_and_drain, but never waits: false (nothing done, lock not held) if the lock
+ * is taken. For a report while the other threads keep recording (exec). */
+bool hp_agg_try_lock_and_drain(void);
+/* As hp_agg_lock_and_drain_all, but never waits: false (nothing done, lock not held) if the
+ * lock is taken, e.g. by the very drain a signal handler interrupted. */
+bool hp_agg_try_lock_and_drain_all(void);
 void hp_agg_unlock(void);
 /* Counters, valid under the agg lock. */
 uint64_t hp_agg_unknown_frees(void);

@@ -1,4 +1,4 @@
-/* hooks.c - the ONLY definitions of the malloc family, C++ new/delete, exec and _exit.
+/* hooks.c - the ONLY definitions of the malloc family, C++ new/delete and dlclose.
  * Every hook: guard (hp_enter), then the real call, then one event in this thread's buffer.
  * Order (docs/design.md): a block's allocation event is timestamped after the real allocator
  * returned it; a free event is timestamped and appended before the real free runs, so the
@@ -22,8 +22,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -456,141 +454,3 @@ DELETE3(_ZdlPvmSt11align_val_t, size_t, size_t)
 DELETE3(_ZdaPvmSt11align_val_t, size_t, size_t)
 DELETE3(_ZdlPvSt11align_val_tRKSt9nothrow_t, size_t, const void *)
 DELETE3(_ZdaPvSt11align_val_tRKSt9nothrow_t, size_t, const void *)
-
-/* ---- process end and image replacement ---- */
-
-typedef void (*exit_fn)(int);
-
-HP_EXPORT void _exit(int status)
-{
-    /* the program's state: its registers now, its stack from our caller's frame up */
-    jmp_buf regs;
-    setjmp(regs);
-    int code =
-        hp_finish(HP_FIN__EXIT, (uintptr_t)__builtin_frame_address(0) + 16, regs, sizeof regs);
-    exit_fn f = (exit_fn)dlsym(RTLD_NEXT, "_exit");
-    if (f) f(code ? code : status); /* no stdio flush: _exit never flushes */
-    for (;;)
-        ; /* unreachable: the real _exit always exists */
-}
-
-HP_EXPORT void _Exit(int status)
-{
-    _exit(status);
-}
-
-/* exec: write this image's report first; if exec returns, it failed: go on profiling. */
-typedef int (*execve_fn)(const char *, char *const[], char *const[]);
-typedef int (*execvpe_fn)(const char *, char *const[], char *const[]);
-typedef int (*fexecve_fn)(int, char *const[], char *const[]);
-typedef int (*execveat_fn)(int, const char *, char *const[], char *const[], int);
-extern char **environ;
-
-static void before_exec(void)
-{
-    hp_finish(HP_FIN_EXEC, 0, NULL, 0);
-}
-
-static void after_failed_exec(void)
-{
-    if (!hp_is_vfork_child()) hp_resume();
-}
-
-HP_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
-{
-    static execve_fn real;
-    if (!real) real = (execve_fn)dlsym(RTLD_NEXT, "execve");
-    before_exec();
-    int r = real(path, argv, envp);
-    int saved = errno;
-    after_failed_exec();
-    errno = saved;
-    return r;
-}
-
-HP_EXPORT int execv(const char *path, char *const argv[])
-{
-    return execve(path, argv, environ);
-}
-
-HP_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
-{
-    static execvpe_fn real;
-    if (!real) real = (execvpe_fn)dlsym(RTLD_NEXT, "execvpe");
-    before_exec();
-    int r = real(file, argv, envp);
-    int saved = errno;
-    after_failed_exec();
-    errno = saved;
-    return r;
-}
-
-HP_EXPORT int execvp(const char *file, char *const argv[])
-{
-    return execvpe(file, argv, environ);
-}
-
-HP_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
-{
-    static fexecve_fn real;
-    if (!real) real = (fexecve_fn)dlsym(RTLD_NEXT, "fexecve");
-    before_exec();
-    int r = real(fd, argv, envp);
-    int saved = errno;
-    after_failed_exec();
-    errno = saved;
-    return r;
-}
-
-HP_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
-                       int flags)
-{
-    static execveat_fn real;
-    if (!real) real = (execveat_fn)dlsym(RTLD_NEXT, "execveat");
-    before_exec();
-    int r = real(dirfd, path, argv, envp, flags);
-    int saved = errno;
-    after_failed_exec();
-    errno = saved;
-    return r;
-}
-
-/* execl, execlp, execle: collect the variadic arguments on the stack (bounded, no VLA). */
-#define EXECL_MAX 4096
-#define COLLECT_ARGS(arg0, ap, argv)                                                               \
-    const char *argv[EXECL_MAX + 1];                                                               \
-    size_t argc_ = 0;                                                                              \
-    if ((argv[0] = (arg0)) != NULL) {                                                              \
-        argc_ = 1;                                                                                 \
-        while (argc_ < EXECL_MAX && (argv[argc_] = va_arg(ap, const char *)) != NULL)              \
-            argc_++;                                                                               \
-    }                                                                                              \
-    argv[argc_] = NULL
-
-HP_EXPORT int execl(const char *path, const char *arg, ...)
-{
-    va_list ap;
-    va_start(ap, arg);
-    COLLECT_ARGS(arg, ap, argv);
-    va_end(ap);
-    return execve(path, (char *const *)argv, environ);
-}
-
-HP_EXPORT int execlp(const char *file, const char *arg, ...)
-{
-    va_list ap;
-    va_start(ap, arg);
-    COLLECT_ARGS(arg, ap, argv);
-    va_end(ap);
-    return execvpe(file, (char *const *)argv, environ);
-}
-
-HP_EXPORT int execle(const char *path, const char *arg, ...)
-{
-    va_list ap;
-    va_start(ap, arg);
-    COLLECT_ARGS(arg, ap, argv);
-    char *const *envp = va_arg(ap, char *const *);
-    va_end(ap);
-    return execve(path, (char *const *)argv, envp);
-}

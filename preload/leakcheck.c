@@ -323,6 +323,11 @@ static bool thread_stack(uintptr_t sp, uintptr_t tp, uintptr_t main_end, uintptr
     return true;
 }
 
+uintptr_t hp_leakcheck_exit_caller_sp(void)
+{
+    return caller_of_exit_sp();
+}
+
 static HP_NOINLINE void scan_roots(uintptr_t from_sp, const void *regs, size_t regs_size)
 {
     /* The program's callee-saved registers as they were when it called into heapprof (_exit,

@@ -24,6 +24,10 @@ typedef struct hp_leak_totals {
  * are heapprof's. (At exit the caller of exit() is found by unwinding.) regs: the program's
  * registers saved (setjmp) where it called into heapprof, or NULL. Returns 0, or -1 if
  * memory ran out (nothing classified). */
+/* The stack pointer of the program's frame that called exit() (0 if exit is not on this stack).
+ * hp_leakcheck_run finds it itself, unless it runs on another stack than exit's (init.c runs the
+ * end of an image on a stack of its own): then call this first, on exit's stack, and pass it. */
+uintptr_t hp_leakcheck_exit_caller_sp(void);
 int hp_leakcheck_run(uintptr_t from_sp, const void *regs, size_t regs_size);
 /* After a run: the site's classes (NULL if the site has no block live, or no run). */
 const hp_leak_site *hp_leakcheck_site(uint32_t sid);

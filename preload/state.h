@@ -33,6 +33,12 @@ typedef struct hp_real_fns {
     void *(*pvalloc)(size_t);
     size_t (*malloc_usable_size)(void *);
     int (*dlclose)(void *);
+    /* the ends of an image (exits.c); any may be NULL: exits.c falls back to the system call */
+    void (*_exit)(int);
+    int (*execve)(const char *, char *const[], char *const[]);
+    int (*execvpe)(const char *, char *const[], char *const[]);
+    int (*fexecve)(int, char *const[], char *const[]);
+    int (*execveat)(int, const char *, char *const[], char *const[], int);
 } hp_real_fns;
 
 typedef struct hp_tls {
@@ -104,7 +110,8 @@ enum { HP_FIN_EXIT, HP_FIN__EXIT, HP_FIN_EXEC };
 /* why: HP_FIN_EXIT (exit, return from main), HP_FIN__EXIT (_exit), HP_FIN_EXEC (before exec: no
  * leak check, the process goes on). Returns the exit status the leak check imposes, or 0. */
 int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size);
-/* Before exec: write this image's report; hp_resume if the exec failed. */
+/* After a failed exec: the image goes on (recording never stopped: HP_FIN_EXEC leaves the state
+ * ACTIVE); its exit report will replace the exec's. */
 void hp_resume(void);
 /* True in a vfork child (or a raw clone) that shares the parent's memory. */
 bool hp_is_vfork_child(void);

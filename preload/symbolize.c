@@ -51,6 +51,13 @@ typedef struct dwfns {
 static _Atomic(const dwfns *) dw_ptr; /* NULL until loaded */
 static atomic_bool dw_failed;
 
+static bool offline; /* hp_sym_set_offline: do not load or call libdw */
+
+void hp_sym_set_offline(bool on)
+{
+    offline = on;
+}
+
 #define DW_SYM(field, name) ok &= (*(void **)&d->field = dlsym(h, name)) != NULL
 
 /* libdw, loaded on first use from any thread, without a lock: dlopen takes the loader lock,
@@ -59,7 +66,7 @@ static atomic_bool dw_failed;
 static const dwfns *dw_load(void)
 {
     const dwfns *got = hp_load_acquire(&dw_ptr);
-    if (got || hp_load_relaxed(&dw_failed)) return got;
+    if (got || hp_load_relaxed(&dw_failed) || offline) return offline ? NULL : got;
     void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
     dwfns *mine = h ? hp_map(sizeof *mine) : NULL;
     if (!mine) {

@@ -18,6 +18,10 @@ uint32_t hp_sym_object(uint32_t sid, uintptr_t ra);
  * hp_sym_object) into buf; returns its length. s may be NULL (then live frames print ???). */
 size_t hp_sym_frame(hp_sym *s, uintptr_t ra, uint32_t obj, char *buf, size_t cap);
 void hp_sym_close(hp_sym *s);
+/* While on, hp_sym_open returns NULL (frames print as "0xADDR: ???"): for the end of an image
+ * reached from a signal handler, which may have interrupted the program's malloc; libdw's
+ * dlopen and libdw itself allocate, and would wait for ever on that malloc's lock. */
+void hp_sym_set_offline(bool on);
 /* dlclose is about to unmap the object loaded at base (file path, PT_LOAD span [lo, hi)): name
  * now every frame inside it of the stacks recorded so far, and keep the strings for them.
  * Any thread; takes the unload lock (never the loader lock while holding it). */

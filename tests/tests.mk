@@ -14,6 +14,8 @@ PROG_C   += getattr_first stack_roots chdir_exit many_sites
 PROG_C   += dlstress
 PROG_C   += dlcancel
 PROG_C   += dlnestmain
+PROG_C   += edge_sig
+PROG_C   += edge_exit
 PROGS    := $(PROG_C:%=$(PROGS_D)/%) $(PROGS_D)/cxx $(PROGS_D)/leaks_cxx $(PROGS_D)/libdlhelper.so \
             $(PROGS_D)/threads_je $(PROGS_D)/demo
 PROGS    += $(PROGS_D)/rust_start
