@@ -42,7 +42,8 @@ HP_EXPORT long heapprof_check_leaks(void)
     setjmp(regs);
     if (!begin()) return -1;
     long n = -1;
-    if (hp_leakcheck_run((uintptr_t)__builtin_frame_address(0) + 16, regs, sizeof regs) == 0) {
+    if (hp_leakcheck_run(hp_tls_v.t, (uintptr_t)__builtin_frame_address(0) + 16, regs,
+                         sizeof regs) == 0) {
         hp_leakcheck_print(false);
         const hp_leak_totals *t = hp_leakcheck_totals();
         n = (long)(t->dbk + t->ibk);

@@ -9,6 +9,9 @@
  * Threads: any thread; hp_finish serialises the report. */
 #include "state.h"
 
+#include "finish.h"
+#include "fork.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>

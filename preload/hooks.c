@@ -319,58 +319,31 @@ HP_EXPORT size_t malloc_usable_size(void *p)
 }
 
 /* ---- C++: every operator new/delete libstdc++ exports. A failed allocation goes to
- * libstdc++'s own operator (resolved at start-up, hp_hooks_init), outside our guard: it runs
+ * libstdc++'s own operator (resolved at start-up, real.c), outside our guard: it runs
  * the new_handler loop (whose malloc calls come back here and are recorded) and throws
  * std::bad_alloc, or, for the nothrow forms, returns NULL - exactly as natively. ---- */
-
-enum {
-    N_NEW,
-    N_NEW_ARR,
-    N_NEW_NT,
-    N_NEW_ARR_NT,
-    N_NEW_AL,
-    N_NEW_ARR_AL,
-    N_NEW_AL_NT,
-    N_NEW_ARR_AL_NT,
-    N_COUNT
-};
-static const char *const new_names[N_COUNT] = {"_Znwm",
-                                               "_Znam",
-                                               "_ZnwmRKSt9nothrow_t",
-                                               "_ZnamRKSt9nothrow_t",
-                                               "_ZnwmSt11align_val_t",
-                                               "_ZnamSt11align_val_t",
-                                               "_ZnwmSt11align_val_tRKSt9nothrow_t",
-                                               "_ZnamSt11align_val_tRKSt9nothrow_t"};
-static void *new_real[N_COUNT];
-
-void hp_hooks_init(void)
-{
-    for (int i = 0; i < N_COUNT; i++)
-        new_real[i] = dlsym(RTLD_NEXT, new_names[i]);
-}
 
 typedef void *(*new_fn)(size_t);
 typedef void *(*new_nt_fn)(size_t, const void *);
 typedef void *(*new_al_fn)(size_t, size_t);
 typedef void *(*new_al_nt_fn)(size_t, size_t, const void *);
 
-/* libstdc++'s operator: resolved at start-up; if libstdc++ came later (dlopen'ed by a C
- * program), on the first failure, which is no hot path. */
+/* libstdc++'s operator: resolved at start-up (real.c); if libstdc++ came later (dlopen'ed by a
+ * C program), on the first failure, which is no hot path. */
 static void *new_fallback(int which, size_t n, size_t align, const void *nt)
 {
-    void *f = new_real[which];
-    if (!f) f = new_real[which] = dlsym(RTLD_NEXT, new_names[which]);
+    void *f = hp_real.new_[which];
+    if (!f) f = hp_real_late(&hp_real.new_[which]);
     if (!f) return NULL;
     switch (which) {
-    case N_NEW:
-    case N_NEW_ARR:
+    case HP_NEW:
+    case HP_NEW_ARR:
         return ((new_fn)f)(n);
-    case N_NEW_NT:
-    case N_NEW_ARR_NT:
+    case HP_NEW_NT:
+    case HP_NEW_ARR_NT:
         return ((new_nt_fn)f)(n, nt);
-    case N_NEW_AL:
-    case N_NEW_ARR_AL:
+    case HP_NEW_AL:
+    case HP_NEW_ARR_AL:
         return ((new_al_fn)f)(n, align);
     default:
         return ((new_al_nt_fn)f)(n, align, nt);
@@ -415,14 +388,14 @@ static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t ali
     {                                                                                              \
         return new_impl(n, al, which, nt);                                                         \
     }
-NEW_PLAIN(_Znwm, N_NEW)
-NEW_PLAIN(_Znam, N_NEW_ARR)
-NEW_NOTHROW(_ZnwmRKSt9nothrow_t, N_NEW_NT)
-NEW_NOTHROW(_ZnamRKSt9nothrow_t, N_NEW_ARR_NT)
-NEW_ALIGN(_ZnwmSt11align_val_t, N_NEW_AL)
-NEW_ALIGN(_ZnamSt11align_val_t, N_NEW_ARR_AL)
-NEW_ALIGN_NOTHROW(_ZnwmSt11align_val_tRKSt9nothrow_t, N_NEW_AL_NT)
-NEW_ALIGN_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t, N_NEW_ARR_AL_NT)
+NEW_PLAIN(_Znwm, HP_NEW)
+NEW_PLAIN(_Znam, HP_NEW_ARR)
+NEW_NOTHROW(_ZnwmRKSt9nothrow_t, HP_NEW_NT)
+NEW_NOTHROW(_ZnamRKSt9nothrow_t, HP_NEW_ARR_NT)
+NEW_ALIGN(_ZnwmSt11align_val_t, HP_NEW_AL)
+NEW_ALIGN(_ZnamSt11align_val_t, HP_NEW_ARR_AL)
+NEW_ALIGN_NOTHROW(_ZnwmSt11align_val_tRKSt9nothrow_t, HP_NEW_AL_NT)
+NEW_ALIGN_NOTHROW(_ZnamSt11align_val_tRKSt9nothrow_t, HP_NEW_ARR_AL_NT)
 
 #define DELETE1(sym)                                                                               \
     HP_EXPORT void sym(void *p)                                                                    \

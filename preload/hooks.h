@@ -6,9 +6,6 @@
 
 #include <stddef.h>
 
-/* Resolves libstdc++'s operators new (the failure fallbacks) at start-up. */
-void hp_hooks_init(void);
-
 void *_Znwm(size_t);
 void *_Znam(size_t);
 void *_ZnwmRKSt9nothrow_t(size_t, const void *);

@@ -328,7 +328,8 @@ uintptr_t hp_leakcheck_exit_caller_sp(void)
     return caller_of_exit_sp();
 }
 
-static HP_NOINLINE void scan_roots(uintptr_t from_sp, const void *regs, size_t regs_size)
+static HP_NOINLINE void scan_roots(const hp_thread *me, uintptr_t from_sp, const void *regs,
+                                   size_t regs_size)
 {
     /* The program's callee-saved registers as they were when it called into heapprof (_exit,
      * the API). At exit none: by then they hold the exit path's values, and the program's were
@@ -363,7 +364,6 @@ static HP_NOINLINE void scan_roots(uintptr_t from_sp, const void *regs, size_t r
         if (b < lk.n && lk.v[b].lo < m->hi) continue;
         scan_guarded(m->lo, m->hi);
     }
-    hp_thread *me = hp_tls_v.t;
     uintptr_t *main_end = (uintptr_t *)dlsym(RTLD_DEFAULT, "__libc_stack_end");
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         uintptr_t slo, shi;
@@ -399,7 +399,7 @@ static void release(void)
     lk.n = lk.nmaps = lk.top = 0;
 }
 
-int hp_leakcheck_run(uintptr_t from_sp, const void *regs, size_t regs_size)
+int hp_leakcheck_run(const hp_thread *self, uintptr_t from_sp, const void *regs, size_t regs_size)
 {
     release();
     hp_unmap(lk.sites, lk.site_bytes);
@@ -425,7 +425,7 @@ int hp_leakcheck_run(uintptr_t from_sp, const void *regs, size_t regs_size)
         lk.v[lk.n++] = (blk){addr, addr + b.size, b.sid, UNREACHED, b.ignored};
     hp_sort_by_key(lk.v, lk.n, sizeof(blk), offsetof(blk, lo));
 
-    scan_roots(from_sp, regs, regs_size);
+    scan_roots(self, from_sp, regs, regs_size);
     for (size_t i = 0; i < lk.n; i++) /* phase 2: what the unreached point to is indirect */
         if (lk.v[i].state == UNREACHED) {
             scan(lk.v[i].lo, lk.v[i].hi, INDIRECT, i);

@@ -4,7 +4,7 @@
 #ifndef HP_LEAKCHECK_H
 #define HP_LEAKCHECK_H
 
-#include "hp.h"
+#include "tlbuf.h"
 
 typedef struct hp_leak_site {
     uint64_t db, dbk; /* definitely lost */
@@ -22,13 +22,14 @@ typedef struct hp_leak_totals {
 /* Classifies every live block. from_sp: the stack pointer of the program's frame that called
  * into heapprof (_exit, the API), where the scan of this thread's stack starts; frames below it
  * are heapprof's. (At exit the caller of exit() is found by unwinding.) regs: the program's
- * registers saved (setjmp) where it called into heapprof, or NULL. Returns 0, or -1 if
- * memory ran out (nothing classified). */
+ * registers saved (setjmp) where it called into heapprof, or NULL. self: the calling thread's
+ * struct (or NULL), whose stack is scanned from from_sp, not whole. Returns 0, or -1 if memory
+ * ran out (nothing classified). */
 /* The stack pointer of the program's frame that called exit() (0 if exit is not on this stack).
- * hp_leakcheck_run finds it itself, unless it runs on another stack than exit's (init.c runs the
+ * hp_leakcheck_run finds it itself, unless it runs on another stack than exit's (finish.c runs the
  * end of an image on a stack of its own): then call this first, on exit's stack, and pass it. */
 uintptr_t hp_leakcheck_exit_caller_sp(void);
-int hp_leakcheck_run(uintptr_t from_sp, const void *regs, size_t regs_size);
+int hp_leakcheck_run(const hp_thread *self, uintptr_t from_sp, const void *regs, size_t regs_size);
 /* After a run: the site's classes (NULL if the site has no block live, or no run). */
 const hp_leak_site *hp_leakcheck_site(uint32_t sid);
 const hp_leak_totals *hp_leakcheck_totals(void);

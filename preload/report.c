@@ -16,7 +16,6 @@
 #include "log.h"
 #include "sites.h"
 #include "stacktab.h"
-#include "state.h"
 #include "symbolize.h"
 #include "tlbuf.h"
 

@@ -1,4 +1,6 @@
-/* state.h - the process-wide state of the preload and the per-thread hook guard.
+/* state.h - the process-wide state of the preload and the per-thread hook guard: hp_state and
+ * hp_pid (init.c), hp_real and the bootstrap buffer (real.c), hp_tls_v and its slow paths
+ * (guard.c).
  * Hooks call hp_enter() first: it returns NULL when the call must pass straight through to the
  * real allocator (nested call from inside heapprof, not initialised, disabled, finished).
  * TLS is initial-exec: no allocation, no lock on access.
@@ -39,7 +41,18 @@ typedef struct hp_real_fns {
     int (*execvpe)(const char *, char *const[], char *const[]);
     int (*fexecve)(int, char *const[], char *const[]);
     int (*execveat)(int, const char *, char *const[], char *const[], int);
+    void *new_[8]; /* libstdc++'s operators new, indexed by HP_NEW_* (their types: hooks.c) */
 } hp_real_fns;
+enum {
+    HP_NEW,
+    HP_NEW_ARR,
+    HP_NEW_NT,
+    HP_NEW_ARR_NT,
+    HP_NEW_AL,
+    HP_NEW_ARR_AL,
+    HP_NEW_AL_NT,
+    HP_NEW_ARR_AL_NT
+};
 
 typedef struct hp_tls {
     hp_thread *t;
@@ -105,15 +118,11 @@ void *hp_boot_alloc(size_t size, size_t align);
 bool hp_boot_owns(const void *p);
 size_t hp_boot_size(const void *p);
 
-/* End of this image: drain, write the report (and the leak check). Idempotent. */
-enum { HP_FIN_EXIT, HP_FIN__EXIT, HP_FIN_EXEC };
-/* why: HP_FIN_EXIT (exit, return from main), HP_FIN__EXIT (_exit), HP_FIN_EXEC (before exec: no
- * leak check, the process goes on). Returns the exit status the leak check imposes, or 0. */
-int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size);
-/* After a failed exec: the image goes on (recording never stopped: HP_FIN_EXEC leaves the state
- * ACTIVE); its exit report will replace the exec's. */
-void hp_resume(void);
-/* True in a vfork child (or a raw clone) that shares the parent's memory. */
-bool hp_is_vfork_child(void);
+/* guard.c: the pthread key that marks a thread's struct exited at thread exit. */
+int hp_guard_init(void);
+/* real.c: fills hp_real from one table (dlsym RTLD_NEXT); false if a required one is missing. */
+bool hp_real_resolve(void);
+/* real.c: *slot, resolved now if it was missing at start-up (a failure path only). */
+void *hp_real_late(void **slot);
 
 #endif
