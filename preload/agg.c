@@ -246,28 +246,49 @@ void hp_agg_segment_filled(hp_thread *t)
 /* How long a caller of the API waits for hooks that were in flight when it called. */
 #define API_WAIT_NS 1000000000ull
 
-void hp_agg_lock_and_drain(void)
+/* Above every event already appended anywhere (visible after a fence), whatever the clock of
+ * the CPU that stamped it, above every stamp the floor may have lifted, and above our clock. */
+static uint64_t target_locked(void)
 {
-    /* Every event already appended anywhere (visible after the fence), whatever the clock of
-     * the CPU that stamped it, is below m; the floor goes above it, so the horizon can reach
-     * it as soon as the hooks in flight now have appended their events. */
-    hp_tlbuf_fence_all();
-    pthread_mutex_lock(&ag.lock);
-    uint64_t m = hp_clock_read();
+    uint64_t m = hp_clock_read(), f = hp_load_relaxed(&hp_order_floor);
+    if (f > m) m = f;
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         uint64_t tail = hp_tlbuf_tail_ts(t);
         if (tail > m) m = tail;
     }
-    m += 2;
+    return m + 2;
+}
+
+/* With the agg lock: drains until the horizon reaches m (the hooks in flight now have appended
+ * their events), for up to API_WAIT_NS. Between tries the lock is let go (a hook in flight may
+ * want to drain); try: take it back with trylock only (false: not taken, the caller gave up). */
+static bool drain_to_locked(uint64_t m, bool try)
+{
     uint64_t deadline = hp_clock_mono_ns() + API_WAIT_NS;
     for (;;) {
         uint64_t h = horizon(m);
         drain_locked(h);
-        if (h >= m || hp_clock_mono_ns() > deadline) return; /* (a hook stuck for a second) */
+        if (h >= m || hp_clock_mono_ns() > deadline) return true; /* (a hook stuck for 1 s) */
         pthread_mutex_unlock(&ag.lock);
         sched_yield();
-        pthread_mutex_lock(&ag.lock);
+        if (!try) {
+            pthread_mutex_lock(&ag.lock);
+            continue;
+        }
+        while (pthread_mutex_trylock(&ag.lock) != 0) {
+            if (hp_clock_mono_ns() > deadline) return false;
+            sched_yield();
+        }
     }
+}
+
+void hp_agg_lock_and_drain(void)
+{
+    /* The floor goes to the target, so the horizon can reach it as soon as the hooks in flight
+     * now have appended their events. */
+    hp_tlbuf_fence_all();
+    pthread_mutex_lock(&ag.lock);
+    drain_to_locked(target_locked(), false);
 }
 
 void hp_agg_lock_and_drain_all(void)
@@ -279,8 +300,7 @@ void hp_agg_lock_and_drain_all(void)
 bool hp_agg_try_lock_and_drain(void)
 {
     if (pthread_mutex_trylock(&ag.lock) != 0) return false;
-    drain_locked(horizon(hp_clock_read()));
-    return true;
+    return drain_to_locked(target_locked(), true); /* the caller's own events are below it */
 }
 
 bool hp_agg_try_lock_and_drain_all(void)

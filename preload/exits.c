@@ -46,7 +46,8 @@ HP_EXPORT void _Exit(int status)
 }
 
 /* daemon(): glibc's parent side ends in its internal _exit, which we cannot see. The same
- * steps as glibc's daemon, with our _exit in the parent, so the parent writes its report. */
+ * steps as glibc's daemon, so the parent writes its report - without a leak check or a leak
+ * status: the program goes on in the child (a shell or systemd sees the parent's 0). */
 HP_EXPORT int daemon(int nochdir, int noclose)
 {
     switch (fork()) {
@@ -54,8 +55,11 @@ HP_EXPORT int daemon(int nochdir, int noclose)
         return -1;
     case 0:
         break;
-    default:
-        _exit(0);
+    default: /* the parent: its report, but not the end of the program (no leak check) */
+        hp_finish(HP_FIN_DAEMON, 0, NULL, 0);
+        if (hp_real._exit) hp_real._exit(0);
+        for (;;)
+            syscall(SYS_exit_group, 0);
     }
     if (setsid() == -1) return -1;
     if (!nochdir && chdir("/") != 0) {
@@ -140,12 +144,16 @@ HP_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
     return after_failed_exec(r);
 }
 
-/* execl, execlp, execle: the variadic arguments become an argv array in mmap'ed memory, any
- * number of them: not on the stack (a thread's may be 16 KiB) and not malloc'ed (a vfork child
- * must not touch the parent's heap). */
+/* execl, execlp, execle: the variadic arguments become an argv array, never malloc'ed (a vfork
+ * child must not touch the parent's heap): up to ARGV_SMALL of them in the caller's frame (2 KiB:
+ * a thread's stack may be 16 KiB), more in mmap'ed memory, any number. (A vfork child that
+ * execs with more than that leaves the mapping in the parent, which shares its memory: 8 bytes
+ * an argument, once per such exec.) */
+#define ARGV_SMALL 256
 typedef struct argv_map {
     const char **v;
-    size_t bytes;
+    size_t bytes; /* 0: v is small[] */
+    const char *small[ARGV_SMALL];
 } argv_map;
 
 /* Counts the arguments after arg0 up to the NULL (ap is consumed), maps room for all of them. */
@@ -155,6 +163,11 @@ static int argv_map_alloc(argv_map *m, const char *arg0, va_list ap)
     if (arg0)
         while (va_arg(ap, const char *) != NULL)
             n++;
+    if (n + 1 <= ARGV_SMALL) {
+        m->v = m->small;
+        m->bytes = 0;
+        return 0;
+    }
     m->bytes = (n + 1) * sizeof *m->v;
     void *p = mmap(NULL, m->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return -1;
@@ -176,7 +189,7 @@ static void argv_map_fill(argv_map *m, const char *arg0, va_list ap)
 static int argv_map_done(argv_map *m, int r)
 {
     int saved = errno;
-    munmap(m->v, m->bytes);
+    if (m->bytes) munmap(m->v, m->bytes);
     errno = saved;
     return r;
 }

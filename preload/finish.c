@@ -27,7 +27,10 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-static atomic_bool finished;
+/* Which thread's finish runs (&its hp_tls_v), NULL if none: taken by exchange, given back only
+ * by the same thread (hp_resume after its failed exec). */
+static _Atomic(void *) finisher;
+static _Atomic int finisher_why; /* its reason (HP_FIN_*) */
 
 /* quick_exit runs the at_quick_exit handlers, last registered first, then glibc's internal
  * _exit (not interposable): ours is registered in our constructor, so it runs after the
@@ -97,18 +100,21 @@ static bool finish_lock_and_drain(int why)
 /* The end-of-run work (drain, leak check, report, libdw) needs tens of KiB of stack; the
  * program may end from a thread with a 16 KiB one. It runs on a stack of heapprof's own: mmap'ed
  * on demand (never at start-up), a guard page below, entered with swapcontext (glibc's is
- * assembly: no allocation, one rt_sigprocmask). Used by one finish at a time (finished). */
+ * assembly: no allocation, one rt_sigprocmask). Used by one finish at a time (finisher). */
 #define FINISH_STACK (1u << 20)
 #define GUARD_PAGE   4096u
 
-static struct {
+/* One finish's context: it lives after the top of the finish's own stack mapping (never on the
+ * caller's stack, which may be small), and this thread finds it through fin_cur. */
+typedef struct fin_call {
     ucontext_t caller, work;
     int why, code;
     bool handler;
     uintptr_t caller_sp;
     const void *regs;
     size_t regs_size;
-} fin;
+} fin_call;
+static __thread fin_call *fin_cur __attribute__((tls_model("initial-exec")));
 
 static int finish_work(int why, bool handler, uintptr_t caller_sp, const void *regs,
                        size_t regs_size)
@@ -122,7 +128,7 @@ static int finish_work(int why, bool handler, uintptr_t caller_sp, const void *r
         hp_log("the image ends in a signal handler: frames are not symbolized", NULL, NULL);
         hp_sym_set_offline(true);
     }
-    bool check = why != HP_FIN_EXEC && strcmp(hp_opt.LEAK_CHECK, "0") != 0;
+    bool check = why != HP_FIN_EXEC && why != HP_FIN_DAEMON && strcmp(hp_opt.LEAK_CHECK, "0") != 0;
     if (check && hp_leakcheck_run(hp_tls_v.t, caller_sp, regs, regs_size) == 0) {
         hp_leakcheck_print(strcmp(hp_opt.LEAK_CHECK, "full") == 0);
         const hp_leak_totals *t = hp_leakcheck_totals();
@@ -136,35 +142,64 @@ static int finish_work(int why, bool handler, uintptr_t caller_sp, const void *r
 
 static void finish_entry(void)
 {
-    fin.code = finish_work(fin.why, fin.handler, fin.caller_sp, fin.regs, fin.regs_size);
-} /* returns through uc_link to fin.caller */
+    fin_call *f = fin_cur;
+    f->code = finish_work(f->why, f->handler, f->caller_sp, f->regs, f->regs_size);
+} /* returns through uc_link to f->caller */
 
 static int finish_on_own_stack(int why, bool handler, uintptr_t caller_sp, const void *regs,
                                size_t regs_size)
 {
-    size_t len = FINISH_STACK + GUARD_PAGE;
+    size_t ctx = (sizeof(fin_call) + GUARD_PAGE - 1) / GUARD_PAGE * GUARD_PAGE;
+    size_t len = GUARD_PAGE + FINISH_STACK + ctx;
     char *base = mmap(NULL, len, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    if (base == MAP_FAILED || mprotect(base, GUARD_PAGE, PROT_NONE) != 0 ||
-        getcontext(&fin.work) != 0) {
-        if (base != MAP_FAILED) munmap(base, len);
+    fin_call *f = base == MAP_FAILED ? NULL : (fin_call *)(base + GUARD_PAGE + FINISH_STACK);
+    if (!f || mprotect(base, GUARD_PAGE, PROT_NONE) != 0 || getcontext(&f->work) != 0) {
+        if (f) munmap(base, len);
         return finish_work(why, handler, caller_sp, regs, regs_size); /* the caller's stack */
     }
-    fin.why = why;
-    fin.handler = handler;
-    fin.caller_sp = caller_sp;
-    fin.regs = regs;
-    fin.regs_size = regs_size;
-    fin.work.uc_stack.ss_sp = base + GUARD_PAGE;
-    fin.work.uc_stack.ss_size = FINISH_STACK;
-    fin.work.uc_link = &fin.caller;
-    makecontext(&fin.work, finish_entry, 0);
-    if (swapcontext(&fin.caller, &fin.work) != 0) {
-        munmap(base, len);
-        return finish_work(why, handler, caller_sp, regs, regs_size);
-    }
+    f->why = why;
+    f->handler = handler;
+    f->caller_sp = caller_sp;
+    f->regs = regs;
+    f->regs_size = regs_size;
+    f->work.uc_stack.ss_sp = base + GUARD_PAGE;
+    f->work.uc_stack.ss_size = FINISH_STACK;
+    f->work.uc_link = &f->caller;
+    makecontext(&f->work, finish_entry, 0);
+    fin_call *outer = fin_cur;
+    fin_cur = f;
+    int code;
+    if (swapcontext(&f->caller, &f->work) != 0)
+        code = finish_work(why, handler, caller_sp, regs, regs_size);
+    else
+        code = f->code;
+    fin_cur = outer;
     munmap(base, len);
-    return fin.code;
+    return code;
+}
+
+/* Takes the finish for this thread. Another thread's exec report in progress: wait for it (the
+ * exec replaces the process, or fails and gives the finish back), up to FINISH_LOCK_TRY_S; any
+ * other finish in progress (or done): the process is ending with that one's report. */
+static bool take_finish(int why)
+{
+    void *me = &hp_tls_v, *none = NULL;
+    struct timespec t0, now, nap = {0, 100 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (atomic_compare_exchange_strong_explicit(&finisher, &none, me, memory_order_acq_rel,
+                                                    memory_order_acquire)) {
+            hp_store_relaxed(&finisher_why, why);
+            return true;
+        }
+        if (none == me || hp_load_relaxed(&finisher_why) != HP_FIN_EXEC)
+            return false;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - t0.tv_sec > FINISH_LOCK_TRY_S) return false;
+        nanosleep(&nap, NULL);
+        none = NULL;
+    }
 }
 
 int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
@@ -178,8 +213,7 @@ int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
                    NULL);
         return 0;
     }
-    if (atomic_exchange_explicit(&finished, true, memory_order_acq_rel)) return 0;
-    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return 0;
+    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE || !take_finish(why)) return 0;
     int saved = errno;
     bool was = hp_tls_v.in_hook;
     hp_tls_v.in_hook = true; /* libdw and friends allocate: pass those through */
@@ -187,7 +221,8 @@ int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
      * libdw (dlopen, its tables) would wait for ever on malloc's lock. Write raw addresses. */
     bool handler = why != HP_FIN_EXIT && in_signal_handler();
     /* The leak check's roots start at the program's frame; find it while on its stack. */
-    if (why != HP_FIN_EXEC && !caller_sp && strcmp(hp_opt.LEAK_CHECK, "0") != 0) {
+    if (why != HP_FIN_EXEC && why != HP_FIN_DAEMON && !caller_sp &&
+        strcmp(hp_opt.LEAK_CHECK, "0") != 0) {
         caller_sp = hp_leakcheck_exit_caller_sp();
         if (!caller_sp) caller_sp = (uintptr_t)__builtin_frame_address(0);
     }
@@ -202,5 +237,7 @@ int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
 
 void hp_resume(void)
 {
-    atomic_store_explicit(&finished, false, memory_order_release);
+    void *me = &hp_tls_v; /* only the thread whose exec report took the finish gives it back */
+    atomic_compare_exchange_strong_explicit(&finisher, &me, NULL, memory_order_acq_rel,
+                                            memory_order_relaxed);
 }

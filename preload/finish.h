@@ -5,13 +5,16 @@
 #include "hp.h"
 
 /* End of this image: drain, write the report (and the leak check). Idempotent. */
-enum { HP_FIN_EXIT, HP_FIN__EXIT, HP_FIN_EXEC };
+enum { HP_FIN_EXIT, HP_FIN__EXIT, HP_FIN_EXEC, HP_FIN_DAEMON };
 /* why: HP_FIN_EXIT (exit, return from main), HP_FIN__EXIT (_exit, quick_exit), HP_FIN_EXEC
- * (before exec: no leak check, the process goes on). Returns the exit status the leak check
- * imposes, or 0. */
+ * (before exec: no leak check, the process goes on), HP_FIN_DAEMON (the parent side of daemon():
+ * its report, no leak check and no status - the program goes on in the child). Returns the exit
+ * status the leak check imposes, or 0. One finish at a time: a call while another thread's
+ * finish runs returns 0 at once (or, if that one is an exec report, after it). */
 int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size);
 /* After a failed exec: the image goes on (recording never stopped: HP_FIN_EXEC leaves the state
- * ACTIVE); its exit report will replace the exec's. */
+ * ACTIVE); its exit report will replace the exec's. Only the thread whose exec took the finish
+ * gives it back (another thread's failed exec, while a finish runs, changes nothing). */
 void hp_resume(void);
 /* At start-up (our constructor): the quick_exit handler. */
 void hp_finish_init(void);

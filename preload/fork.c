@@ -91,6 +91,7 @@ static void raw_fork_child(void)
     if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return;
     hp_arena_atfork_child();
     hp_stacktab_atfork_child();
+    hp_sym_atfork_child();
     hp_agg_atfork_child();
     hp_tlbuf_atfork_child(hp_tls_v.t);
     hp_report_atfork_child();

@@ -65,6 +65,8 @@ static inline uint64_t hp_order_stamp(uint64_t *last, uintptr_t addr)
             ;
     }
     *last = ts;
+    /* a signal handler reads *last (tlbuf.h, deferred events): the store precedes what follows */
+    atomic_signal_fence(memory_order_seq_cst);
     return ts;
 }
 

@@ -329,12 +329,14 @@ void hp_tlbuf_fork_quiesce(hp_thread *self)
 {
     /* The marker must be non-NULL even for a thread that never allocated. */
     static hp_thread none;
+    /* The orphan lock first: a thread past its exit destructor holds it for its whole hook, and
+     * would wait for the fork inside that hook if the marker were up before (a deadlock). */
+    pthread_mutex_lock(&tb.orphan_lock);
     hp_exchange_seqcst(&hp_tlbuf_forking, self ? self : &none);
     hp_tlbuf_fence_all();
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next)
         while (hp_load_acquire(&t->busy) != 0)
             sched_yield();
-    pthread_mutex_lock(&tb.orphan_lock);
 }
 
 void hp_tlbuf_fork_release(void)

@@ -70,6 +70,8 @@ $(PROGS_D)/libdlnest.so: tests/progs/dlnest.c
 
 # Frees and allocations in a signal handler that interrupted a hook (tests/itest/test_signal.c).
 PROGS  += $(PROGS_D)/sigfree
+# Ends of an image racing with other threads (tests/itest/test_ends.c).
+PROGS  += $(PROGS_D)/ends
 
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
