@@ -71,9 +71,10 @@ $(PROGS_D)/libdlnest.so: tests/progs/dlnest.c
 # Frees and allocations in a signal handler that interrupted a hook (tests/itest/test_signal.c).
 PROGS  += $(PROGS_D)/sigfree
 
-# Leak-check roots: a fork child's copies of the parent's other threads' stacks
-# (tests/itest/test_leak_roots.c).
+# Leak-check roots: a fork child's copies of the parent's other threads' stacks, and other
+# threads' stacks for the API without HEAPPROF_LEAK_CHECK (tests/itest/test_leak_roots.c).
 PROGS  += $(PROGS_D)/fork_thread_leak
+PROGS  += $(PROGS_D)/api_thread_leak
 
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)

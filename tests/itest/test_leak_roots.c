@@ -1,6 +1,8 @@
 /* test_leak_roots.c - roots of the leak check that other checks do not reach: in a fork child,
- * the copies of the parent's other threads' stacks (tests/progs/fork_thread_leak.c): a block
- * held only on a worker's stack is reachable, as memcheck says. */
+ * the copies of the parent's other threads' stacks (tests/progs/fork_thread_leak.c); and other
+ * threads' stacks for heapprof_leak_check() when HEAPPROF_LEAK_CHECK is unset
+ * (tests/progs/api_thread_leak.c). In both, a block held only on a worker's stack is reachable,
+ * as memcheck says. */
 #include "itest.h"
 
 #include <criterion/criterion.h>
@@ -60,4 +62,15 @@ Test(leak_roots, fork_child__exit_keeps_parent_threads_stacks, .timeout = 60)
 Test(leak_roots, fork_child_exit_keeps_parent_threads_stacks, .timeout = 60)
 {
     fork_child_keeps_threads_stacks("exit");
+}
+
+/* HEAPPROF_LEAK_CHECK unset (the default): the API's check still scans the worker's stack. */
+Test(leak_roots, api_scans_other_threads_without_leak_check, .timeout = 60)
+{
+    const char *argv[] = {it_prog("api_thread_leak"), NULL};
+    it_run r;
+    cr_assert_eq(it_exec_hp(argv, NULL, it_tmpdir(), &r), 0);
+    cr_expect_str_eq(r.out, "heapprof_leak_check() = 0\n", "stderr:\n%s", r.err);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status %d", r.status);
+    it_run_free(&r);
 }
