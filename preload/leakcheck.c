@@ -12,7 +12,8 @@
  *     register is missed, which can only make a block look leaked, never the reverse... of
  *     the calling thread's registers, which are scanned); in a fork child, also the stacks of
  *     the parent's threads that ran at the fork (inherited structs, tlbuf.h): the child keeps
- *     their memory, as memcheck sees;
+ *     their memory (memcheck and LeakSanitizer do not scan them: they report what is held
+ *     only there as lost);
  *   - blocks marked with heapprof_ignore() (intentional leaks): reachable, and scanned.
  * Every range except the objects' segments is clipped to the readable mappings of
  * /proc/self/maps, so guard pages and unmapped holes are never touched.

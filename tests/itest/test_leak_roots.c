@@ -1,8 +1,8 @@
-/* test_leak_roots.c - roots of the leak check that other checks do not reach: in a fork child,
- * the copies of the parent's other threads' stacks (tests/progs/fork_thread_leak.c); and other
- * threads' stacks for heapprof_leak_check() when HEAPPROF_LEAK_CHECK is unset
- * (tests/progs/api_thread_leak.c). In both, a block held only on a worker's stack is reachable,
- * as memcheck says. */
+/* test_leak_roots.c - thread stacks as roots of the leak check in two cases that missed them: in
+ * a fork child, the copies of the parent's other threads' stacks (tests/progs/fork_thread_leak.c;
+ * memcheck and LeakSanitizer do not scan these and report the block lost, heapprof keeps them as
+ * roots); and other threads' stacks for heapprof_leak_check() when HEAPPROF_LEAK_CHECK is unset
+ * (tests/progs/api_thread_leak.c). In both, a block held only on a worker's stack is reachable. */
 #include "itest.h"
 
 #include <criterion/criterion.h>
