@@ -10,7 +10,10 @@
  *   - the whole recorded stack of every other thread still registered as running (their
  *     registers are not available without ptrace: a value held only in another thread's
  *     register is missed, which can only make a block look leaked, never the reverse... of
- *     the calling thread's registers, which are scanned);
+ *     the calling thread's registers, which are scanned); in a fork child, also the stacks of
+ *     the parent's threads that ran at the fork (inherited structs, tlbuf.h): the child keeps
+ *     their memory (memcheck and LeakSanitizer do not scan them: they report what is held
+ *     only there as lost);
  *   - blocks marked with heapprof_ignore() (intentional leaks): reachable, and scanned.
  * Every range except the objects' segments is clipped to the readable mappings of
  * /proc/self/maps, so guard pages and unmapped holes are never touched.
@@ -367,7 +370,10 @@ static HP_NOINLINE void scan_roots(const hp_thread *me, uintptr_t from_sp, const
     uintptr_t *main_end = (uintptr_t *)dlsym(RTLD_DEFAULT, "__libc_stack_end");
     for (hp_thread *t = hp_tlbuf_first(); t; t = t->next) {
         uintptr_t slo, shi;
-        if (t == me || hp_load_acquire(&t->state) != HP_T_ACTIVE ||
+        /* running, or (fork child) a thread of the parent's whose stack the child still maps;
+         * a struct claimed since holds its new owner's stack (hp_tlbuf_attach) */
+        bool live = hp_load_acquire(&t->state) == HP_T_ACTIVE || hp_load_relaxed(&t->inherited);
+        if (t == me || !live ||
             !thread_stack(t->stack_lo, t->stack_hi, main_end ? *main_end : 0, &slo, &shi))
             continue;
         for (size_t i = 0; i < lk.nmaps; i++) { /* readable parts, guarded: it runs */

@@ -7,7 +7,9 @@
  *             deferred events (tlbuf.h) enter the queue only from the owner's own code, with
  *             signals blocked, sorted, after the events whose ts is smaller.
  * Threads: the owner appends without locks; the registry only grows (CAS push); an exited
- * thread's struct is claimed by a new thread with a CAS on its state. */
+ * thread's struct is claimed by a new thread with a CAS on its state. In a fork child the
+ * parent's other threads' structs are exited and inherited (their stacks stay leak roots)
+ * until claimed. */
 #include "tlbuf.h"
 
 #include "arena.h"
@@ -103,8 +105,12 @@ hp_thread *hp_tlbuf_attach(void)
     for (hp_thread *t = hp_load_acquire(&tb.head); t; t = t->next) {
         int exited = HP_T_EXITED;
         if (hp_load_relaxed(&t->state) == HP_T_EXITED &&
-            hp_cas_acqrel(&t->state, &exited, HP_T_ACTIVE))
-            return t; /* acquire: sees the previous owner's last writes to its fields */
+            hp_cas_acqrel(&t->state, &exited, HP_T_ACTIVE)) {
+            /* acquire: sees the previous owner's last writes to its fields. An ancestor's
+             * stack is no longer this struct's: the leak check scans the caller's. */
+            hp_store_relaxed(&t->inherited, false); /* a flag alone: publishes nothing */
+            return t;
+        }
     }
     return thread_new();
 }
@@ -356,6 +362,9 @@ void hp_tlbuf_atfork_child(hp_thread *self)
             t->has_deferred = false;
             t->wlimit = HP_SEG_CAP;
             hp_store_relaxed(&t->hold, 0);
+            /* Running at the fork: the thread is gone, its stack is not (leakcheck.c). An
+             * ancestor's that was inherited already stays so. */
+            if (hp_load_relaxed(&t->state) == HP_T_ACTIVE) hp_store_relaxed(&t->inherited, true);
             hp_store_release(&t->state, HP_T_EXITED);
         }
     }

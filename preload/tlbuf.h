@@ -96,6 +96,10 @@ typedef struct hp_thread {
     /* Shared. */
     _Atomic(hp_seg *) returned; /* consumed segments given back to the owner */
     _Atomic int state;          /* HP_T_ACTIVE or HP_T_EXITED */
+    /* In a fork child: a thread of the parent (an ancestor) that was running at the fork. Its
+     * stack is still mapped here (fork copies the address space), so the leak check keeps it a
+     * root; cleared when a thread of this process claims the struct. */
+    _Atomic bool inherited;
     _Atomic uint64_t segs_done; /* segments the consumer moved past */
     struct hp_thread *next;     /* registry; immutable once published */
     _Atomic uint64_t hold; /* owner: lower bound of the deferred events' ts while any wait, or 0 */
@@ -107,7 +111,8 @@ typedef struct hp_thread {
 enum { HP_T_ACTIVE = 1, HP_T_EXITED = 2 };
 
 /* A struct for the calling thread: an exited thread's (its buffer continues) or a new one.
- * NULL when out of memory. */
+ * NULL when out of memory. The caller notes its stack (hp_leakcheck_thread_stack): a claimed
+ * struct still holds the previous owner's. */
 hp_thread *hp_tlbuf_attach(void);
 /* The calling thread is exiting: its struct may be claimed by a new thread. */
 void hp_tlbuf_detach(hp_thread *t);

@@ -73,6 +73,11 @@ PROGS  += $(PROGS_D)/sigfree
 # Ends of an image racing with other threads (tests/itest/test_ends.c).
 PROGS  += $(PROGS_D)/ends
 
+# Leak-check roots: a fork child's copies of the parent's other threads' stacks, and other
+# threads' stacks for the API without HEAPPROF_LEAK_CHECK (tests/itest/test_leak_roots.c).
+PROGS  += $(PROGS_D)/fork_thread_leak
+PROGS  += $(PROGS_D)/api_thread_leak
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
