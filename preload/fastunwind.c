@@ -39,8 +39,8 @@ typedef struct rule {
 } rule;
 
 struct hp_ucache {
-    unsigned gen; /* unload_gen when the rules below were computed */
-    rule slot[CACHE_SLOTS];
+    rule slot[CACHE_SLOTS]; /* first: each rule stays aligned to its size (no line splits) */
+    unsigned gen;           /* unload_gen when the rules above were computed */
 };
 
 /* Objects unloaded so far (as far as the dlclose interposer saw). Relaxed is enough: the bump

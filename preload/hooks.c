@@ -67,8 +67,8 @@ static inline __attribute__((always_inline)) uint32_t capture(hp_thread *t)
 }
 
 /* Stamps (order.h) and appends one event on addr. */
-static inline void record(hp_thread *t, unsigned kind, const void *addr, uint64_t size,
-                          uint64_t aux)
+static inline __attribute__((always_inline)) void
+record(hp_thread *t, unsigned kind, const void *addr, uint64_t size, uint64_t aux)
 {
     uint64_t ts = hp_order_stamp(&t->last_ts, (uintptr_t)addr);
     hp_tlbuf_push(t, kind, ts, (uintptr_t)addr, size, aux);
