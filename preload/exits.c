@@ -194,56 +194,51 @@ static int argv_map_done(argv_map *m, int r)
     return r;
 }
 
-HP_EXPORT int execl(const char *path, const char *arg, ...)
+/* argv for an execl*: arg0 and the variadic arguments up to their NULL; *ap is left just past
+ * it (where execle's envp follows). -1 with errno ENOMEM if there is no memory for it. */
+static int argv_build(argv_map *m, const char *arg0, va_list *ap)
 {
-    va_list ap, count;
-    va_start(ap, arg);
-    va_copy(count, ap);
-    argv_map m;
-    int bad = argv_map_alloc(&m, arg, count);
+    va_list count;
+    va_copy(count, *ap);
+    int bad = argv_map_alloc(m, arg0, count);
     va_end(count);
     if (bad) {
-        va_end(ap);
         errno = ENOMEM;
         return -1;
     }
-    argv_map_fill(&m, arg, ap);
+    argv_map_fill(m, arg0, *ap);
+    return 0;
+}
+
+HP_EXPORT int execl(const char *path, const char *arg, ...)
+{
+    va_list ap;
+    va_start(ap, arg);
+    argv_map m;
+    int bad = argv_build(&m, arg, &ap);
     va_end(ap);
-    return argv_map_done(&m, execve(path, (char *const *)m.v, environ));
+    return bad ? -1 : argv_map_done(&m, execve(path, (char *const *)m.v, environ));
 }
 
 HP_EXPORT int execlp(const char *file, const char *arg, ...)
 {
-    va_list ap, count;
+    va_list ap;
     va_start(ap, arg);
-    va_copy(count, ap);
     argv_map m;
-    int bad = argv_map_alloc(&m, arg, count);
-    va_end(count);
-    if (bad) {
-        va_end(ap);
-        errno = ENOMEM;
-        return -1;
-    }
-    argv_map_fill(&m, arg, ap);
+    int bad = argv_build(&m, arg, &ap);
     va_end(ap);
-    return argv_map_done(&m, execvpe(file, (char *const *)m.v, environ));
+    return bad ? -1 : argv_map_done(&m, execvpe(file, (char *const *)m.v, environ));
 }
 
 HP_EXPORT int execle(const char *path, const char *arg, ...)
 {
-    va_list ap, count;
+    va_list ap;
     va_start(ap, arg);
-    va_copy(count, ap);
     argv_map m;
-    int bad = argv_map_alloc(&m, arg, count);
-    va_end(count);
-    if (bad) {
+    if (argv_build(&m, arg, &ap)) {
         va_end(ap);
-        errno = ENOMEM;
         return -1;
     }
-    argv_map_fill(&m, arg, ap);
     char *const *envp = va_arg(ap, char *const *);
     va_end(ap);
     return argv_map_done(&m, execve(path, (char *const *)m.v, envp));

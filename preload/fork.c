@@ -27,6 +27,18 @@ static void atfork_prepare(void);
 static void atfork_parent(void);
 static void atfork_child(void);
 
+/* In a child with its own copy of memory: every heapprof lock as new, the other threads'
+ * structs claimable, the report's pid and name for this process. */
+static void reset_in_child(void)
+{
+    hp_arena_atfork_child();
+    hp_stacktab_atfork_child();
+    hp_sym_atfork_child();
+    hp_agg_atfork_child();
+    hp_tlbuf_atfork_child(hp_tls_v.t);
+    hp_report_atfork_child();
+}
+
 int hp_fork_init(void)
 {
     return pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
@@ -74,12 +86,7 @@ static void atfork_child(void)
         return;
     }
     if (hp_load_acquire(&hp_tlbuf_forking) == NULL) return;
-    hp_arena_atfork_child();
-    hp_stacktab_atfork_child();
-    hp_sym_atfork_child();
-    hp_agg_atfork_child();
-    hp_tlbuf_atfork_child(hp_tls_v.t);
-    hp_report_atfork_child();
+    reset_in_child();
 }
 
 /* A child made by a raw fork/clone system call (no CLONE_VM): no atfork handler ran, so our
@@ -89,12 +96,7 @@ static void raw_fork_child(void)
 {
     hp_pid = getpid();
     if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return;
-    hp_arena_atfork_child();
-    hp_stacktab_atfork_child();
-    hp_sym_atfork_child();
-    hp_agg_atfork_child();
-    hp_tlbuf_atfork_child(hp_tls_v.t);
-    hp_report_atfork_child();
+    reset_in_child();
 }
 
 /* The rule: the pid is not the one our start-up or atfork_child recorded, so this process was
