@@ -141,19 +141,25 @@ void it_run_free(it_run *r)
     r->out = r->err = NULL;
 }
 
-int it_exec_hp(const char *const *argv, const char *const *env, const char *dir, it_run *r)
+int it_exec_lib(const char *lib, const char *const *argv, const char *const *env, const char *dir,
+                int timeout_s, it_run *r)
 {
     static char pre[600], out[600];
     const char *e[32];
     int n = 0;
-    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", it_lib());
+    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", lib);
     snprintf(out, sizeof out, "HEAPPROF_OUT=%s/heapprof.%%p.json", dir);
     e[n++] = pre;
     e[n++] = out;
     for (const char *const *x = env; x && *x && n < 30; x++)
         e[n++] = *x;
     e[n] = NULL;
-    return it_exec(argv, e, NULL, 120, r);
+    return it_exec(argv, e, NULL, timeout_s, r);
+}
+
+int it_exec_hp(const char *const *argv, const char *const *env, const char *dir, it_run *r)
+{
+    return it_exec_lib(it_lib(), argv, env, dir, 120, r);
 }
 
 cJSON *it_load(const char *path)

@@ -31,6 +31,10 @@ const char *it_tmpdir(void);
 int it_exec(const char *const *argv, const char *const *env, const char *cwd, int timeout_s,
             it_run *r);
 void it_run_free(it_run *r);
+/* Runs argv under the preload lib (e.g. the test build HP_SKEW_LIB) with
+ * HEAPPROF_OUT=<dir>/heapprof.%p.json (+ env), killed after timeout_s. */
+int it_exec_lib(const char *lib, const char *const *argv, const char *const *env, const char *dir,
+                int timeout_s, it_run *r);
 /* Runs argv under the preload with HEAPPROF_OUT=<dir>/heapprof.%p.json (+ env). */
 int it_exec_hp(const char *const *argv, const char *const *env, const char *dir, it_run *r);
 /* Runs argv under valgrind --tool=dhat; returns the parsed DHAT file (NULL on failure). */

@@ -11,12 +11,9 @@
 static void run(const char *lib, const char *mode, const char *extra_env, const char *dir,
                 it_run *r)
 {
-    char pre[600], out[600];
-    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", lib);
-    snprintf(out, sizeof out, "HEAPPROF_OUT=%s/heapprof.%%p.json", dir);
-    const char *env[] = {pre, out, "HEAPPROF_QUIET=1", extra_env, NULL};
+    const char *env[] = {"HEAPPROF_QUIET=1", extra_env, NULL};
     const char *argv[] = {it_prog("ends"), mode, NULL};
-    cr_assert_eq(it_exec(argv, env, NULL, 60, r), 0);
+    cr_assert_eq(it_exec_lib(lib, argv, env, dir, 60, r), 0);
 }
 
 /* main execs while another thread's execs keep failing: the failing thread must not give back

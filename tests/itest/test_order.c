@@ -20,17 +20,15 @@ static uint64_t bytes_per_thread(uint64_t n)
 static void handoff(const char *lib, int threads, long n, int runs)
 {
     cr_assert_not_null(lib, "HP_SKEW_LIB unset (run through make itest)");
-    char t[16], k[32], pre[600], out[600];
+    char t[16], k[32];
     snprintf(t, sizeof t, "%d", threads);
     snprintf(k, sizeof k, "%ld", n);
     for (int run = 0; run < runs; run++) {
         const char *dir = it_tmpdir();
-        snprintf(pre, sizeof pre, "LD_PRELOAD=%s", lib);
-        snprintf(out, sizeof out, "HEAPPROF_OUT=%s/heapprof.%%p.json", dir);
-        const char *env[] = {pre, out, "HEAPPROF_LEAK_CHECK=1", NULL};
+        const char *env[] = {"HEAPPROF_LEAK_CHECK=1", NULL};
         const char *argv[] = {it_prog("threads"), t, k, NULL};
         it_run r;
-        cr_assert_eq(it_exec(argv, env, NULL, 120, &r), 0);
+        cr_assert_eq(it_exec_lib(lib, argv, env, dir, 120, &r), 0);
         cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0,
                   "run %d: status %d (23: the leak gate failed a correct program): %s", run,
                   r.status, r.err);

@@ -14,11 +14,8 @@ static void same_as_native(const char *lib, const char *const *argv)
 {
     it_run nat, hp;
     cr_assert_eq(it_exec(argv, NULL, NULL, 60, &nat), 0);
-    char pre[600], out[600];
-    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", lib);
-    snprintf(out, sizeof out, "HEAPPROF_OUT=%s/heapprof.%%p.json", it_tmpdir());
-    const char *env[] = {pre, out, "HEAPPROF_QUIET=1", NULL};
-    cr_assert_eq(it_exec(argv, env, NULL, 60, &hp), 0);
+    const char *env[] = {"HEAPPROF_QUIET=1", NULL};
+    cr_assert_eq(it_exec_lib(lib, argv, env, it_tmpdir(), 60, &hp), 0);
     cr_assert(WIFEXITED(nat.status) && WEXITSTATUS(nat.status) == 0, "native: %s", nat.err);
     cr_expect_eq(hp.status, nat.status, "status %d, native %d: %s", hp.status, nat.status, hp.err);
     cr_expect_str_eq(hp.out, nat.out);
@@ -124,13 +121,10 @@ Test(record, stats_see_every_completed_allocation_whatever_the_clocks)
     const char *libs[] = {it_lib(), getenv("HP_SKEW_LIB")};
     cr_assert_not_null(libs[1], "HP_SKEW_LIB unset (run through make itest)");
     for (int i = 0; i < 2; i++) {
-        char pre[600], out[600];
-        snprintf(pre, sizeof pre, "LD_PRELOAD=%s", libs[i]);
-        snprintf(out, sizeof out, "HEAPPROF_OUT=%s/heapprof.%%p.json", it_tmpdir());
-        const char *env[] = {pre, out, "HEAPPROF_QUIET=1", NULL};
+        const char *env[] = {"HEAPPROF_QUIET=1", NULL};
         const char *argv[] = {it_prog("edges"), "stats", "300", NULL};
         it_run r;
-        cr_assert_eq(it_exec(argv, env, NULL, 60, &r), 0);
+        cr_assert_eq(it_exec_lib(libs[i], argv, env, it_tmpdir(), 60, &r), 0);
         cr_expect_eq(r.status, 0, "%s", r.err);
         cr_expect_str_eq(r.out, "stats missed 0 of 300\n", "%s", libs[i]);
         it_run_free(&r);

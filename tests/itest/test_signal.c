@@ -19,11 +19,8 @@ static void run_sigfree(const char *lib, const char *mode)
     cr_assert(WIFEXITED(nat.status) && WEXITSTATUS(nat.status) == 0, "native: %s", nat.err);
 
     const char *dir = it_tmpdir();
-    char pre[600], out[600];
-    snprintf(pre, sizeof pre, "LD_PRELOAD=%s", lib);
-    snprintf(out, sizeof out, "HEAPPROF_OUT=%s/heapprof.%%p.json", dir);
-    const char *env[] = {pre, out, "HEAPPROF_QUIET=1", NULL};
-    cr_assert_eq(it_exec(argv, env, NULL, 60, &hp), 0);
+    const char *env[] = {"HEAPPROF_QUIET=1", NULL};
+    cr_assert_eq(it_exec_lib(lib, argv, env, dir, 60, &hp), 0);
     cr_assert(WIFEXITED(hp.status) && WEXITSTATUS(hp.status) == 0, "status %d: %s", hp.status,
               hp.err);
     cr_expect_str_eq(hp.out, nat.out);
