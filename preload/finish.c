@@ -193,8 +193,7 @@ static bool take_finish(int why)
             hp_store_relaxed(&finisher_why, why);
             return true;
         }
-        if (none == me || hp_load_relaxed(&finisher_why) != HP_FIN_EXEC)
-            return false;
+        if (none == me || hp_load_relaxed(&finisher_why) != HP_FIN_EXEC) return false;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - t0.tv_sec > FINISH_LOCK_TRY_S) return false;
         nanosleep(&nap, NULL);
