@@ -14,6 +14,10 @@ missing=""
 for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+# The Rust test program needs a rustc: the machine's own (rustup), else Debian's.
+case "${1:-build}" in test|bench|fuzz)
+    command -v rustc >/dev/null 2>&1 || missing="$missing rustc" ;;
+esac
 [ -z "$missing" ] && exit 0
 echo "deps.sh: installing:$missing" >&2
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
