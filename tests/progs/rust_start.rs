@@ -6,8 +6,12 @@ use std::thread;
 
 #[inline(never)]
 fn forget_one() {
-    let v: Vec<u8> = std::hint::black_box(vec![7u8; 4321]); // else LLVM drops the allocation
+    let v: Vec<u8> = vec![7u8; 4321];
+    // a volatile read of the Vec makes the allocation observable (else LLVM drops it); not
+    // std::hint::black_box: Debian 12's rustc (1.63) predates it. Both copies are forgotten.
+    let w: Vec<u8> = unsafe { std::ptr::read_volatile(&v) };
     std::mem::forget(v);
+    std::mem::forget(w);
 }
 
 fn main() {
