@@ -47,7 +47,7 @@ static inline int heapprof_stats(struct heapprof_stats *out)
 
 /* Runs the leak check now (docs/leak-check.md): prints the leaking sites on stderr and returns
  * the number of leaked blocks (definitely + indirectly lost, unsuppressed). Never exits.
- * -1 if not profiled. */
+ * -1 if not profiled, or if the check could not conclude (it says why on stderr). */
 static inline long heapprof_leak_check(void)
 {
     return heapprof_check_leaks ? heapprof_check_leaks() : -1;

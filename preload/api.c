@@ -46,7 +46,7 @@ HP_EXPORT long heapprof_check_leaks(void)
                          sizeof regs) == 0) {
         hp_leakcheck_print(false);
         const hp_leak_totals *t = hp_leakcheck_totals();
-        n = (long)(t->dbk + t->ibk);
+        n = t->no_verdict ? -1 : (long)(t->dbk + t->ibk);
     }
     end();
     return n;

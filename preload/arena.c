@@ -79,6 +79,18 @@ bool hp_arena_owns(uintptr_t lo, uintptr_t hi)
     return own;
 }
 
+size_t hp_arena_ranges(uintptr_t *lo, uintptr_t *hi, size_t max)
+{
+    reg_lock();
+    size_t n = reg.overflow ? SIZE_MAX : reg.n;
+    for (size_t i = 0; i < reg.n && i < max; i++) {
+        lo[i] = reg.lo[i];
+        hi[i] = reg.hi[i];
+    }
+    reg_unlock();
+    return n;
+}
+
 void *hp_arena_alloc(size_t size)
 {
     size = (size + 15) & ~(size_t)15;

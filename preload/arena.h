@@ -12,6 +12,9 @@ void *hp_map(size_t size);
 void hp_unmap(void *p, size_t size);
 /* True if [lo, hi) overlaps memory heapprof mapped (or if it cannot tell). */
 bool hp_arena_owns(uintptr_t lo, uintptr_t hi);
+/* Copies up to max of heapprof's own mappings into lo[]/hi[]; returns how many there are
+ * (SIZE_MAX if the registry overflowed: then any of them may be unlisted). */
+size_t hp_arena_ranges(uintptr_t *lo, uintptr_t *hi, size_t max);
 /* Bytes obtained from the OS so far (for the report and the benchmarks). */
 size_t hp_arena_mapped(void);
 /* Fork: the lock is held across fork by the forking thread, then reset in both processes. */

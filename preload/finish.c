@@ -11,6 +11,7 @@
 
 #include "agg.h"
 #include "config.h"
+#include "arena.h"
 #include "leakcheck.h"
 #include "log.h"
 #include "report.h"
@@ -131,8 +132,7 @@ static int finish_work(int why, bool handler, uintptr_t caller_sp, const void *r
     bool check = why != HP_FIN_EXEC && why != HP_FIN_DAEMON && strcmp(hp_opt.LEAK_CHECK, "0") != 0;
     if (check && hp_leakcheck_run(hp_tls_v.t, caller_sp, regs, regs_size) == 0) {
         hp_leakcheck_print(strcmp(hp_opt.LEAK_CHECK, "full") == 0);
-        const hp_leak_totals *t = hp_leakcheck_totals();
-        if (t->dbk + t->ibk) code = (int)hp_opt.EXITCODE;
+        if (hp_leakcheck_failed()) code = (int)hp_opt.EXITCODE;
     }
     hp_report_write(NULL, code);
     hp_sym_set_offline(false);
@@ -151,11 +151,11 @@ static int finish_on_own_stack(int why, bool handler, uintptr_t caller_sp, const
 {
     size_t ctx = (sizeof(fin_call) + GUARD_PAGE - 1) / GUARD_PAGE * GUARD_PAGE;
     size_t len = GUARD_PAGE + FINISH_STACK + ctx;
-    char *base = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-    fin_call *f = base == MAP_FAILED ? NULL : (fin_call *)(base + GUARD_PAGE + FINISH_STACK);
+    /* hp_map: registered as heapprof's, so the leak check never takes it for the program's */
+    char *base = hp_map(len);
+    fin_call *f = !base ? NULL : (fin_call *)(base + GUARD_PAGE + FINISH_STACK);
     if (!f || mprotect(base, GUARD_PAGE, PROT_NONE) != 0 || getcontext(&f->work) != 0) {
-        if (f) munmap(base, len);
+        if (f) hp_unmap(base, len);
         return finish_work(why, handler, caller_sp, regs, regs_size); /* the caller's stack */
     }
     f->why = why;
@@ -175,7 +175,7 @@ static int finish_on_own_stack(int why, bool handler, uintptr_t caller_sp, const
     else
         code = f->code;
     fin_cur = outer;
-    munmap(base, len);
+    hp_unmap(base, len);
     return code;
 }
 

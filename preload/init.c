@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "config.h"
 #include "finish.h"
+#include "lkmaps.h"
 #include "fork.h"
 #include "log.h"
 #include "report.h"
@@ -20,6 +21,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <string.h>
 #include <unistd.h>
 
 extern char **environ; /* the process environment (unistd.h declares it only with _GNU_SOURCE) */
@@ -61,6 +63,7 @@ static void init_modules(void)
         hp_store_release(&hp_state, HP_ST_OFF);
         return;
     }
+    if (strcmp(hp_opt.LEAK_CHECK, "0") != 0) hp_lkmaps_reserve(); /* docs/leak-check.md */
     hp_store_release(&hp_state, HP_ST_ACTIVE);
 }
 

@@ -32,6 +32,7 @@ static struct {
     const char *pat[MAX_PATTERNS];
     int n;
 } sp = {.pat = {DEFAULT_PATTERNS}, .n = 12};
+#define N_BUILTIN 12
 
 int hp_suppress_count(void)
 {
@@ -118,14 +119,64 @@ static bool frame_matches(const char *frame, const char *pat)
     return hp_glob_match(pat, where);
 }
 
-bool hp_suppress_match(const hp_stack *st, hp_sym *sym)
+int hp_suppress_match(const hp_stack *st, hp_sym *sym)
 {
-    if (!sp.n || !st) return false;
+    if (!sp.n || !st) return -1;
     char frame[2048];
     for (uint32_t i = 0; i < st->n; i++) {
         hp_sym_frame(sym, st->ips[i], hp_sym_object(st->id, st->ips[i]), frame, sizeof frame);
         for (int k = 0; k < sp.n; k++)
-            if (frame_matches(frame, sp.pat[k])) return true;
+            if (frame_matches(frame, sp.pat[k])) return k;
+    }
+    return -1;
+}
+
+bool hp_suppress_stack_matches(const hp_stack *st, hp_sym *sym, const char *pattern)
+{
+    if (!st) return false;
+    char frame[2048];
+    for (uint32_t i = 0; i < st->n; i++) {
+        hp_sym_frame(sym, st->ips[i], hp_sym_object(st->id, st->ips[i]), frame, sizeof frame);
+        if (frame_matches(frame, pattern)) return true;
     }
     return false;
+}
+
+static struct {
+    uint64_t bytes, blocks;
+} used[MAX_PATTERNS];
+
+void hp_suppress_used(int idx, uint64_t bytes, uint64_t blocks)
+{
+    if (idx < 0 || idx >= sp.n) return;
+    used[idx].bytes += bytes;
+    used[idx].blocks += blocks;
+}
+
+void hp_suppress_reset_used(void)
+{
+    memset(used, 0, sizeof used);
+}
+
+void hp_suppress_print_used(void)
+{
+    bool head = false;
+    for (int k = 0; k < sp.n; k++) {
+        if (!used[k].blocks) continue;
+        if (!head) hp_log("suppressions used (blocks, bytes, pattern):", NULL, NULL);
+        head = true;
+        char a[24], b[24], line[200];
+        hp_fmt_u64(a, used[k].blocks);
+        hp_fmt_u64(b, used[k].bytes);
+        size_t n = 0;
+        const char *parts[] = {"  ", a, " ", b, " ", sp.pat[k], k < N_BUILTIN ? " (built-in)" : "", NULL};
+        for (int i = 0; parts[i]; i++) {
+            size_t l = strlen(parts[i]);
+            if (n + l >= sizeof line) l = sizeof line - 1 - n;
+            memcpy(line + n, parts[i], l);
+            n += l;
+        }
+        line[n] = 0;
+        hp_log(line, NULL, NULL);
+    }
 }

@@ -11,8 +11,14 @@
 /* Reads the file (once per process; "" means none). Malformed lines are reported, one line each
  * naming file and line, and counted in *bad; the others are kept. */
 void hp_suppress_load(const char *path, int *bad);
-/* True if a suppression matches a frame of st (symbolized with sym). */
-bool hp_suppress_match(const hp_stack *st, hp_sym *sym);
+/* The index of the first suppression that matches a frame of st (symbolized with sym), or -1. */
+int hp_suppress_match(const hp_stack *st, hp_sym *sym);
+/* Does pattern match a frame of st? */
+bool hp_suppress_stack_matches(const hp_stack *st, hp_sym *sym, const char *pattern);
+/* Counts a use of suppression idx; reset before a check; print "Suppressions used". */
+void hp_suppress_used(int idx, uint64_t bytes, uint64_t blocks);
+void hp_suppress_reset_used(void);
+void hp_suppress_print_used(void);
 /* Patterns loaded. */
 int hp_suppress_count(void);
 
