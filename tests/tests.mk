@@ -78,6 +78,10 @@ PROGS  += $(PROGS_D)/ends
 PROGS  += $(PROGS_D)/fork_thread_leak
 PROGS  += $(PROGS_D)/api_thread_leak
 
+# Hazards for the leak check (tests/itest/test_leak_hazards.c): no descriptor left at exit,
+# another thread's legitimate SIGSEGVs during the scan, a block freed behind the preload.
+PROGS  += $(PROGS_D)/nofile $(PROGS_D)/segv_barrier $(PROGS_D)/libc_free
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
