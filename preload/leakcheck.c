@@ -457,7 +457,7 @@ int hp_leakcheck_run(const hp_thread *self, uintptr_t from_sp, const void *regs,
     }
     for (uint32_t sid = 0; sid < lk.nsites; sid++) {
         hp_leak_site *s = &lk.sites[sid];
-        if (s->dbk + s->ibk) s->sup = hp_suppress_match(hp_stacktab_get(sid), sym);
+        if (s->dbk + s->ibk) s->sup = hp_suppress_match(hp_stacktab_get(sid), sym) >= 0;
         lk.tot.rb += s->rb;
         lk.tot.rbk += s->rbk;
         if (s->sup) {
