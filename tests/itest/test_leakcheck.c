@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static it_run leak_run(const char *const *argv, const char *const *extra, const char *dir)
 {
@@ -131,6 +132,99 @@ Test(leakcheck, suppressions)
     snprintf(where, sizeof where, "%s:4: malformed suppression", path);
     cr_expect(strstr(r.err, where) != NULL, "names file and line: %s", r.err);
     cr_expect(strstr(r.err, "100 bytes in 1 block suppressed") != NULL, "%s", r.err);
+    it_run_free(&r);
+}
+
+/* Occurrences of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* "leaks stdout" (one unsuppressed 100-byte leak, a buffered stdout line) with
+ * HEAPPROF_SUPPRESSIONS=path, killed after 20 s: a read that blocks would show as SIGKILL. */
+static it_run supp_run(const char *path, const char *mode)
+{
+    char env[700];
+    snprintf(env, sizeof env, "HEAPPROF_SUPPRESSIONS=%s", path);
+    const char *argv[] = {it_prog("leaks"), mode, NULL};
+    const char *envv[] = {"HEAPPROF_LEAK_CHECK=1", env, NULL};
+    it_run r;
+    cr_assert_eq(it_exec_lib(it_lib(), argv, envv, it_tmpdir(), 20, &r), 0);
+    return r;
+}
+
+Test(leakcheck, suppressions_from_a_fifo_never_block, .timeout = 60)
+{
+    char path[600], want[700];
+    snprintf(path, sizeof path, "%s/leaks.supp", it_tmpdir());
+    cr_assert_eq(mkfifo(path, 0600), 0);
+    it_run r = supp_run(path, "stdout"); /* nobody ever writes to the FIFO */
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 23,
+              "finished, leak unsuppressed: status %d; stderr:\n%s", r.status, r.err);
+    cr_expect_str_eq(r.out, "buffered line\n", "stdout intact");
+    snprintf(want, sizeof want, "heapprof: %s: not a regular file; no suppressions from it\n",
+             path);
+    cr_expect_eq(count_of(r.err, want), 1, "one line: %s", r.err);
+    cr_expect_eq(count_of(r.err, path), 1, "nothing else about it: %s", r.err);
+    it_run_free(&r);
+}
+
+Test(leakcheck, suppressions_from_a_directory_or_nothing, .timeout = 60)
+{
+    char path[600], want[700];
+    snprintf(path, sizeof path, "%s/supp.d", it_tmpdir());
+    cr_assert_eq(mkdir(path, 0700), 0);
+    it_run r = supp_run(path, "definite");
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 23, "status %d", r.status);
+    snprintf(want, sizeof want, "heapprof: %s: not a regular file; no suppressions from it\n",
+             path);
+    cr_expect_eq(count_of(r.err, want), 1, "one line: %s", r.err);
+    cr_expect_eq(count_of(r.err, path), 1, "nothing else about it: %s", r.err);
+    it_run_free(&r);
+
+    snprintf(path, sizeof path, "%s/missing.supp", it_tmpdir());
+    r = supp_run(path, "definite");
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 23, "status %d", r.status);
+    snprintf(want, sizeof want,
+             "heapprof: cannot read the suppressions file %s: No such file or directory; no "
+             "suppressions\n",
+             path);
+    cr_expect_eq(count_of(r.err, want), 1, "one line with the reason: %s", r.err);
+    it_run_free(&r);
+}
+
+/* A file over the 1 MiB buffer whose cut falls inside "leak:lost_b*kZZZZ" right after
+ * "leak:lost_b*k": keeping the cut line would suppress lost_block (status 0); whole lines only
+ * keep the gate (status 23), and the file's size is reported. */
+Test(leakcheck, suppressions_file_over_1mib_keeps_whole_lines, .timeout = 60)
+{
+    char path[600], want[700];
+    snprintf(path, sizeof path, "%s/big.supp", it_tmpdir());
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    const size_t cut = ((size_t)1 << 20) - 1, head = cut - strlen("leak:lost_b*k");
+    char pad[1000];
+    memset(pad, '#', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\n';
+    size_t n = 0;
+    for (; head - n > sizeof pad; n += sizeof pad)
+        fwrite(pad, 1, sizeof pad, f);
+    memset(pad, '#', head - n - 1);
+    pad[head - n - 1] = '\n';
+    fwrite(pad, 1, head - n, f);
+    fputs("leak:lost_b*kZZZZ\n", f);
+    cr_assert_eq(ftell(f), (long)head + 18);
+    fclose(f);
+    it_run r = supp_run(path, "definite");
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 23, "status %d; %s", r.status, r.err);
+    snprintf(want, sizeof want,
+             "heapprof: %s: larger than 1 MiB; the lines after its first MiB are ignored\n", path);
+    cr_expect_eq(count_of(r.err, want), 1, "one line: %s", r.err);
+    cr_expect(strstr(r.err, "100 bytes in 1 block definitely lost") != NULL, "%s", r.err);
     it_run_free(&r);
 }
 
