@@ -82,6 +82,17 @@ PROGS  += $(PROGS_D)/api_thread_leak
 # another thread's legitimate SIGSEGVs during the scan, a block freed behind the preload.
 PROGS  += $(PROGS_D)/nofile $(PROGS_D)/segv_barrier $(PROGS_D)/libc_free
 
+# The leak gate against memcheck on the same programs (tests/itest/test_leak_agree.c): an own
+# arena and C++ containers without leaks, and C and C++ programs with known leaks.
+PROGS  += $(PROGS_D)/agree_arena $(PROGS_D)/agree_leaks
+PROGS  += $(PROGS_D)/agree_cxx $(PROGS_D)/agree_leaks_cxx
+$(PROGS_D)/agree_cxx: tests/progs/agree_cxx.cc
+	@mkdir -p $(@D)
+	$(Q)g++ -O1 -g -Wall -Wextra -Werror -o $@ $<
+$(PROGS_D)/agree_leaks_cxx: tests/progs/agree_leaks_cxx.cc
+	@mkdir -p $(@D)
+	$(Q)g++ -O1 -g -Wall -Wextra -Werror -o $@ $< -pthread
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
