@@ -10,8 +10,8 @@
 #include "state.h"
 
 #include "agg.h"
-#include "config.h"
 #include "arena.h"
+#include "config.h"
 #include "leakcheck.h"
 #include "log.h"
 #include "report.h"

@@ -23,7 +23,7 @@ typedef struct hp_leak_totals {
     uint64_t sb, sbk;                   /* suppressed (and what only they reach) */
     uint64_t ub, ubk;                   /* unreadable: freed where heapprof did not see it */
     int bad_suppressions;               /* malformed lines (each already reported) */
-    const char *no_verdict;             /* why the check could not conclude (never fails), or NULL */
+    const char *no_verdict; /* why the check could not conclude (never fails), or NULL */
 } hp_leak_totals;
 
 /* The stack pointer of the program's frame that called exit() (0 if exit is not on this stack).

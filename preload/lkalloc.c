@@ -59,8 +59,7 @@ bool hp_lkalloc_mmapped_chunk(uintptr_t lo, uintptr_t *clo, uintptr_t *chi)
 bool hp_lkalloc_arena_heap(uintptr_t base, uintptr_t *hi)
 {
     uintptr_t h[5]; /* arena, prev, size, mprotect_size, pagesize */
-    if (!glibc || base % HP_LKALLOC_HEAP_MAX ||
-        hp_lkread(base, h, sizeof h) != sizeof h)
+    if (!glibc || base % HP_LKALLOC_HEAP_MAX || hp_lkread(base, h, sizeof h) != sizeof h)
         return false;
     uintptr_t page = HP_LKREAD_PAGE;
     bool ok = h[0] && h[2] && h[2] <= h[3] && h[3] <= HP_LKALLOC_HEAP_MAX && h[2] % page == 0 &&

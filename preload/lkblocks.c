@@ -41,8 +41,8 @@ int hp_lkb_load(void)
     uintptr_t addr;
     hp_block k;
     while (b.n < n && hp_livetab_next(&cur, &addr, &k))
-        b.v[b.n++] = (hp_lkblk){.lo = addr, .hi = addr + k.size, .sid = k.sid,
-                                .ignored = k.ignored};
+        b.v[b.n++] =
+            (hp_lkblk){.lo = addr, .hi = addr + k.size, .sid = k.sid, .ignored = k.ignored};
     hp_sort_by_key(b.v, b.n, sizeof(hp_lkblk), offsetof(hp_lkblk, lo));
     return 0;
 }

@@ -38,8 +38,7 @@ void hp_lkmaps_reserve(void)
 static int open_maps(bool *owned)
 {
     *owned = false;
-    if (mp.reserve_fd >= 0 && mp.reserve_pid == getpid() &&
-        lseek(mp.reserve_fd, 0, SEEK_SET) == 0)
+    if (mp.reserve_fd >= 0 && mp.reserve_pid == getpid() && lseek(mp.reserve_fd, 0, SEEK_SET) == 0)
         return mp.reserve_fd;
     *owned = true;
     int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -141,8 +140,8 @@ int hp_lkmaps_load(void)
         }
         if (lo < hi && strlen(perm) >= 4) {
             bool shared = perm[3] == 's';
-            mp.v[mp.n++] = (hp_lkmap){lo, hi, (uint8_t)kind_of(name, shared), perm[0] == 'r',
-                                      perm[1] == 'w', name};
+            mp.v[mp.n++] = (hp_lkmap){
+                lo, hi, (uint8_t)kind_of(name, shared), perm[0] == 'r', perm[1] == 'w', name};
         }
         if (!e) break;
         s = e + 1;

@@ -31,8 +31,8 @@ static void print_site(hp_sym *sym, uint32_t sid, const char *what, uint64_t byt
     char nb[24], nk[24], head[160], frame[2048];
     hp_fmt_u64(nb, bytes);
     hp_fmt_u64(nk, blocks);
-    const char *parts[] = {nb, " bytes in ", nk, blocks == 1 ? " block " : " blocks ", what,
-                           ", allocated at:", NULL};
+    const char *parts[] = {nb,   " bytes in ",      nk,  blocks == 1 ? " block " : " blocks ",
+                           what, ", allocated at:", NULL};
     join(head, sizeof head, parts);
     hp_log(head, NULL, NULL);
     const hp_stack *st = hp_stacktab_get(sid);
@@ -99,10 +99,14 @@ static void summary(const hp_leak_totals *t)
     if (t->ubk) {
         hp_fmt_u64(a, t->ub);
         hp_fmt_u64(b, t->ubk);
-        const char *u[] = {"leak check: ", a, " bytes in ", b,
-                           t->ubk == 1 ? " block" : " blocks",
-                           " could not be read (freed where heapprof could not see it?); not counted",
-                           NULL};
+        const char *u[] = {
+            "leak check: ",
+            a,
+            " bytes in ",
+            b,
+            t->ubk == 1 ? " block" : " blocks",
+            " could not be read (freed where heapprof could not see it?); not counted",
+            NULL};
         join(msg, sizeof msg, u);
         hp_log(msg, NULL, NULL);
     }
@@ -114,7 +118,8 @@ void hp_leakcheck_print(bool full)
     if (!t) return;
     if (t->no_verdict) { /* one line, whatever HEAPPROF_QUIET says: the gate did not run */
         hp_log_set_quiet(false);
-        hp_log("leak check: cannot conclude: ", t->no_verdict, "; no verdict, the gate does not fail");
+        hp_log("leak check: cannot conclude: ", t->no_verdict,
+               "; no verdict, the gate does not fail");
         hp_log_set_quiet(hp_opt.QUIET);
         return;
     }

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #define MAX_EX     65536
-#define TCB_BYTES  2560 /* glibc's struct pthread on x86-64 is about 2.3 KiB */
+#define TCB_BYTES  2560         /* glibc's struct pthread on x86-64 is about 2.3 KiB */
 #define DESC_SCAN  (16u * 1024) /* a thread's descriptor is in the top of its stack mapping */
 #define DESC_LIMIT 4096         /* where its tid may be, from the descriptor's start */
 
@@ -32,7 +32,7 @@ typedef struct span {
 static struct {
     span *ex; /* MAX_EX */
     size_t nex;
-    span *tmp; /* MAX_EX: one mapping's exclusions */
+    span *tmp;      /* MAX_EX: one mapping's exclusions */
     uintptr_t *tps; /* descriptors of threads already scanned */
     size_t ntps;
     size_t tid_off; /* the tid's offset in glibc's struct pthread, 0 if unknown */
@@ -55,10 +55,8 @@ int hp_lkroots_begin(void)
     size_t n = hp_arena_ranges(lo, hi, MAX_EX / 2);
     for (size_t i = 0; i < n && i < MAX_EX / 2; i++)
         exclude(lo[i], hi[i]);
-    /* the stack this check runs on: heapprof's frames (finish.c's own stack, or the caller's,
-     * which hp_lkroots_this_thread scans from the program's frame up) */
-    const hp_lkmap *m = hp_lkmaps_of((uintptr_t)__builtin_frame_address(0));
-    if (m) exclude(m->lo, m->hi);
+    /* (the stack this check runs on is heapprof's: finish.c's own, registered above, or the
+     * caller's, which hp_lkroots_this_thread scans from the program's frame up) */
     return 0;
 }
 
@@ -205,11 +203,10 @@ void hp_lkroots_threads(const hp_thread *me)
          * a struct claimed since holds its new owner's stack (hp_tlbuf_attach) */
         bool live = hp_load_acquire(&t->state) == HP_T_ACTIVE || hp_load_relaxed(&t->inherited);
         if (t == me || !live ||
-            !thread_stack(t->stack_lo, t->stack_hi, main_end ? *main_end : 0, &lo, &hi, &mlo,
-                          &mhi))
+            !thread_stack(t->stack_lo, t->stack_hi, main_end ? *main_end : 0, &lo, &hi, &mlo, &mhi))
             continue;
-        hp_lkscan_root(LKR_THREAD, hp_load_relaxed(&t->inherited) ? "(the parent's, at fork)" : NULL,
-                       lo, hi);
+        hp_lkscan_root(LKR_THREAD,
+                       hp_load_relaxed(&t->inherited) ? "(the parent's, at fork)" : NULL, lo, hi);
         exclude(mlo, mhi);
         if (rt.ntps < MAX_EX) rt.tps[rt.ntps++] = t->stack_hi;
     }

@@ -37,8 +37,8 @@ static struct {
 } sc;
 
 static const char *const class_names[LKR_NCLASSES] = {
-    "heap block", "registers",  "stack", "tls",     "globals", "thread stack",
-    "anonymous",  "file mapping", "ignored", "suppressed",
+    "heap block",   "registers", "stack",        "tls",     "globals",
+    "thread stack", "anonymous", "file mapping", "ignored", "suppressed",
 };
 
 const char *hp_lkscan_class_name(hp_lkr_class c)
@@ -158,9 +158,22 @@ static void log_region(const char *what, hp_lkr_class c, const char *name, uintp
     hp_fmt_u64(k, (hi - lo + 1023) / 1024);
     hp_fmt_u64(u, (unread + 1023) / 1024);
     hp_fmt_u64(m, marked);
-    const char *parts[] = {"leak scan: ", what,    hp_lkscan_class_name(c), " 0x",      a, "-0x", b,
-                           " (",         k,       " KiB, ",                u,    " KiB unreadable, ",
-                           m,            " blocks reached) ", name ? name : "", NULL};
+    const char *parts[] = {"leak scan: ",
+                           what,
+                           hp_lkscan_class_name(c),
+                           " 0x",
+                           a,
+                           "-0x",
+                           b,
+                           " (",
+                           k,
+                           " KiB, ",
+                           u,
+                           " KiB unreadable, ",
+                           m,
+                           " blocks reached) ",
+                           name ? name : "",
+                           NULL};
     size_t n = 0;
     for (int i = 0; parts[i]; i++) {
         size_t l = strlen(parts[i]);
@@ -191,8 +204,8 @@ void hp_lkscan_skip(const char *why, const char *name, uintptr_t lo, uintptr_t h
     hp_fmt_hex(b, hi);
     char msg[400];
     size_t n = 0;
-    const char *parts[] = {"leak scan: not scanned (", why, ") 0x", a, "-0x", b, " ", name ? name : "",
-                           NULL};
+    const char *parts[] = {"leak scan: not scanned (", why, ") 0x", a, "-0x", b, " ",
+                           name ? name : "",           NULL};
     for (int i = 0; parts[i]; i++) {
         size_t l = strlen(parts[i]);
         if (n + l >= sizeof msg) l = sizeof msg - 1 - n;

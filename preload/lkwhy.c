@@ -20,11 +20,16 @@ void hp_lkwhy_explain(const char *pattern);
 static const char *state_name(uint8_t s)
 {
     switch (s) {
-    case LK_REACHABLE: return "still reachable";
-    case LK_SUPPRESSED: return "suppressed";
-    case LK_INDIRECT: return "indirectly lost";
-    case LK_UNREADABLE: return "unreadable (freed unseen?)";
-    default: return "definitely lost";
+    case LK_REACHABLE:
+        return "still reachable";
+    case LK_SUPPRESSED:
+        return "suppressed";
+    case LK_INDIRECT:
+        return "indirectly lost";
+    case LK_UNREADABLE:
+        return "unreadable (freed unseen?)";
+    default:
+        return "definitely lost";
     }
 }
 
@@ -35,7 +40,8 @@ static void describe(hp_sym *sym, const hp_lkblk *k, char *out, size_t cap)
     hp_fmt_hex(a, k->lo);
     hp_fmt_u64(n, k->hi - k->lo);
     const hp_stack *st = hp_stacktab_get(k->sid);
-    if (st && st->n) hp_sym_frame(sym, st->ips[0], hp_sym_object(k->sid, st->ips[0]), frame, sizeof frame);
+    if (st && st->n)
+        hp_sym_frame(sym, st->ips[0], hp_sym_object(k->sid, st->ips[0]), frame, sizeof frame);
     const char *parts[] = {"block 0x", a, " (", n, " bytes) allocated at ", frame, NULL};
     size_t len = 0;
     for (int i = 0; parts[i]; i++) {
@@ -63,8 +69,14 @@ static void chain(hp_sym *sym, const hp_lkblk *k)
             char r[24], s[24], where[300];
             hp_fmt_hex(r, lo);
             hp_fmt_hex(s, hi);
-            const char *parts[] = {hp_lkscan_class_name(hp_lkscan_region_class(k->region)), " 0x",
-                                   r, "-0x", s, " ", hp_lkscan_region_name(k->region), NULL};
+            const char *parts[] = {hp_lkscan_class_name(hp_lkscan_region_class(k->region)),
+                                   " 0x",
+                                   r,
+                                   "-0x",
+                                   s,
+                                   " ",
+                                   hp_lkscan_region_name(k->region),
+                                   NULL};
             size_t len = 0;
             for (int i = 0; parts[i]; i++) {
                 size_t l = strlen(parts[i]);
