@@ -3,8 +3,8 @@
 # Usage: scripts/deps.sh build|test|bench|fuzz
 set -eu
 build="gcc make pkg-config libunwind-dev libcjson-dev libdw-dev libelf-dev"
-test="$build nodejs libcriterion-dev libjemalloc-dev libjemalloc2 valgrind python3 perl sqlite3 xz-utils g++ git coreutils"
-bench="$test heaptrack liblsan0 hyperfine"
+test="$build nodejs libcriterion-dev libjemalloc-dev libjemalloc2 valgrind python3 perl sqlite3 xz-utils g++ git coreutils liblsan0"
+bench="$test heaptrack hyperfine"
 fuzz="$test clang libclang-rt-14-dev"
 case "${1:-build}" in
 build) want=$build ;; test) want=$test ;; bench) want=$bench ;; fuzz) want=$fuzz ;;

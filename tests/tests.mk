@@ -93,6 +93,13 @@ $(PROGS_D)/agree_leaks_cxx: tests/progs/agree_leaks_cxx.cc
 	@mkdir -p $(@D)
 	$(Q)g++ -O1 -g -Wall -Wextra -Werror -o $@ $< -pthread
 
+# Suppressed leaks are roots, as in LeakSanitizer: the same program under LSan
+# (tests/itest/test_leakcheck.c).
+PROGS  += $(PROGS_D)/adopt $(PROGS_D)/adopt_lsan
+$(PROGS_D)/adopt_lsan: tests/progs/adopt.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -fsanitize=leak -o $@ $<
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 

@@ -135,6 +135,49 @@ Test(leakcheck, suppressions)
     it_run_free(&r);
 }
 
+/* LeakSanitizer's rule: a suppressed leak is a root, so what only it holds is not reported
+ * (tests/progs/adopt.c). The same program under LeakSanitizer (adopt_lsan), on the same
+ * suppression file, gives the expected statuses: 0 with it, 23 without. */
+Test(leakcheck, suppressed_blocks_are_roots_as_in_lsan, .timeout = 60)
+{
+    const char *dir = it_tmpdir();
+    char path[600], env[700], lsan_env[800];
+    snprintf(path, sizeof path, "%s/adopt.supp", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("leak:third_party_adopt\n", f);
+    fclose(f);
+    snprintf(env, sizeof env, "HEAPPROF_SUPPRESSIONS=%s", path);
+    snprintf(lsan_env, sizeof lsan_env, "LSAN_OPTIONS=suppressions=%s:print_suppressions=0", path);
+    for (int supp = 0; supp < 2; supp++) {
+        const char *lsan_argv[] = {it_prog("adopt_lsan"), NULL};
+        const char *lenv[] = {supp ? lsan_env : "LSAN_OPTIONS=", NULL};
+        it_run l;
+        cr_assert_eq(it_exec(lsan_argv, lenv, dir, 60, &l), 0);
+        int want = supp ? 0 : 23;
+        cr_assert(WIFEXITED(l.status) && WEXITSTATUS(l.status) == want,
+                  "LeakSanitizer (%s the suppression): status %d, expected %d:\n%s",
+                  supp ? "with" : "without", l.status, want, l.err);
+        it_run_free(&l);
+        const char *argv[] = {it_prog("adopt"), NULL};
+        it_run r = leak_run(argv, (const char *const[]){supp ? env : "HEAPPROF_SUPPRESSIONS=", NULL},
+                            dir);
+        cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == want,
+                  "heapprof (%s the suppression): status %d, LeakSanitizer's %d:\n%s",
+                  supp ? "with" : "without", r.status, want, r.err);
+        if (supp) {
+            /* the node and the buffer it holds: suppressed, and the pattern's use is listed */
+            cr_expect(strstr(r.err, "208 bytes in 2 blocks suppressed") != NULL, "%s", r.err);
+            cr_expect(strstr(r.err, "leak:third_party_adopt") != NULL, "%s", r.err);
+        } else {
+            cr_expect(strstr(r.err, "8 bytes in 1 block definitely lost, 200 bytes in 1 block "
+                                    "indirectly lost") != NULL,
+                      "%s", r.err);
+        }
+        it_run_free(&r);
+    }
+}
+
 /* Occurrences of needle in hay. */
 static int count_of(const char *hay, const char *needle)
 {
