@@ -160,8 +160,8 @@ Test(leakcheck, suppressed_blocks_are_roots_as_in_lsan, .timeout = 60)
                   supp ? "with" : "without", l.status, want, l.err);
         it_run_free(&l);
         const char *argv[] = {it_prog("adopt"), NULL};
-        it_run r = leak_run(argv, (const char *const[]){supp ? env : "HEAPPROF_SUPPRESSIONS=", NULL},
-                            dir);
+        it_run r =
+            leak_run(argv, (const char *const[]){supp ? env : "HEAPPROF_SUPPRESSIONS=", NULL}, dir);
         cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == want,
                   "heapprof (%s the suppression): status %d, LeakSanitizer's %d:\n%s",
                   supp ? "with" : "without", r.status, want, r.err);
@@ -176,6 +176,48 @@ Test(leakcheck, suppressed_blocks_are_roots_as_in_lsan, .timeout = 60)
         }
         it_run_free(&r);
     }
+}
+
+/* HEAPPROF_LEAK_LOG names every region scanned or skipped; HEAPPROF_LEAK_WHY explains a block:
+ * kept_block of "leaks global" is reached from the program's globals; adopt.c's buffer is
+ * suppressed through the node that holds it. */
+Test(leakcheck, log_and_why_explain_the_verdict, .timeout = 60)
+{
+    const char *argv[] = {it_prog("leaks"), "global", NULL};
+    it_run r = leak_run(
+        argv, (const char *const[]){"HEAPPROF_LEAK_LOG=1", "HEAPPROF_LEAK_WHY=kept_block", NULL},
+        it_tmpdir());
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status %d:\n%s", r.status, r.err);
+    cr_expect(strstr(r.err, "leak scan: globals 0x") && strstr(r.err, "(main program)"), "%s",
+              r.err);
+    cr_expect(strstr(r.err, "leak scan: stack 0x") != NULL, "%s", r.err);
+    cr_expect(strstr(r.err, "leak scan: not scanned (the allocator's brk heap)") != NULL, "%s",
+              r.err);
+    const char *why = strstr(r.err, "leak why: block 0x");
+    cr_assert(why && strstr(why, "kept_block"), "%s", r.err);
+    cr_expect(strstr(why, "is still reachable:") && strstr(why, "in a root:") &&
+                  strstr(why, "globals 0x"),
+              "%s", why);
+    it_run_free(&r);
+
+    const char *dir = it_tmpdir();
+    char path[600], env[700];
+    snprintf(path, sizeof path, "%s/adopt.supp", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("leak:third_party_adopt\n", f);
+    fclose(f);
+    snprintf(env, sizeof env, "HEAPPROF_SUPPRESSIONS=%s", path);
+    const char *argv2[] = {it_prog("adopt"), NULL};
+    r = leak_run(argv2, (const char *const[]){env, "HEAPPROF_LEAK_WHY=build", NULL}, dir);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status %d:\n%s", r.status, r.err);
+    why = strstr(r.err, "leak why: block 0x");
+    cr_assert(why, "%s", r.err);
+    cr_expect(strstr(why, "(200 bytes)") && strstr(why, "is suppressed:") &&
+                  strstr(why, "(8 bytes) allocated at") && strstr(why, "third_party_adopt") &&
+                  strstr(why, "root: suppressed"),
+              "%s", why);
+    it_run_free(&r);
 }
 
 /* Occurrences of needle in hay. */
