@@ -14,14 +14,18 @@ static struct {
     size_t n, vbytes;
     uint32_t *stack;
     size_t top, sbytes;
+    uintptr_t *from; /* by index, filled as blocks are marked */
+    size_t fbytes;
 } b;
 
 void hp_lkb_release(void)
 {
     hp_unmap(b.v, b.vbytes);
     hp_unmap(b.stack, b.sbytes);
+    hp_unmap(b.from, b.fbytes);
     b.v = NULL;
     b.stack = NULL;
+    b.from = NULL;
     b.n = b.top = 0;
 }
 
@@ -31,9 +35,11 @@ int hp_lkb_load(void)
     size_t n = hp_livetab_count();
     b.vbytes = (n + 1) * sizeof(hp_lkblk);
     b.sbytes = (n + 1) * sizeof(uint32_t);
+    b.fbytes = (n + 1) * sizeof(uintptr_t);
     b.v = hp_map(b.vbytes);
     b.stack = hp_map(b.sbytes);
-    if (!b.v || !b.stack) {
+    b.from = hp_map(b.fbytes);
+    if (!b.v || !b.stack || !b.from) {
         hp_lkb_release();
         return -1;
     }
@@ -87,9 +93,14 @@ size_t hp_lkb_first_from(uintptr_t a)
 void hp_lkb_mark(size_t i, uint8_t state, uintptr_t from, uint16_t region)
 {
     b.v[i].state = state;
-    b.v[i].from = from;
+    b.from[i] = from;
     b.v[i].region = region;
     if (b.top < b.n) b.stack[b.top++] = (uint32_t)i;
+}
+
+uintptr_t hp_lkb_from(size_t i)
+{
+    return b.from[i];
 }
 
 bool hp_lkb_pop(size_t *i)

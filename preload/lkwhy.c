@@ -53,16 +53,24 @@ static void describe(hp_sym *sym, const hp_lkblk *k, char *out, size_t cap)
     out[len] = 0;
 }
 
-static void chain(hp_sym *sym, const hp_lkblk *k)
+static void chain(hp_sym *sym, size_t i)
 {
     char d[700], w[24];
+    const hp_lkblk *k = hp_lkb_at(i);
     for (int depth = 0; depth < MAX_DEPTH; depth++) {
-        if (!k->from) { /* a root block: ignored or suppressed */
-            hp_log("      root: ", hp_lkscan_class_name(hp_lkscan_region_class(k->region)), NULL);
+        if (!hp_lkb_from(
+                i)) { /* a root block (ignored, suppressed), or the lost block a chain starts at
+                       */
+            if (k->state == LK_UNREACHED)
+                hp_log("      which is definitely lost: no pointer to it in any root or block",
+                       NULL, NULL);
+            else
+                hp_log("      root: ", hp_lkscan_class_name(hp_lkscan_region_class(k->region)),
+                       NULL);
             return;
         }
-        hp_fmt_hex(w, k->from);
-        size_t p = hp_lkb_find(k->from);
+        hp_fmt_hex(w, hp_lkb_from(i));
+        size_t p = hp_lkb_find(hp_lkb_from(i));
         if (p == SIZE_MAX || k->region != 0) {
             uintptr_t lo, hi;
             hp_lkscan_region_range(k->region, &lo, &hi);
@@ -78,10 +86,10 @@ static void chain(hp_sym *sym, const hp_lkblk *k)
                                    hp_lkscan_region_name(k->region),
                                    NULL};
             size_t len = 0;
-            for (int i = 0; parts[i]; i++) {
-                size_t l = strlen(parts[i]);
+            for (int j = 0; parts[j]; j++) {
+                size_t l = strlen(parts[j]);
                 if (len + l >= sizeof where) l = sizeof where - 1 - len;
-                memcpy(where + len, parts[i], l);
+                memcpy(where + len, parts[j], l);
                 len += l;
             }
             where[len] = 0;
@@ -89,6 +97,7 @@ static void chain(hp_sym *sym, const hp_lkblk *k)
             hp_log("         ", where, NULL);
             return;
         }
+        i = p;
         k = hp_lkb_at(p);
         describe(sym, k, d, sizeof d);
         hp_log("      <- the word at 0x", w, " in ");
@@ -115,7 +124,7 @@ void hp_lkwhy_explain(const char *pattern)
         hp_log("leak why: ", d, NULL);
         hp_log("    is ", state_name(k->state),
                k->state == LK_UNREACHED ? ": no pointer to it in any root or block" : ":");
-        if (k->state != LK_UNREACHED && k->state != LK_UNREADABLE) chain(sym, k);
+        if (k->state != LK_UNREACHED && k->state != LK_UNREADABLE) chain(sym, i);
         shown++;
     }
     if (!shown) hp_log("leak why: no live block's stack matches ", pattern, NULL);
