@@ -65,6 +65,10 @@
 #define HPR_LK_IBK "ibk"
 #define HPR_LK_RB  "rb"
 #define HPR_LK_RBK "rbk"
+#define HPR_LK_SB  "sb"
+#define HPR_LK_SBK "sbk"
+#define HPR_LK_UB  "ub"
+#define HPR_LK_UBK "ubk"
 #define HPR_LK_SUP "sup"
 
 #define HPR_LC_MODE              "mode"
@@ -76,6 +80,9 @@
 #define HPR_LC_REACHABLE_BLOCKS  "reachable_blocks"
 #define HPR_LC_SUPPRESSED_BYTES  "suppressed_bytes"
 #define HPR_LC_SUPPRESSED_BLOCKS "suppressed_blocks"
+#define HPR_LC_UNREADABLE_BYTES  "unreadable_bytes"
+#define HPR_LC_UNREADABLE_BLOCKS "unreadable_blocks"
+#define HPR_LC_NO_VERDICT        "no_verdict"
 #define HPR_LC_EXIT_CODE         "exit_code"
 
 #define HPR_ROOT_FRAME "[root]"

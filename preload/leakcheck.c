@@ -7,7 +7,8 @@
  *    suppression matches is suppressed, and so is what only it reaches (flood).
  * 3. Each block still unreached is scanned: the unreached blocks it points to (not itself) are
  *    indirectly lost, and so on. What remains unreached is definitely lost.
- * A block whose memory cannot be read was freed where heapprof did not see it: not counted.
+ * A block whose memory cannot be read was freed where heapprof did not see it: unreadable,
+ * counted apart (never a leak), so that per site db+ib+rb+sb+ub == eb.
  * The check concludes nothing (no_verdict, the gate does not fail) when it cannot read what
  * it needs: memory safely, /proc/self/maps, or (when something is unreached) the files that
  * name frames, without which suppressions cannot apply.
@@ -177,7 +178,7 @@ static void classify(void)
             s->ib += sz, s->ibk++;
             break;
         case LK_UNREADABLE:
-            lk.tot.ub += sz, lk.tot.ubk++;
+            s->ub += sz, s->ubk++;
             break;
         default:
             s->db += sz, s->dbk++;
@@ -189,6 +190,7 @@ static void classify(void)
         lk.tot.sb += s->sb, lk.tot.sbk += s->sbk;
         lk.tot.db += s->db, lk.tot.dbk += s->dbk;
         lk.tot.ib += s->ib, lk.tot.ibk += s->ibk;
+        lk.tot.ub += s->ub, lk.tot.ubk += s->ubk;
     }
 }
 
@@ -256,7 +258,7 @@ const hp_leak_site *hp_leakcheck_site(uint32_t sid)
 {
     if (!lk.ran || sid >= lk.nsites) return NULL;
     const hp_leak_site *s = &lk.sites[sid];
-    return s->dbk + s->ibk + s->rbk + s->sbk ? s : NULL;
+    return s->dbk + s->ibk + s->rbk + s->sbk + s->ubk ? s : NULL;
 }
 
 const hp_leak_totals *hp_leakcheck_totals(void)

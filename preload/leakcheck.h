@@ -15,14 +15,17 @@ typedef struct hp_leak_site {
     uint64_t ib, ibk; /* indirectly lost */
     uint64_t rb, rbk; /* still reachable (and intentional leaks) */
     uint64_t sb, sbk; /* suppressed: the site matched, or reached only from suppressed blocks */
+    uint64_t ub, ubk; /* unreadable: freed where heapprof did not see it */
     bool sup;         /* a suppression matched the site */
+    /* Invariant after a run: db+ib+rb+sb+ub == the site's live bytes (eb), and so for blocks. */
 } hp_leak_site;
 
 typedef struct hp_leak_totals {
     uint64_t db, dbk, ib, ibk, rb, rbk; /* unsuppressed definite/indirect; all reachable */
     uint64_t sb, sbk;                   /* suppressed (and what only they reach) */
     uint64_t ub, ubk;                   /* unreadable: freed where heapprof did not see it */
-    int bad_suppressions;               /* malformed lines (each already reported) */
+    /* Invariant: each class is the sum of its per-site counts. */
+    int bad_suppressions;   /* malformed lines (each already reported) */
     const char *no_verdict; /* why the check could not conclude (never fails), or NULL */
 } hp_leak_totals;
 

@@ -336,6 +336,10 @@ static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_
         key_u64(o, HPR_LK_IBK, lk->ibk, true);
         key_u64(o, HPR_LK_RB, lk->rb, true);
         key_u64(o, HPR_LK_RBK, lk->rbk, true);
+        key_u64(o, HPR_LK_SB, lk->sb, true);
+        key_u64(o, HPR_LK_SBK, lk->sbk, true);
+        key_u64(o, HPR_LK_UB, lk->ub, true);
+        key_u64(o, HPR_LK_UBK, lk->ubk, true);
         hp_out_str(o, "\"" HPR_LK_SUP "\":");
         hp_out_str(o, lk->sup ? "true}," : "false},");
     }
@@ -362,6 +366,13 @@ static void write_leak_totals(hp_out *o, int leak_exit)
     key_u64(o, HPR_LC_REACHABLE_BLOCKS, t->rbk, true);
     key_u64(o, HPR_LC_SUPPRESSED_BYTES, t->sb, true);
     key_u64(o, HPR_LC_SUPPRESSED_BLOCKS, t->sbk, true);
+    key_u64(o, HPR_LC_UNREADABLE_BYTES, t->ub, true);
+    key_u64(o, HPR_LC_UNREADABLE_BLOCKS, t->ubk, true);
+    if (t->no_verdict) {
+        hp_out_str(o, "\"" HPR_LC_NO_VERDICT "\":");
+        hp_out_json_str(o, t->no_verdict);
+        hp_out_str(o, ",");
+    }
     key_u64(o, HPR_LC_EXIT_CODE, (uint64_t)leak_exit, false);
     hp_out_str(o, "},\n");
 }

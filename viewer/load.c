@@ -266,12 +266,16 @@ static const struct {
     {HPR_HP_RS, HV_RS, false}, {HPR_HP_RSG, HV_RSG, false},
 };
 
+/* sb..ubk came later: optional, 0 when absent (docs/report-format.md). */
 static const struct {
     const char *key;
     hv_metric m;
+    bool req;
 } leak_fields[] = {
-    {HPR_LK_DB, HV_DB},   {HPR_LK_DBK, HV_DBK}, {HPR_LK_IB, HV_IB},
-    {HPR_LK_IBK, HV_IBK}, {HPR_LK_RB, HV_RB},   {HPR_LK_RBK, HV_RBK},
+    {HPR_LK_DB, HV_DB, true},    {HPR_LK_DBK, HV_DBK, true},  {HPR_LK_IB, HV_IB, true},
+    {HPR_LK_IBK, HV_IBK, true},  {HPR_LK_RB, HV_RB, true},    {HPR_LK_RBK, HV_RBK, true},
+    {HPR_LK_SB, HV_SB, false},   {HPR_LK_SBK, HV_SBK, false}, {HPR_LK_UB, HV_UB, false},
+    {HPR_LK_UBK, HV_UBK, false},
 };
 
 static int site_leak(ld *L, const cJSON *lk, size_t idx, hv_site *s)
@@ -279,14 +283,17 @@ static int site_leak(ld *L, const cJSON *lk, size_t idx, hv_site *s)
     if (!cJSON_IsObject(lk))
         return fail(L, "pps[%zu]." HPR_HP_LEAK ": expected an object, got %s", idx, type_name(lk));
     for (size_t i = 0; i < sizeof leak_fields / sizeof *leak_fields; i++)
-        if (field_u64(L, lk, "pps", idx, leak_fields[i].key, true, &s->v[leak_fields[i].m]))
+        if (field_u64(L, lk, "pps", idx, leak_fields[i].key, leak_fields[i].req,
+                      &s->v[leak_fields[i].m]))
             return -1;
     const cJSON *sup = cJSON_GetObjectItemCaseSensitive(lk, HPR_LK_SUP);
     if (sup && get_bool(L, sup, HPR_HP_LEAK "." HPR_LK_SUP, &s->sup)) return -1;
     s->has_leak = true;
-    if (s->v[HV_DB] + s->v[HV_IB] + s->v[HV_RB] != s->v[HV_EB] ||
-        s->v[HV_DBK] + s->v[HV_IBK] + s->v[HV_RBK] != s->v[HV_EBK])
-        return fail(L, "pps[%zu]." HPR_HP_LEAK ": db+ib+rb != eb or dbk+ibk+rbk != ebk", idx);
+    /* each term <= 2^53 (num_u64), so the sums cannot overflow */
+    if (s->v[HV_DB] + s->v[HV_IB] + s->v[HV_RB] + s->v[HV_SB] + s->v[HV_UB] != s->v[HV_EB] ||
+        s->v[HV_DBK] + s->v[HV_IBK] + s->v[HV_RBK] + s->v[HV_SBK] + s->v[HV_UBK] != s->v[HV_EBK])
+        return fail(
+            L, "pps[%zu]." HPR_HP_LEAK ": db+ib+rb+sb+ub != eb or dbk+ibk+rbk+sbk+ubk != ebk", idx);
     return 0;
 }
 
@@ -441,6 +448,14 @@ static int load_leak_check(ld *L, const cJSON *o)
              {HPR_LC_SUPPRESSED_BLOCKS, &lc->suppressed_blocks}};
     for (size_t i = 0; i < sizeof f / sizeof *f; i++)
         if (field_u64(L, o, HPR_HP_LEAK_CHECK, 0, f[i].key, true, f[i].dst)) return -1;
+    /* later additions: optional, 0 / absent in older reports */
+    if (field_u64(L, o, HPR_HP_LEAK_CHECK, 0, HPR_LC_UNREADABLE_BYTES, false,
+                  &lc->unreadable_bytes) ||
+        field_u64(L, o, HPR_HP_LEAK_CHECK, 0, HPR_LC_UNREADABLE_BLOCKS, false,
+                  &lc->unreadable_blocks))
+        return -1;
+    const cJSON *nv = cJSON_GetObjectItemCaseSensitive(o, HPR_LC_NO_VERDICT);
+    if (nv && str_dup(L, nv, HPR_HP_LEAK_CHECK "." HPR_LC_NO_VERDICT, &lc->no_verdict)) return -1;
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o, HPR_LC_MODE);
     if (m && str_dup(L, m, HPR_HP_LEAK_CHECK "." HPR_LC_MODE, &lc->mode)) return -1;
     const cJSON *ec = cJSON_GetObjectItemCaseSensitive(o, HPR_LC_EXIT_CODE);

@@ -30,6 +30,7 @@ void hv_report_free(hv_report *r)
     free(r->sites);
     free(r->fsbuf);
     free(r->lc.mode);
+    free(r->lc.no_verdict);
     free(r);
 }
 
@@ -162,6 +163,10 @@ static const struct {
     [HV_IBK] = {"ibk", "ind-blks", HV_U_COUNT},
     [HV_RB] = {"rb", "reachable", HV_U_BYTES},
     [HV_RBK] = {"rbk", "rch-blks", HV_U_COUNT},
+    [HV_SB] = {"sb", "suppressed", HV_U_BYTES},
+    [HV_SBK] = {"sbk", "sup-blks", HV_U_COUNT},
+    [HV_UB] = {"ub", "unreadable", HV_U_BYTES},
+    [HV_UBK] = {"ubk", "unr-blks", HV_U_COUNT},
     [HV_AVG_SIZE] = {"avg-size", "avg-size", HV_U_BYTES},
     [HV_AVG_LIFE] = {"avg-life", "avg-life", HV_U_TIME},
     [HV_RATE_BK] = {"rate-blocks", "blocks/s", HV_U_RATE_N},

@@ -30,6 +30,10 @@ typedef enum hv_metric {
     HV_IBK,
     HV_RB, /* still reachable */
     HV_RBK,
+    HV_SB, /* suppressed (0 in reports older than the key) */
+    HV_SBK,
+    HV_UB, /* unreadable: freed where heapprof did not see it (0 in older reports) */
+    HV_UBK,
     HV_NRAW,
     HV_AVG_SIZE = HV_NRAW, /* tb / tbk */
     HV_AVG_LIFE,           /* tl / tbk, in tu */
@@ -64,6 +68,8 @@ typedef struct hv_leakcheck {
     char *mode;
     uint64_t definite_bytes, definite_blocks, indirect_bytes, indirect_blocks;
     uint64_t reachable_bytes, reachable_blocks, suppressed_bytes, suppressed_blocks;
+    uint64_t unreadable_bytes, unreadable_blocks; /* 0 when absent (older reports) */
+    char *no_verdict;                             /* why the check could not conclude, or NULL */
     int64_t exit_code;
 } hv_leakcheck;
 

@@ -16,7 +16,7 @@ static cJSON *metrics_obj(const hv_report *r, const uint64_t *v, bool leak)
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     for (int m = 0; m < HV_NRAW; m++) {
-        if (!leak && m >= HV_DB && m <= HV_RBK) continue;
+        if (!leak && m >= HV_DB && m <= HV_UBK) continue;
         cJSON_AddNumberToObject(o, hv_metric_name((hv_metric)m), (double)v[m]);
     }
     for (int m = HV_NRAW; m < HV_NMETRIC; m++)
@@ -63,6 +63,9 @@ static cJSON *report_obj(const hv_outctx *o, const hv_report *r)
         cJSON_AddNumberToObject(l, HPR_LC_REACHABLE_BLOCKS, (double)lc->reachable_blocks);
         cJSON_AddNumberToObject(l, HPR_LC_SUPPRESSED_BYTES, (double)lc->suppressed_bytes);
         cJSON_AddNumberToObject(l, HPR_LC_SUPPRESSED_BLOCKS, (double)lc->suppressed_blocks);
+        cJSON_AddNumberToObject(l, HPR_LC_UNREADABLE_BYTES, (double)lc->unreadable_bytes);
+        cJSON_AddNumberToObject(l, HPR_LC_UNREADABLE_BLOCKS, (double)lc->unreadable_blocks);
+        if (lc->no_verdict) cJSON_AddStringToObject(l, HPR_LC_NO_VERDICT, lc->no_verdict);
         cJSON_AddNumberToObject(l, HPR_LC_EXIT_CODE, (double)lc->exit_code);
     }
     return j;

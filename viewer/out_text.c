@@ -84,6 +84,14 @@ static void print_header(const hv_outctx *o, const hv_report *r)
                 hv_fmt_count(g, sizeof g, (double)lc->reachable_blocks),
                 hv_fmt_bytes(h, sizeof h, (double)lc->suppressed_bytes),
                 hv_fmt_count(k, sizeof k, (double)lc->suppressed_blocks), (long long)lc->exit_code);
+        if (lc->unreadable_blocks)
+            fprintf(f,
+                    "         unreadable %s in %s blocks (freed where heapprof did not see it)\n",
+                    hv_fmt_bytes(a, sizeof a, (double)lc->unreadable_bytes),
+                    hv_fmt_count(b, sizeof b, (double)lc->unreadable_blocks));
+        if (lc->no_verdict)
+            fprintf(f, "%sNo verdict: %s (the gate does not fail)%s\n", C(o, RED), lc->no_verdict,
+                    C(o, RESET));
     }
     if (!r->complete) {
         fprintf(f, "%sIncomplete: the profiler lost data; numbers are lower bounds%s\n", C(o, RED),

@@ -44,3 +44,9 @@ variant("totals.json", lambda d: d.update(hp_total_bytes=1))
 variant("eb-gt-mb.json", lambda d: d["pps"][0].update(eb=301))
 variant("root.json", lambda d: d["ftbl"].__setitem__(0, "main"))
 variant("mode.json", lambda d: d.update(mode="heapish"))
+
+# From hand-leakcheck-classes.json: a site whose classes do not add up to eb.
+lk = json.loads(open("hand-leakcheck-classes.json", encoding="utf-8").read())
+lk["pps"][1]["hp_leak"]["sb"] = 2000
+lk["hp_leak_check"]["suppressed_bytes"] = 2000
+dump("leak-classes-sum.json", lk)

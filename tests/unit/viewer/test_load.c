@@ -272,3 +272,63 @@ Test(load, library_leak_classes)
     cr_expect_eq(ib, 200);
     hv_report_free(r);
 }
+
+/* The later classes (docs/report-format.md): suppressed and unreadable, per site and in the
+ * totals; numbers by hand in tests/data/viewer/README.md. */
+Test(load, suppressed_and_unreadable_classes)
+{
+    hv_report *r = hvt_load("hand-leakcheck-classes.json");
+    cr_assert(r->has_leak_check);
+    cr_expect_eq(r->lc.suppressed_bytes, 2048);
+    cr_expect_eq(r->lc.suppressed_blocks, 1);
+    cr_expect_eq(r->lc.unreadable_bytes, 100);
+    cr_expect_eq(r->lc.unreadable_blocks, 1);
+    cr_expect_null(r->lc.no_verdict);
+    const hv_site *a = hvt_site(r, "parse_line", 40);
+    cr_expect_eq(a->v[HV_DB], 100);
+    cr_expect_eq(a->v[HV_UB], 100);
+    cr_expect_eq(a->v[HV_UBK], 1);
+    cr_expect_eq(a->v[HV_SB], 0);
+    const hv_site *b = hvt_site(r, "Cache::insert(Key const&)", 88);
+    cr_expect(b->sup);
+    cr_expect_eq(b->v[HV_SB], 2048);
+    cr_expect_eq(b->v[HV_SBK], 1);
+    cr_expect_eq(b->v[HV_IB], 0);
+    cr_expect_eq(r->tot[HV_SB], 2048);
+    cr_expect_eq(r->tot[HV_UB], 100);
+    cr_expect_eq(r->tot[HV_UBK], 1);
+    hv_report_free(r);
+}
+
+/* A report from before sb/ub existed: still loads, the new classes are 0, db+ib+rb == eb. */
+Test(load, old_report_without_new_classes)
+{
+    hv_report *r = hvt_load("hand-leakcheck.json");
+    cr_expect_eq(r->lc.unreadable_bytes, 0);
+    cr_expect_eq(r->lc.unreadable_blocks, 0);
+    cr_expect_null(r->lc.no_verdict);
+    cr_expect_eq(r->tot[HV_SB] + r->tot[HV_SBK] + r->tot[HV_UB] + r->tot[HV_UBK], 0);
+    cr_expect_eq(hvt_site(r, "parse_line", 40)->v[HV_DB], 200);
+    hv_report_free(r);
+}
+
+Test(load, no_verdict)
+{
+    static const char doc[] =
+        "{\"dhatFileVersion\":2,\"mode\":\"heap\",\"tu\":\"µs\",\"Mtu\":\"s\",\"tuth\":1,"
+        "\"cmd\":\"x\",\"pid\":1,\"te\":10,\"tg\":5,\"hp_leak_check\":{\"mode\":\"1\","
+        "\"definite_bytes\":0,\"definite_blocks\":0,\"indirect_bytes\":0,\"indirect_blocks\":0,"
+        "\"reachable_bytes\":0,\"reachable_blocks\":0,\"suppressed_bytes\":0,"
+        "\"suppressed_blocks\":0,\"unreadable_bytes\":0,\"unreadable_blocks\":0,"
+        "\"no_verdict\":\"cannot read /proc/self/maps (Permission denied)\",\"exit_code\":0},"
+        "\"pps\":[{\"tb\":8,\"tbk\":1,\"tl\":3,\"mb\":8,\"mbk\":1,\"gb\":8,\"gbk\":1,\"eb\":8,"
+        "\"ebk\":1,\"fs\":[1]}],\"ftbl\":[\"[root]\",\"0x1: f (f.c:1)\"]}";
+    hv_report *r;
+    char err[256];
+    cr_assert_eq(hv_load_buffer(doc, sizeof doc - 1, &r, err, sizeof err), 0, "%s", err);
+    cr_expect_str_eq(r->lc.no_verdict, "cannot read /proc/self/maps (Permission denied)");
+    hv_report_free(r);
+}
+
+BAD(leak_classes_sum, "leak-classes-sum.json",
+    "pps[1].hp_leak: db+ib+rb+sb+ub != eb or dbk+ibk+rbk+sbk+ubk != ebk")

@@ -206,3 +206,74 @@ Test(folded, cli_metric_and_merge)
     cr_expect_str_eq(out, "main;churn 16000\nmain;leak_one 300\nmain;make_peak 10000\n");
     free(out);
 }
+
+/* Suppressed and unreadable, where the leak totals are shown (text header, JSON leak_check and
+ * per-row metrics); no_verdict only when present. Numbers: tests/data/viewer/README.md. */
+Test(text, leak_totals_with_suppressed_and_unreadable)
+{
+    hv_report *r = hvt_load("hand-leakcheck-classes.json");
+    hv_query q;
+    hv_query_defaults(&q);
+    char *t = hvt_render(&hv_out_text, r, &q, NULL, HV_EB), buf[256];
+    /* 2048 B = 2.00 KiB */
+    cr_expect(strstr(line_with(t, "Leaks", buf, sizeof buf), "suppressed 2.00 KiB in 1;"), "%s",
+              buf);
+    cr_expect(strstr(line_with(t, "unreadable", buf, sizeof buf), "unreadable 100 B in 1 blocks"),
+              "%s", buf);
+    cr_expect_null(strstr(t, "No verdict"));
+    free(t);
+    hv_report_free(r);
+    r = hvt_load("hand-leakcheck.json");
+    t = hvt_render(&hv_out_text, r, &q, NULL, HV_EB);
+    cr_expect_null(strstr(t, "unreadable"), "nothing unreadable: no line");
+    free(t);
+    hv_report_free(r);
+}
+
+Test(json, leak_check_suppressed_and_unreadable)
+{
+    hv_report *r = hvt_load("hand-leakcheck-classes.json");
+    hv_query q;
+    hv_query_defaults(&q);
+    char *t = hvt_render(&hv_out_json, r, &q, &hv_view_leaks, HV_EB);
+    cJSON *doc = cJSON_Parse(t);
+    cr_assert_not_null(doc, "%s", t);
+    cJSON *lc = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "report"), "leak_check");
+    cr_expect_eq(cJSON_GetObjectItem(lc, "suppressed_bytes")->valuedouble, 2048);
+    cr_expect_eq(cJSON_GetObjectItem(lc, "unreadable_bytes")->valuedouble, 100);
+    cr_expect_eq(cJSON_GetObjectItem(lc, "unreadable_blocks")->valuedouble, 1);
+    cr_expect_null(cJSON_GetObjectItem(lc, "no_verdict"));
+    cJSON *rows =
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "views"), 0), "rows");
+    cJSON *b = cJSON_GetArrayItem(rows, 1); /* eb order: D, B, A */
+    cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "metrics"), "sb")->valuedouble, 2048);
+    cJSON *a = cJSON_GetArrayItem(rows, 2);
+    cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(a, "metrics"), "ub")->valuedouble, 100);
+    cJSON_Delete(doc);
+    free(t);
+    hv_report_free(r);
+}
+
+Test(text, no_verdict_shown)
+{
+    hv_report *r;
+    char err[256];
+    cr_assert_eq(hv_load_file(HVT_DATA "hand-leakcheck-classes.json", &r, err, sizeof err), 0);
+    r->lc.no_verdict = strdup("cannot read /proc/self/maps (Permission denied)");
+    hv_query q;
+    hv_query_defaults(&q);
+    char *t = hvt_render(&hv_out_text, r, &q, NULL, HV_EB), buf[256];
+    cr_expect(strstr(line_with(t, "No verdict", buf, sizeof buf),
+                     "No verdict: cannot read /proc/self/maps (Permission denied)"),
+              "%s", buf);
+    free(t);
+    char *j = hvt_render(&hv_out_json, r, &q, NULL, HV_EB);
+    cJSON *doc = cJSON_Parse(j);
+    cr_assert_not_null(doc, "%s", j);
+    cJSON *lc = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "report"), "leak_check");
+    cr_expect_str_eq(cJSON_GetObjectItem(lc, "no_verdict")->valuestring,
+                     "cannot read /proc/self/maps (Permission denied)");
+    cJSON_Delete(doc);
+    free(j);
+    hv_report_free(r);
+}
