@@ -23,6 +23,15 @@ USER_CFLAGS := $(CFLAGS)
 PRELOAD_CFLAGS := -flto=auto -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc \
                   -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc -fno-stack-protector
 PRELOAD_LIBS   := -lunwind -ldl -lpthread  # libdw: dlopen'ed at report time (symbolize.c)
+# libiberty's demangler (preload/demangle.c says why), linked statically with its symbols kept
+# local; without libiberty-dev the library builds anyway and leaves names mangled (the viewer
+# demangles them when it has libiberty).
+, := ,
+IBERTY_A       := $(firstword $(wildcard /usr/lib/$(shell $(CC) -dumpmachine)/libiberty.a /usr/lib/libiberty.a))
+IBERTY_CFLAGS  := $(if $(IBERTY_A),-DHP_HAVE_IBERTY=1,)
+IBERTY_LIBS    := $(if $(IBERTY_A),$(IBERTY_A) -Wl$(,)--exclude-libs$(,)libiberty.a,)
+PRELOAD_CFLAGS += $(IBERTY_CFLAGS)
+PRELOAD_LIBS   += $(IBERTY_LIBS)
 
 ifeq ($(V),1)
 Q :=

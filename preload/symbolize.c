@@ -1,5 +1,5 @@
-/* symbolize.c - frame strings with libdw (Dwfl over /proc/self/maps), demangled through the
- * program's own __cxa_demangle when it has one (no C++ runtime is pulled into C programs).
+/* symbolize.c - frame strings with libdw (Dwfl over /proc/self/maps), C++ and Rust names
+ * demangled by demangle.c (libiberty, linked in; no C++ runtime is pulled into C programs).
  * Forms: "0xADDR: fn (file:line)", "0xADDR: fn (in /path)", "0xADDR: ??? (in /path)", "0xADDR:
  * ???". Debug info: in the object, or separate by build-id under /usr/lib/debug (never the
  * network). libdw is loaded with dlopen on first use (report time, or a dlclose): a process that
@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "config.h"
+#include "demangle.h"
 #include "fmt.h"
 #include "sort.h"
 #include "stacktab.h"
@@ -23,8 +24,6 @@
 #include <stddef.h>
 #include <string.h>
 #include <unistd.h>
-
-typedef char *(*demangle_fn)(const char *, char *, size_t *, int *);
 
 /* The libdw functions used, resolved from dlopen("libdw.so.1"): filled once, then published
  * (never modified again) through dw_ptr. */
@@ -122,7 +121,6 @@ typedef struct modsyms {
 struct hp_sym {
     const dwfns *dw;
     Dwfl *dwfl;
-    demangle_fn demangle;
     modsyms mods[MAX_MODS];
     size_t nmods;
 };
@@ -210,7 +208,6 @@ hp_sym *hp_sym_open(void)
         s->dw->end(s->dwfl);
         return NULL;
     }
-    s->demangle = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
     return s;
 }
 
@@ -297,26 +294,16 @@ static void put_u(sbuf *b, unsigned long v)
     put(b, out);
 }
 
-static void put_name(sbuf *b, hp_sym *s, const char *name)
+static void put_name(sbuf *b, const char *name)
 {
-    char plain[1024];
+    char plain[1024], readable[2048];
     const char *at = strchr(name, '@'); /* "fn@@GLIBC_2.34": drop the symbol version */
     if (at && (size_t)(at - name) < sizeof plain) {
         memcpy(plain, name, (size_t)(at - name));
         plain[at - name] = 0;
         name = plain;
     }
-    if (s->demangle && name[0] == '_' && name[1] == 'Z') {
-        int st = -1;
-        char *d = s->demangle(name, NULL, NULL, &st);
-        if (d && st == 0) {
-            put(b, d);
-            hp_real.free(d);
-            return;
-        }
-        if (d) hp_real.free(d);
-    }
-    put(b, name);
+    put(b, hp_demangle(name, readable, sizeof readable) ? readable : name);
 }
 
 /* The frame as the objects mapped now (those s was opened on) describe it. */
@@ -338,7 +325,7 @@ static size_t live_frame(hp_sym *s, uintptr_t ra, char *buf, size_t cap)
         name = s->dw->addrname(m, pc);
     const char *path = NULL, *debugfile = NULL;
     s->dw->info(m, NULL, NULL, NULL, NULL, NULL, &path, &debugfile);
-    put_name(&b, s, name ? name : "???");
+    put_name(&b, name ? name : "???");
     /* Line tables of separate debug files (libc6-dbg & co.) are compressed DWARF: reading
      * them costs tens of milliseconds per process at exit. Only on request (HEAPPROF_DEBUGINFO). */
     bool separate = debugfile && path && strcmp(debugfile, path) != 0;
@@ -424,12 +411,11 @@ static unloaded *new_record_locked(const char *path, uintptr_t base, uintptr_t l
 }
 
 /* un.one: a symbolizer of just the object at base (read from its file, not from memory). */
-static bool open_one_locked(const dwfns *dw, demangle_fn demangle, const char *path, uintptr_t base)
+static bool open_one_locked(const dwfns *dw, const char *path, uintptr_t base)
 {
     hp_sym *s = &un.one;
     memset(s, 0, sizeof *s);
     s->dw = dw;
-    s->demangle = demangle;
     s->dwfl = dw->begin(&dw->callbacks);
     if (!s->dwfl) return false;
     dw->report_begin(s->dwfl);
@@ -444,9 +430,8 @@ static bool open_one_locked(const dwfns *dw, demangle_fn demangle, const char *p
 
 void hp_sym_before_unload(const char *path, uintptr_t base, uintptr_t lo, uintptr_t hi)
 {
-    /* before the lock: dlopen and dlsym take the loader lock */
+    /* before the lock: dlopen takes the loader lock */
     const dwfns *dw = dw_load();
-    demangle_fn demangle = (demangle_fn)dlsym(RTLD_DEFAULT, "__cxa_demangle");
     pthread_mutex_lock(&un.lock);
     uint32_t n = hp_stacktab_count(), from = 1;
     unloaded *u = NULL;
@@ -472,7 +457,7 @@ void hp_sym_before_unload(const char *path, uintptr_t base, uintptr_t lo, uintpt
             kept *slot = kept_slot_locked(ra, obj, true);
             if (!slot || slot->name) continue;
             if (!opened) { /* only when there is something to name */
-                opened = open_one_locked(dw, demangle, path, base);
+                opened = open_one_locked(dw, path, base);
                 failed = !opened;
                 if (failed) break;
             }
