@@ -7,6 +7,7 @@
 #include "load.h"
 
 #include "heapprof_report.h"
+#include "names.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -368,7 +369,7 @@ static int load_frame(ld *L, const cJSON *v, size_t idx)
     if (idx == 0 && strcmp(v->valuestring, HPR_ROOT_FRAME) != 0)
         return fail(L, "ftbl[0]: expected \"" HPR_ROOT_FRAME "\"");
     if (grow(L, (void **)&r->frames, &L->cap_frames, r->nframes + 1, sizeof *r->frames)) return -1;
-    char *text = strdup(v->valuestring);
+    char *text = hv_names_frame(v->valuestring); /* mangled names arrive from old reports */
     if (!text) return fail(L, "out of memory");
     if (hv_frame_init(&r->frames[r->nframes], text)) {
         free(text);

@@ -9,8 +9,9 @@ VIEWER     := $(B)/heapview
 HV_SRC     := $(wildcard viewer/*.c)
 HV_LIB_SRC := $(filter-out viewer/main.c,$(HV_SRC))
 HV_LIB_OBJ := $(HV_LIB_SRC:%.c=$(B)/%.o)
-HV_CFLAGS   = $(BASE_CFLAGS) $(SANFL) $(HV_CJSON_CFL)
-HV_LIBS    := $(HV_CJSON_LIBS) -lm
+# libiberty.a (IBERTY_A, found by the top Makefile) demangles names that arrive mangled (names.c)
+HV_CFLAGS   = $(BASE_CFLAGS) $(SANFL) $(HV_CJSON_CFL) $(if $(IBERTY_A),-DHV_HAVE_IBERTY=1)
+HV_LIBS    := $(HV_CJSON_LIBS) -lm $(IBERTY_A)
 
 .PHONY: viewer viewer-test viewer-asan-test fuzz viewer-bench
 all: viewer
@@ -58,10 +59,10 @@ HV_FUZZ_DIR  := build/fuzz
 fuzz:
 	@scripts/deps.sh fuzz
 	@mkdir -p $(HV_FUZZ_DIR)/corpus
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iviewer $(HV_CJSON_CFL) \
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iviewer $(HV_CJSON_CFL) $(if $(IBERTY_A),-DHV_HAVE_IBERTY=1) \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -o $(HV_FUZZ_DIR)/fuzz_load tests/unit/viewer/fuzz_load.c viewer/load.c viewer/model.c \
-	    $(HV_CJSON_LIBS) -lm
+	    -o $(HV_FUZZ_DIR)/fuzz_load tests/unit/viewer/fuzz_load.c viewer/load.c viewer/model.c viewer/names.c \
+	    $(HV_CJSON_LIBS) -lm $(IBERTY_A)
 	cp tests/data/viewer/*.json tests/data/viewer/bad/* $(HV_FUZZ_DIR)/corpus/ 2>/dev/null || true
 	$(HV_FUZZ_DIR)/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=2048 -artifact_prefix=$(HV_FUZZ_DIR)/ -dict=tests/unit/viewer/report.dict $(HV_FUZZ_DIR)/corpus
