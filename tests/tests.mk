@@ -100,6 +100,18 @@ $(PROGS_D)/adopt_lsan: tests/progs/adopt.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -fsanitize=leak -o $@ $<
 
+# Demangled names (test_names.c): Rust in both manglings, C++ at -O2 with GCC clones.
+PROGS  += $(PROGS_D)/rust_names $(PROGS_D)/rust_names_v0 $(PROGS_D)/cxx_names
+$(PROGS_D)/rust_names: tests/progs/rust_names.rs
+	@mkdir -p $(@D)
+	$(Q)rustc -O -g -o $@ $<
+$(PROGS_D)/rust_names_v0: tests/progs/rust_names.rs
+	@mkdir -p $(@D)
+	$(Q)rustc -O -g -C symbol-mangling-version=v0 -o $@ $<
+$(PROGS_D)/cxx_names: tests/progs/cxx_names.cc
+	@mkdir -p $(@D)
+	$(Q)g++ -O2 -g -Wall -Wextra -Werror -o $@ $<
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
@@ -123,8 +135,9 @@ build/skew/preload/%.o: preload/%.c
 $(SKEW_LIB): $(PRELOAD_SRC:%.c=build/skew/%.o)
 	$(Q)$(CC) -O2 -flto=auto -shared -o $@ $^ -Wl,-z,now -Wl,--no-undefined $(PRELOAD_LIBS) $(USER_CFLAGS)
 
-ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_SKEW_LIB=$(CURDIR)/$(SKEW_LIB) HP_PROGS=$(CURDIR)/$(PROGS_D)
-itest: lib $(SKEW_LIB) $(PROGS) $(ITEST_BIN)
+ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_SKEW_LIB=$(CURDIR)/$(SKEW_LIB) HP_PROGS=$(CURDIR)/$(PROGS_D) \
+            HEAPVIEW=$(CURDIR)/$(VIEWER)
+itest: lib $(SKEW_LIB) $(PROGS) $(ITEST_BIN) $(VIEWER)
 	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
 
 # ---- unit tests: preload modules linked directly (no hooks, no constructor) ----

@@ -8,9 +8,12 @@
 #include <string>
 #include <vector>
 
-namespace shapes {
+namespace shapes
+{
 struct Circle {
-    explicit Circle(int r) : radius(r), label("circle" + std::to_string(r)) {}
+    explicit Circle(int r) : radius(r), label("circle" + std::to_string(r))
+    {
+    }
     int radius;
     std::string label;
 };
@@ -47,9 +50,9 @@ static __attribute__((noinline)) char *make_block(const Config &cfg)
     return p;
 }
 
+// argv[1] == "leak": the block of make_block is lost (the leak report must name it demangled)
 int main(int argc, char **argv)
 {
-    (void)argv;
     shapes::Pool<shapes::Circle> pool;
     pool.grow(100 + argc);
     std::map<int, std::string> names;
@@ -64,6 +67,7 @@ int main(int argc, char **argv)
     std::printf("cxx_names: %zu %zu %zu\n", pool.items.size(), names.size(), blocks.size());
     for (char *p : blocks)
         std::free(p);
+    if (argc > 1 && std::string(argv[1]) == "leak") b = nullptr;
     delete[] b;
     return 0;
 }
