@@ -303,7 +303,8 @@ static void put_name(sbuf *b, const char *name)
         plain[at - name] = 0;
         name = plain;
     }
-    put(b, hp_demangle(name, readable, sizeof readable) ? readable : name);
+    bool readable_ok = hp_opt.DEMANGLE && hp_demangle(name, readable, sizeof readable);
+    put(b, readable_ok ? readable : name);
 }
 
 /* The frame as the objects mapped now (those s was opened on) describe it. */

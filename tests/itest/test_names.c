@@ -125,3 +125,27 @@ Test(names, cxx_clones_and_templates, .timeout = 60)
               "[clone .constprop.0] (",
               "shapes::Pool<shapes::Circle>::grow(int) (", NULL});
 }
+
+/* HEAPPROF_DEMANGLE=0 keeps the linker's symbols, Rust hash included; heapview still shows
+ * them demangled. */
+Test(names, raw_symbols_on_request, .timeout = 60)
+{
+    const char *dir = it_tmpdir();
+    const char *argv[] = {it_prog("rust_names"), NULL};
+    const char *env[] = {"HEAPPROF_DEMANGLE=0", "HEAPPROF_QUIET=1", NULL};
+    it_run r;
+    cr_assert_eq(it_exec_hp(argv, env, dir, &r), 0);
+    it_run_free(&r);
+    char p[2][512];
+    cr_assert_eq(it_reports(dir, p, 2), 1);
+    cJSON *j = it_load(p[0]);
+    cr_assert_not_null(j);
+    cr_expect(it_has_frame(j, ": _ZN10rust_names9make_leak17h"), "raw legacy symbol with hash");
+    cr_expect_not(it_has_frame(j, "rust_names::make_leak"));
+    char *text =
+        viewer((const char *const[]){"--all", "--depth", "0", "--no-collapse", NULL}, p[0]);
+    no_mangled("heapview", text);
+    cr_expect(strstr(text, "rust_names::make_leak ("), "%s", text);
+    free(text);
+    cJSON_Delete(j);
+}
