@@ -100,6 +100,15 @@ $(PROGS_D)/adopt_lsan: tests/progs/adopt.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -fsanitize=leak -o $@ $<
 
+# Allocation sites in the user's code (tests/itest/test_glue.c): libc, C++ and Rust glue.
+PROGS  += $(PROGS_D)/glue_c $(PROGS_D)/glue_cxx $(PROGS_D)/glue_rust
+$(PROGS_D)/glue_cxx: tests/progs/glue_cxx.cc
+	@mkdir -p $(@D)
+	$(Q)g++ -O2 -g -Wall -Wextra -Werror -o $@ $<
+$(PROGS_D)/glue_rust: tests/progs/glue_rust.rs
+	@mkdir -p $(@D)
+	$(Q)rustc -O -g -o $@ $<
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
@@ -123,8 +132,9 @@ build/skew/preload/%.o: preload/%.c
 $(SKEW_LIB): $(PRELOAD_SRC:%.c=build/skew/%.o)
 	$(Q)$(CC) -O2 -flto=auto -shared -o $@ $^ -Wl,-z,now -Wl,--no-undefined $(PRELOAD_LIBS) $(USER_CFLAGS)
 
-ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_SKEW_LIB=$(CURDIR)/$(SKEW_LIB) HP_PROGS=$(CURDIR)/$(PROGS_D)
-itest: lib $(SKEW_LIB) $(PROGS) $(ITEST_BIN)
+ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_SKEW_LIB=$(CURDIR)/$(SKEW_LIB) HP_PROGS=$(CURDIR)/$(PROGS_D) \
+            HEAPVIEW=$(CURDIR)/$(VIEWER)
+itest: lib $(SKEW_LIB) $(PROGS) $(ITEST_BIN) $(VIEWER)
 	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
 
 # ---- unit tests: preload modules linked directly (no hooks, no constructor) ----
