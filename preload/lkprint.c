@@ -4,6 +4,7 @@
 #include "arena.h"
 #include "config.h"
 #include "fmt.h"
+#include "glue.h"
 #include "leakcheck.h"
 #include "log.h"
 #include "sites.h"
@@ -26,16 +27,62 @@ static void join(char *buf, size_t cap, const char *const *parts)
     buf[n] = 0;
 }
 
+/* HEAPPROF_GLUE as an hp_glue: its ','-separated changes, split in a copy (report time, once). */
+static const hp_glue *user_glue(void)
+{
+    static hp_glue g;
+    static char copy[sizeof hp_opt.GLUE];
+    static bool done;
+    if (done) return &g;
+    done = true;
+    memcpy(copy, hp_opt.GLUE, sizeof copy);
+    for (char *p = copy, *comma; p; p = comma ? comma + 1 : NULL) {
+        comma = strchr(p, ',');
+        if (comma) *comma = 0;
+        if (*p) hp_glue_change(&g, p);
+    }
+    return &g;
+}
+
+/* The one-line site: the first frame of the stack that is not allocator glue, and "via" the
+ * glue frame it called (unless that is the allocator itself). All glue: the innermost frame. */
+static void site_line(hp_sym *sym, uint32_t sid, const hp_stack *st, char *out, size_t cap)
+{
+    char frame[1024], split[1024], via[512] = "";
+    out[0] = 0;
+    for (uint32_t i = 0; st && i < st->n; i++) {
+        hp_sym_frame(sym, st->ips[i], hp_sym_object(sid, st->ips[i]), frame, sizeof frame);
+        memcpy(split, frame, sizeof split);
+        char *func, *file, *lib;
+        hp_glue_split(split, &func, &file, &lib);
+        bool glue = hp_glue_match(user_glue(), func, file, lib);
+        if (i == 0 || !glue) {
+            char *addr_end = strstr(frame, ": "); /* drop "0xADDR: " */
+            const char *text = addr_end && frame[0] == '0' ? addr_end + 2 : frame;
+            const char *parts[] = {text, via[0] ? " via " : "", via, NULL};
+            join(out, cap, parts);
+        }
+        if (!glue) return;
+        if (!hp_glue_is_allocator(func)) {
+            size_t k = strlen(func);
+            if (k >= sizeof via) k = sizeof via - 1;
+            memcpy(via, func, k);
+            via[k] = 0;
+        }
+    }
+}
+
 static void print_site(hp_sym *sym, uint32_t sid, const char *what, uint64_t bytes, uint64_t blocks)
 {
-    char nb[24], nk[24], head[160], frame[2048];
+    char nb[24], nk[24], where[1024], head[1200], frame[2048];
     hp_fmt_u64(nb, bytes);
     hp_fmt_u64(nk, blocks);
-    const char *parts[] = {nb,   " bytes in ",      nk,  blocks == 1 ? " block " : " blocks ",
-                           what, ", allocated at:", NULL};
+    const hp_stack *st = hp_stacktab_get(sid);
+    site_line(sym, sid, st, where, sizeof where);
+    const char *parts[] = {nb,   " bytes in ",       nk,    blocks == 1 ? " block " : " blocks ",
+                           what, ", allocated at: ", where, NULL};
     join(head, sizeof head, parts);
     hp_log(head, NULL, NULL);
-    const hp_stack *st = hp_stacktab_get(sid);
     for (uint32_t i = 0; st && i < st->n && i < 16; i++) {
         hp_sym_frame(sym, st->ips[i], hp_sym_object(sid, st->ips[i]), frame, sizeof frame);
         hp_log("    ", frame, NULL);

@@ -112,6 +112,15 @@ $(PROGS_D)/cxx_names: tests/progs/cxx_names.cc
 	@mkdir -p $(@D)
 	$(Q)g++ -O2 -g -Wall -Wextra -Werror -o $@ $<
 
+# Allocation sites in the user's code (tests/itest/test_glue.c): libc, C++ and Rust glue.
+PROGS  += $(PROGS_D)/glue_c $(PROGS_D)/glue_cxx $(PROGS_D)/glue_rust
+$(PROGS_D)/glue_cxx: tests/progs/glue_cxx.cc
+	@mkdir -p $(@D)
+	$(Q)g++ -O2 -g -Wall -Wextra -Werror -o $@ $<
+$(PROGS_D)/glue_rust: tests/progs/glue_rust.rs
+	@mkdir -p $(@D)
+	$(Q)rustc -O -g -o $@ $<
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 

@@ -9,6 +9,8 @@
 #include "out.h"
 #include "view.h"
 
+#include "../preload/glue.h"
+
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +52,11 @@ static const char usage_text[] =
     "                       (microseconds for heapprof; default: the report's tuth)\n"
     "  --depth N            user frames shown per stack (default 4; 0: all)\n"
     "  --no-collapse        show libc/libstdc++/ld.so/allocator/profiler frames too\n"
+    "  --glue PAT           count frames matching PAT as allocator glue: a site is named\n"
+    "                       after the first frame that is not glue (repeatable; func:,\n"
+    "                       file:, lib: as for --include); --glue -PAT removes a built-in\n"
+    "                       pattern, --glue -* all of them (docs/heapview.md lists them)\n"
+    "  --no-fold            no glue: name each site after its innermost frame\n"
     "\n"
     "Output:\n"
     "  --json               the views as JSON (docs/heapview.md)\n"
@@ -89,6 +96,8 @@ enum {
     O_THRESH,
     O_DEPTH,
     O_NOCOLLAPSE,
+    O_GLUE,
+    O_NOFOLD,
     O_JSON,
     O_FOLDED,
     O_COLOR,
@@ -121,6 +130,8 @@ static const struct option long_opts[] = {
     {"short-lived-threshold", required_argument, 0, O_THRESH},
     {"depth", required_argument, 0, O_DEPTH},
     {"no-collapse", no_argument, 0, O_NOCOLLAPSE},
+    {"glue", required_argument, 0, O_GLUE},
+    {"no-fold", no_argument, 0, O_NOFOLD},
     {"json", no_argument, 0, O_JSON},
     {"folded", optional_argument, 0, O_FOLDED},
     {"color", optional_argument, 0, O_COLOR},
@@ -152,6 +163,8 @@ typedef struct args {
     bool diff, check;
     hv_limits lim;
     const char *baseline;
+    hp_glue glue; /* --glue changes (pointing into argv) */
+    bool no_fold;
 } args;
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -250,6 +263,13 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
         case O_NOCOLLAPSE:
             a->q.collapse = false;
             break;
+        case O_GLUE:
+            if (!hp_glue_change(&a->glue, optarg))
+                return usage_error("--glue: empty pattern, or more than %d", HP_GLUE_MAX);
+            break;
+        case O_NOFOLD:
+            a->no_fold = true;
+            break;
         case O_JSON:
             a->out = &hv_out_json;
             break;
@@ -315,7 +335,7 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
     return 0;
 }
 
-static hv_report *load_or_say(const char *file)
+static hv_report *load_or_say(const args *a, const char *file)
 {
     char err[512];
     hv_report *r;
@@ -323,6 +343,8 @@ static hv_report *load_or_say(const char *file)
         fprintf(stderr, "heapview: %s: %s\n", file, err);
         return NULL;
     }
+    if (a->glue.nadd || a->glue.ndel || a->glue.no_defaults || a->no_fold)
+        hv_report_set_glue(r, &a->glue, !a->no_fold);
     return r;
 }
 
@@ -334,10 +356,10 @@ static int run_check(args *a, const char *file)
     for (int w = 0; w < HV_LIM_COUNT; w++)
         any |= a->lim.has[w];
     if (!any) return usage_error("--check: no limit given (--max-leaked, --max-peak, ...)");
-    hv_report *r = load_or_say(file), *base = NULL;
+    hv_report *r = load_or_say(a, file), *base = NULL;
     int rc = EXIT_BAD;
     if (!r) goto out;
-    if (a->baseline && !(base = load_or_say(a->baseline))) goto out;
+    if (a->baseline && !(base = load_or_say(a, a->baseline))) goto out;
     hv_check_result res[2 * HV_LIM_COUNT];
     size_t failed, n = hv_check_run(r, base, &a->lim, res, &failed);
     printf("heapview --check %s: %s\n", file, failed ? "FAILED" : "passed");
@@ -351,11 +373,11 @@ out:
 
 static int run_diff(args *a, hv_outctx *o, const char *bfile, const char *cfile)
 {
-    hv_report *b = load_or_say(bfile), *c = NULL;
+    hv_report *b = load_or_say(a, bfile), *c = NULL;
     int rc = EXIT_BAD;
     hv_diff d = {0};
     char label[1024];
-    if (!b || !(c = load_or_say(cfile))) goto out;
+    if (!b || !(c = load_or_say(a, cfile))) goto out;
     if (hv_diff_build(b, c, &a->q, a->sort_set ? a->q.sort : HV_TB, &d) < 0) {
         fprintf(stderr, "heapview: out of memory\n");
         goto out;
@@ -382,7 +404,7 @@ static int add_section(hv_section *sec, size_t *n, const hv_report *r, const hv_
 
 static int run_views(args *a, hv_outctx *o, const char *file)
 {
-    hv_report *r = load_or_say(file);
+    hv_report *r = load_or_say(a, file);
     if (!r) return EXIT_BAD;
     hv_section sec[16];
     size_t n = 0;

@@ -5,6 +5,8 @@
  * always give equal output order. */
 #include "model.h"
 
+#include "../preload/glue.h"
+
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,47 +49,58 @@ static const char *base_name(const char *path)
     return b ? b + 1 : path;
 }
 
-/* Libraries whose frames are the machinery between the program and the heap. */
-static const char *const system_libs[] = {
-    "libc.so",   "libc-",      "libstdc++",   "ld-linux",   "ld-2.",       "ld.so",
-    "libgcc_s",  "libpthread", "libheapprof", "vgpreload_", "libjemalloc", "libtcmalloc",
-    "libdl.so",  "libm.so",    "libunwind",   "libasan",    "libubsan",    "liblsan",
-    "libc++.so", "libc++abi",  "libgomp",
+/* The runtime around the program that is not allocator glue (glue.c has that list): the
+ * loader, thread start, the profilers and sanitizers. Hidden, but never a site's name unless
+ * the whole stack is theirs. */
+static const char *const runtime_libs[] = {
+    "ld-linux", "ld-2.",   "ld.so",     "libgcc_s", "libpthread", "libheapprof", "vgpreload_",
+    "libdl.so", "libm.so", "libunwind", "libasan",  "libubsan",   "liblsan",     "libgomp",
 };
 
-/* Functions of the runtime that allocate on the caller's behalf; their own frames are noise. */
-static const char *const system_funcs[] = {
-    "malloc",        "calloc",    "realloc",  "free",         "memalign",       "posix_memalign",
-    "aligned_alloc", "valloc",    "pvalloc",  "reallocarray", "strdup",         "strndup",
-    "printf",        "fprintf",   "vfprintf", "puts",         "fputs",          "fwrite",
-    "fopen",         "fopen64",   "fdopen",   "getline",      "getdelim",       "asprintf",
-    "vasprintf",     "setlocale", "opendir",  "scandir",      "localtime",      "tzset",
-    "qsort",         "realpath",  "dlopen",   "dlerror",      "pthread_create", "start_thread",
-    "clone",         "clone3",    "_start",
+static const char *const runtime_funcs[] = {
+    "_start",
+    "clone",
+    "clone3",
+    "start_thread",
+    "pthread_create",
+    "dlopen",
+    "dlerror",
+    "__libc_start_main",
+    "__libc_start_call_main",
 };
 
-bool hv_frame_is_system(const char *func, const char *file, const char *lib)
+static bool is_runtime(const char *func, const char *file, const char *lib)
 {
     if (lib) {
         const char *b = base_name(lib);
-        for (size_t i = 0; i < sizeof system_libs / sizeof *system_libs; i++)
-            if (has_prefix(b, system_libs[i])) return true;
+        for (size_t i = 0; i < sizeof runtime_libs / sizeof *runtime_libs; i++)
+            if (has_prefix(b, runtime_libs[i])) return true;
     }
     if (func) {
-        /* "__x" and "_IO_x" are reserved for the implementation; std:: and __gnu_cxx:: are
-         * libstdc++ (inlined templates included: the user's frame is the caller). */
-        if (has_prefix(func, "__") || has_prefix(func, "_IO_") || has_prefix(func, "_dl_") ||
-            has_prefix(func, "std::") || has_prefix(func, "operator new") ||
-            has_prefix(func, "operator delete") || has_prefix(func, "hp_") ||
-            has_prefix(func, "heapprof_") || has_prefix(func, "_Unwind_"))
+        if (has_prefix(func, "_dl_") || has_prefix(func, "hp_") || has_prefix(func, "heapprof_") ||
+            has_prefix(func, "_Unwind_"))
             return true;
-        for (size_t i = 0; i < sizeof system_funcs / sizeof *system_funcs; i++)
-            if (strcmp(func, system_funcs[i]) == 0) return true;
+        for (size_t i = 0; i < sizeof runtime_funcs / sizeof *runtime_funcs; i++)
+            if (strcmp(func, runtime_funcs[i]) == 0) return true;
     }
-    if (file && (strstr(file, "/glibc") || strstr(file, "/c++/") || strstr(file, "/libio/") ||
-                 strstr(file, "/malloc/") || strstr(file, "/nptl/")))
-        return true;
-    return false;
+    return file && strstr(file, "/nptl/");
+}
+
+bool hv_frame_is_system(const char *func, const char *file, const char *lib)
+{
+    return hp_glue_match(NULL, func, file, lib) || is_runtime(func, file, lib);
+}
+
+static void classify(hv_frame *f, const hp_glue *g, bool fold)
+{
+    f->glue = fold && hp_glue_match(g, f->func, f->file, f->lib);
+    f->system = f->glue || is_runtime(f->func, f->file, f->lib);
+}
+
+void hv_report_set_glue(hv_report *r, const hp_glue *g, bool fold)
+{
+    for (size_t i = 0; i < r->nframes; i++)
+        classify(&r->frames[i], g, fold);
 }
 
 int hv_frame_init(hv_frame *f, char *text)
@@ -136,7 +149,7 @@ int hv_frame_init(hv_frame *f, char *text)
     }
     f->func = strndup(s, fn_len);
     if (!f->func) return -1;
-    f->system = hv_frame_is_system(f->func, f->file, f->lib);
+    classify(f, NULL, true);
     return 0;
 }
 
@@ -285,6 +298,14 @@ uint32_t hv_site_first_user(const hv_report *r, const hv_site *s)
     for (uint32_t i = 0; i < s->nfs; i++)
         if (!r->frames[fs[i]].system) return i;
     return 0;
+}
+
+const hv_frame *hv_site_via(const hv_report *r, const hv_site *s)
+{
+    uint32_t fu = hv_site_first_user(r, s);
+    if (fu == 0) return NULL;
+    const hv_frame *f = &r->frames[hv_site_frames(r, s)[fu - 1]];
+    return f->glue && !hp_glue_is_allocator(f->func) ? f : NULL;
 }
 
 void hv_query_defaults(hv_query *q)

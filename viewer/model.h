@@ -52,7 +52,8 @@ typedef struct hv_frame {
     char *file;      /* "prog.c" or NULL */
     char *lib;       /* "/lib/x86_64-linux-gnu/libc.so.6" or NULL */
     unsigned line;   /* 0 when unknown */
-    bool system;     /* libc, libstdc++, ld.so, allocator or profiler internals */
+    bool system;     /* glue, or the loader/thread start/profiler runtime: hidden in stacks */
+    bool glue;       /* allocator glue (preload/glue.h): a site is named past these */
 } hv_frame;
 
 typedef struct hv_site {
@@ -97,11 +98,16 @@ typedef struct hv_report {
 void hv_report_free(hv_report *r);
 
 /* Parses one ftbl string into f (f->text takes ownership of text). Returns 0, or -1 when out
- * of memory. Classification of system frames: see hv_frame_is_system. */
+ * of memory. Classified with the default glue list (see hv_report_set_glue). */
 int hv_frame_init(hv_frame *f, char *text);
-/* True for frames of the C/C++ runtime, the dynamic loader, allocators and profilers:
- * collapsed by default. Decided from the library path, the function name and the file. */
+/* True for allocator glue (the default list of preload/glue.h: libc, libstdc++, Rust's alloc,
+ * allocators, malloc wrappers) and for the runtime around the program (the dynamic loader,
+ * thread start, profilers): collapsed by default. From the library path, function and file. */
 bool hv_frame_is_system(const char *func, const char *file, const char *lib);
+struct hp_glue;
+/* Classifies every frame of r again: glue under g (NULL: the defaults), none if !fold (then
+ * sites are named after their innermost frame outside the loader and profiler runtime). */
+void hv_report_set_glue(hv_report *r, const struct hp_glue *g, bool fold);
 
 static inline const uint32_t *hv_site_frames(const hv_report *r, const hv_site *s)
 {
@@ -157,7 +163,11 @@ void hv_rows_free(hv_rows *rows);
 
 /* Whether site s passes q's include/exclude filters. */
 bool hv_site_matches(const hv_report *r, const hv_site *s, const hv_query *q);
-/* Index in s's stack of the first non-system frame, or 0 if all are system (or none). */
+/* Index in s's stack of the first non-system frame (the first that is neither allocator glue
+ * nor runtime: the site's name), or 0 if all are system (or none). */
 uint32_t hv_site_first_user(const hv_report *r, const hv_site *s);
+/* The glue frame s's first user frame called ("via asprintf"), or NULL: none, not glue, or
+ * the allocator itself (malloc, operator new, __rust_alloc: saying so tells nothing). */
+const hv_frame *hv_site_via(const hv_report *r, const hv_site *s);
 
 #endif

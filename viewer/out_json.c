@@ -79,6 +79,8 @@ static cJSON *row_obj(const hv_outctx *o, const hv_report *r, const hv_row *row,
     const char *func =
         s->nfs ? r->frames[hv_site_frames(r, s)[hv_site_first_user(r, s)]].func : HPR_ROOT_FRAME;
     cJSON_AddStringToObject(j, "function", func);
+    const hv_frame *via = s->nfs ? hv_site_via(r, s) : NULL;
+    if (via) cJSON_AddStringToObject(j, "via", via->func);
     cJSON_AddNumberToObject(j, "sites", (double)row->nsites);
     cJSON_AddItemToObject(j, "metrics", metrics_obj(r, row->v, row->has_leak));
     if (!o->q->by_function || row->nsites == 1)

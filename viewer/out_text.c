@@ -127,7 +127,8 @@ static void print_stack(const hv_outctx *o, const hv_report *r, const hv_site *s
     if (s->nfs == 0) fprintf(o->f, "%s[root]\n", indent);
 }
 
-/* The one-line name of a row: its first user frame, "+ N more sites" when grouped. */
+/* The one-line name of a row: its first user frame, "via" the glue it called, "(N sites)" when
+ * grouped. */
 static void print_site_line(const hv_outctx *o, const hv_report *r, const hv_row *row)
 {
     const hv_site *s = &r->sites[row->site];
@@ -137,6 +138,8 @@ static void print_site_line(const hv_outctx *o, const hv_report *r, const hv_row
         name = o->q->by_function ? fr->func : fr->sym;
     }
     fprintf(o->f, "%s%s%s", C(o, YEL), name, C(o, RESET));
+    const hv_frame *via = s->nfs ? hv_site_via(r, s) : NULL;
+    if (via) fprintf(o->f, " %svia %s%s", C(o, DIM), via->func, C(o, RESET));
     if (row->nsites > 1) fprintf(o->f, " %s(%zu sites)%s", C(o, DIM), row->nsites, C(o, RESET));
     fputc('\n', o->f);
 }

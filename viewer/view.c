@@ -1,6 +1,8 @@
 /* view.c - the view registry and the stack layout shared by every output (see view.h). */
 #include "view.h"
 
+#include "../preload/glue.h"
+
 #include <string.h>
 
 const hv_view *const hv_views[] = {&hv_view_leaks, &hv_view_peak,   &hv_view_hot,
@@ -16,17 +18,6 @@ const hv_view *hv_view_find(const char *name)
 double hv_short_threshold(const hv_report *r, const hv_query *q)
 {
     return q->short_threshold >= 0 ? q->short_threshold : (double)r->tuth;
-}
-
-/* The allocator entry points: naming them in "via" says nothing. */
-static bool is_allocator(const char *func)
-{
-    static const char *const a[] = {"malloc",   "calloc",         "realloc",       "free",
-                                    "memalign", "posix_memalign", "aligned_alloc", "valloc",
-                                    "pvalloc",  "reallocarray"};
-    for (size_t i = 0; i < sizeof a / sizeof *a; i++)
-        if (strcmp(func, a[i]) == 0) return true;
-    return strncmp(func, "operator new", 12) == 0;
 }
 
 static size_t push(hv_stackline *out, size_t n, size_t cap, uint32_t frame, uint32_t hidden,
@@ -56,7 +47,7 @@ size_t hv_stack_layout(const hv_report *r, const hv_site *s, const hv_query *q, 
         n = push(out, n, cap, fs[0], 0, false);
         return n < cap ? n : cap;
     }
-    if (fu > 0 && !is_allocator(r->frames[fs[fu - 1]].func))
+    if (fu > 0 && !hp_glue_is_allocator(r->frames[fs[fu - 1]].func))
         n = push(out, n, cap, fs[fu - 1], fu, true);
     uint32_t shown = 0, last_user = fu;
     for (uint32_t i = fu; i < s->nfs; i++)

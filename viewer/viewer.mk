@@ -8,7 +8,9 @@ HV_CRIT_LIBS  := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcrite
 VIEWER     := $(B)/heapview
 HV_SRC     := $(wildcard viewer/*.c)
 HV_LIB_SRC := $(filter-out viewer/main.c,$(HV_SRC))
-HV_LIB_OBJ := $(HV_LIB_SRC:%.c=$(B)/%.o)
+# The allocator-glue table and its matcher are the preload's own (one list, both sides).
+HV_SHARED  := preload/glue.c preload/glob.c
+HV_LIB_OBJ := $(HV_LIB_SRC:%.c=$(B)/%.o) $(HV_SHARED:preload/%.c=$(B)/viewer/shared/%.o)
 # libiberty.a (IBERTY_A, found by the top Makefile) demangles names that arrive mangled (names.c)
 HV_CFLAGS   = $(BASE_CFLAGS) $(SANFL) $(HV_CJSON_CFL) $(if $(IBERTY_A),-DHV_HAVE_IBERTY=1)
 HV_LIBS    := $(HV_CJSON_LIBS) -lm $(IBERTY_A)
@@ -18,6 +20,11 @@ all: viewer
 viewer: $(VIEWER)
 
 $(B)/viewer/%.o: viewer/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(HV_CFLAGS) -c -o $@ $< $(USER_CFLAGS)
+
+$(B)/viewer/shared/%.o: preload/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(HV_CFLAGS) -c -o $@ $< $(USER_CFLAGS)
@@ -61,7 +68,7 @@ fuzz:
 	@mkdir -p $(HV_FUZZ_DIR)/corpus
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iviewer $(HV_CJSON_CFL) $(if $(IBERTY_A),-DHV_HAVE_IBERTY=1) \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -o $(HV_FUZZ_DIR)/fuzz_load tests/unit/viewer/fuzz_load.c viewer/load.c viewer/model.c viewer/names.c \
+	    -o $(HV_FUZZ_DIR)/fuzz_load tests/unit/viewer/fuzz_load.c viewer/load.c viewer/model.c viewer/names.c $(HV_SHARED) \
 	    $(HV_CJSON_LIBS) -lm $(IBERTY_A)
 	cp tests/data/viewer/*.json tests/data/viewer/bad/* $(HV_FUZZ_DIR)/corpus/ 2>/dev/null || true
 	$(HV_FUZZ_DIR)/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
