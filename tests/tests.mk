@@ -123,8 +123,9 @@ build/skew/preload/%.o: preload/%.c
 $(SKEW_LIB): $(PRELOAD_SRC:%.c=build/skew/%.o)
 	$(Q)$(CC) -O2 -flto=auto -shared -o $@ $^ -Wl,-z,now -Wl,--no-undefined $(PRELOAD_LIBS) $(USER_CFLAGS)
 
-ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_SKEW_LIB=$(CURDIR)/$(SKEW_LIB) HP_PROGS=$(CURDIR)/$(PROGS_D)
-itest: lib $(SKEW_LIB) $(PROGS) $(ITEST_BIN)
+ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_SKEW_LIB=$(CURDIR)/$(SKEW_LIB) HP_PROGS=$(CURDIR)/$(PROGS_D) \
+            HEAPVIEW=$(CURDIR)/$(VIEWER)
+itest: lib $(SKEW_LIB) $(PROGS) $(VIEWER) $(ITEST_BIN)
 	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
 
 # ---- unit tests: preload modules linked directly (no hooks, no constructor) ----
