@@ -146,7 +146,7 @@ $(SKEW_LIB): $(PRELOAD_SRC:%.c=build/skew/%.o)
 
 ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_SKEW_LIB=$(CURDIR)/$(SKEW_LIB) HP_PROGS=$(CURDIR)/$(PROGS_D) \
             HEAPVIEW=$(CURDIR)/$(VIEWER)
-itest: lib $(SKEW_LIB) $(PROGS) $(ITEST_BIN) $(VIEWER)
+itest: lib $(SKEW_LIB) $(PROGS) $(VIEWER) $(ITEST_BIN)
 	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
 
 # ---- unit tests: preload modules linked directly (no hooks, no constructor) ----

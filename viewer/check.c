@@ -4,6 +4,9 @@
 
 #include "fmt.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 uint64_t hv_check_value(const hv_report *r, hv_limit which)
 {
     switch (which) {
@@ -80,5 +83,101 @@ void hv_check_print(FILE *f, const hv_report *r, const hv_check_result *res, siz
             fprintf(f, "%s %s%s: %s (%llu), limit %s (%.0f)\n", c->exceeded ? "FAIL" : "ok  ", what,
                     how, v, (unsigned long long)c->value, lim, c->limit);
         }
+    }
+}
+
+/* ---- per site ---- */
+
+int hv_check_sites(const hv_report *r, const hv_report *base, const hv_limits *l, const hv_query *q,
+                   hv_site_check *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    hv_query qs = *q;
+    qs.by_function = false; /* a gate per site, never per function */
+    if (hv_diff_build(base, r, &qs, l->site_metric, &sc->d) < 0) return -1;
+    sc->fail = malloc((sc->d.n ? sc->d.n : 1) * sizeof *sc->fail);
+    if (!sc->fail) {
+        hv_diff_free(&sc->d);
+        return -1;
+    }
+    for (size_t i = 0; i < sc->d.n; i++) {
+        const hv_diff_row *x = &sc->d.row[i];
+        if (x->cur_site == SIZE_MAX) continue; /* gone: never a regression */
+        double b = hv_metric_value(base, x->base, l->site_metric);
+        double v = hv_metric_value(r, x->cur, l->site_metric);
+        double lim = b * (1.0 + l->max_site_growth / 100.0);
+        if (v > lim) sc->fail[sc->nfail++] = (hv_site_growth){i, b, v, lim};
+    }
+    return 0;
+}
+
+void hv_site_check_free(hv_site_check *sc)
+{
+    hv_diff_free(&sc->d);
+    free(sc->fail);
+    sc->fail = NULL;
+    sc->nfail = 0;
+}
+
+static void fmt_metric(char *buf, size_t n, hv_metric m, double v)
+{
+    switch (hv_metric_unit(m)) {
+    case HV_U_BYTES:
+        hv_fmt_bytes(buf, n, v);
+        break;
+    case HV_U_COUNT:
+        hv_fmt_count(buf, n, v);
+        break;
+    default:
+        snprintf(buf, n, "%.6g", v);
+    }
+}
+
+/* "grow (ident.c:20) <- main": the first user frame as symbolized, then its caller's function. */
+static void site_name(FILE *f, const hv_report *r, const hv_site *s)
+{
+    if (s->nfs == 0) {
+        fputs("[root]", f);
+        return;
+    }
+    const uint32_t *fs = hv_site_frames(r, s);
+    uint32_t u = hv_site_first_user(r, s);
+    fputs(r->frames[fs[u]].sym, f);
+    for (uint32_t i = u + 1; i < s->nfs; i++)
+        if (!r->frames[fs[i]].system) {
+            fprintf(f, " <- %s", r->frames[fs[i]].func);
+            break;
+        }
+}
+
+void hv_check_sites_print(FILE *f, const hv_site_check *sc, const hv_limits *l)
+{
+    const hv_diff *d = &sc->d;
+    const char *what = hv_metric_label(l->site_metric), *name = hv_metric_name(l->site_metric);
+    if (sc->nfail)
+        fprintf(f,
+                "FAIL sites: %zu of %zu grew more than +%g%% in %s (%s) (%zu in both, %zu new, "
+                "%zu gone)\n",
+                sc->nfail, d->nboth + d->ncur_only, l->max_site_growth, what, name, d->nboth,
+                d->ncur_only, d->nbase_only);
+    else
+        fprintf(f,
+                "ok   sites: none grew more than +%g%% in %s (%s) (%zu in both, %zu new, %zu "
+                "gone)\n",
+                l->max_site_growth, what, name, d->nboth, d->ncur_only, d->nbase_only);
+    for (size_t i = 0; i < sc->nfail; i++) {
+        const hv_site_growth *g = &sc->fail[i];
+        const hv_diff_row *x = &d->row[g->row];
+        char v[32], b[32], lim[32];
+        fmt_metric(v, sizeof v, l->site_metric, g->value);
+        fmt_metric(b, sizeof b, l->site_metric, g->base);
+        fmt_metric(lim, sizeof lim, l->site_metric, g->limit);
+        fputs(x->base_site == SIZE_MAX ? "FAIL new site " : "FAIL site ", f);
+        site_name(f, d->cur, &d->cur->sites[x->cur_site]);
+        if (x->base_site == SIZE_MAX)
+            fprintf(f, ": %s %s, baseline none (limit 0)\n", what, v);
+        else
+            fprintf(f, ": %s %s, baseline %s, limit +%g%% = %s\n", what, v, b, l->max_site_growth,
+                    lim);
     }
 }

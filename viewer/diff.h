@@ -1,7 +1,9 @@
-/* diff.h - two reports compared call site by call site. Sites are matched by their
- * symbolized stack (each frame's text without its "0xADDR: " prefix), so two runs of one
- * binary, or of two builds of it, match even when addresses move (ASLR, relinking).
- * Sites of one report with equal stack text are summed. No I/O. */
+/* diff.h - two reports compared call site by call site. Sites are matched by identity
+ * (hv_site_identity: the chain of function names, no addresses, files or lines), so two runs
+ * of one binary, or two builds of it, match even when addresses move (ASLR, relinking) or
+ * lines move (an edit). Sites of one report that share a chain are split by their (file, line)
+ * vectors and paired by order: the k-th in base with the k-th in new; sites of one report with
+ * equal chain and equal lines are summed. No I/O. */
 #ifndef HV_DIFF_H
 #define HV_DIFF_H
 

@@ -26,6 +26,7 @@ static const char usage_text[] =
     "Usage: heapview [VIEW...] [OPTIONS] REPORT\n"
     "       heapview --diff [OPTIONS] BASE NEW\n"
     "       heapview --check LIMIT... [--baseline BASE --max-increase PCT] REPORT\n"
+    "       heapview --check --baseline BASE --max-site-growth PCT REPORT\n"
     "\n"
     "Reads a heapprof report (libheapprof.so) or a Valgrind DHAT heap profile\n"
     "(valgrind --tool=dhat) and answers: what leaked, what made the peak, who allocates\n"
@@ -64,7 +65,8 @@ static const char usage_text[] =
     "  --color[=WHEN]       auto (default: on a terminal, unless NO_COLOR), always, never\n"
     "  --no-color           same as --color=never\n"
     "\n"
-    "Diff (sites matched by symbolized stack, addresses ignored):\n"
+    "Diff (sites matched by their chain of function names; addresses and lines ignored,\n"
+    "except to tell apart sites of one chain, paired in line order):\n"
     "  --diff BASE NEW      totals, then the biggest increases and decreases of --sort\n"
     "                       (default tb), --top of each\n"
     "\n"
@@ -76,6 +78,10 @@ static const char usage_text[] =
     "  --max-total-bytes SIZE   bytes allocated\n"
     "  --max-total-blocks N     blocks allocated\n"
     "  --baseline FILE --max-increase PCT   each of the five may grow at most PCT% over FILE\n"
+    "  --baseline FILE --max-site-growth PCT   no site may grow more than PCT% over its\n"
+    "                           match in FILE (matched as by --diff; a new site may not\n"
+    "                           allocate at all); --include/--exclude pick the sites\n"
+    "  --site-metric METRIC     what --max-site-growth measures (default tb; see --sort)\n"
     "  SIZE and N take K, M, G, T suffixes (powers of 1024): 64M, 1.5G, 10K\n"
     "\n"
     "  -h, --help           this text        --version   heapview's version\n";
@@ -111,6 +117,8 @@ enum {
     O_MAXTBK,
     O_BASELINE,
     O_MAXINC,
+    O_MAXSITE,
+    O_SITEMETRIC,
     O_VERSION
 };
 
@@ -146,6 +154,8 @@ static const struct option long_opts[] = {
     {"max-total-blocks", required_argument, 0, O_MAXTBK},
     {"baseline", required_argument, 0, O_BASELINE},
     {"max-increase", required_argument, 0, O_MAXINC},
+    {"max-site-growth", required_argument, 0, O_MAXSITE},
+    {"site-metric", required_argument, 0, O_SITEMETRIC},
     {"help", no_argument, 0, 'h'},
     {"version", no_argument, 0, O_VERSION},
     {0, 0, 0, 0},
@@ -165,6 +175,7 @@ typedef struct args {
     const char *baseline;
     hp_glue glue; /* --glue changes (pointing into argv) */
     bool no_fold;
+    bool site_metric_set;
 } args;
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
@@ -318,6 +329,17 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
             a->lim.has_increase = true;
             a->check = true;
             break;
+        case O_MAXSITE:
+            if (hv_parse_percent(optarg, &a->lim.max_site_growth) < 0)
+                return usage_error("--max-site-growth: not a percentage: '%s'", optarg);
+            a->lim.has_site_growth = true;
+            a->check = true;
+            break;
+        case O_SITEMETRIC:
+            if (hv_metric_parse(optarg, &a->lim.site_metric) < 0)
+                return usage_error("--site-metric: unknown metric '%s'", optarg);
+            a->site_metric_set = true;
+            break;
         case 'h':
             fputs(usage_text, stdout);
             *done = true;
@@ -350,9 +372,12 @@ static hv_report *load_or_say(const args *a, const char *file)
 
 static int run_check(args *a, const char *file)
 {
-    if (a->lim.has_increase != (a->baseline != NULL))
-        return usage_error("--baseline and --max-increase go together");
-    bool any = a->lim.has_increase;
+    bool relative = a->lim.has_increase || a->lim.has_site_growth;
+    if (relative != (a->baseline != NULL))
+        return usage_error("--baseline goes with --max-increase or --max-site-growth");
+    if (a->site_metric_set && !a->lim.has_site_growth)
+        return usage_error("--site-metric goes with --max-site-growth");
+    bool any = relative;
     for (int w = 0; w < HV_LIM_COUNT; w++)
         any |= a->lim.has[w];
     if (!any) return usage_error("--check: no limit given (--max-leaked, --max-peak, ...)");
@@ -361,9 +386,17 @@ static int run_check(args *a, const char *file)
     if (!r) goto out;
     if (a->baseline && !(base = load_or_say(a, a->baseline))) goto out;
     hv_check_result res[2 * HV_LIM_COUNT];
+    hv_site_check sc = {0};
     size_t failed, n = hv_check_run(r, base, &a->lim, res, &failed);
+    if (a->lim.has_site_growth && hv_check_sites(r, base, &a->lim, &a->q, &sc) < 0) {
+        fprintf(stderr, "heapview: out of memory\n");
+        goto out;
+    }
+    failed += sc.nfail;
     printf("heapview --check %s: %s\n", file, failed ? "FAILED" : "passed");
     hv_check_print(stdout, r, res, n, a->lim.max_increase);
+    if (a->lim.has_site_growth) hv_check_sites_print(stdout, &sc, &a->lim);
+    hv_site_check_free(&sc);
     rc = failed ? EXIT_CHECK : 0;
 out:
     hv_report_free(r);
@@ -458,6 +491,7 @@ int main(int argc, char **argv)
     args a;
     memset(&a, 0, sizeof a);
     hv_query_defaults(&a.q);
+    a.lim.site_metric = HV_TB;
     a.color = -1;
     a.out = &hv_out_text;
     /* Filters point into argv: at most argc of each. */

@@ -308,6 +308,54 @@ const hv_frame *hv_site_via(const hv_report *r, const hv_site *s)
     return f->glue && !hp_glue_is_allocator(f->func) ? f : NULL;
 }
 
+/* ---- site identity ---- */
+
+/* One frame's part of the identity: its function, or for "???" its library's base name. */
+static const char *ident_part(const hv_frame *f, const char **lib)
+{
+    *lib = strcmp(f->func, "???") == 0 && f->lib ? base_name(f->lib) : NULL;
+    return f->func;
+}
+
+char *hv_site_identity(const hv_report *r, const hv_site *s)
+{
+    if (s->nfs == 0) return strdup("[root]");
+    const uint32_t *fs = hv_site_frames(r, s);
+    size_t len = 1;
+    for (uint32_t i = 0; i < s->nfs; i++) {
+        const char *lib, *fn = ident_part(&r->frames[fs[i]], &lib);
+        len += strlen(fn) + 1 + (lib ? strlen(lib) + 4 : 0);
+    }
+    char *k = malloc(len), *p = k;
+    if (!k) return NULL;
+    for (uint32_t i = 0; i < s->nfs; i++) {
+        const char *lib, *fn = ident_part(&r->frames[fs[i]], &lib);
+        size_t l = strlen(fn);
+        memcpy(p, fn, l);
+        p += l;
+        if (lib) {
+            memcpy(p, " in ", 4);
+            memcpy(p + 4, lib, strlen(lib));
+            p += 4 + strlen(lib);
+        }
+        *p++ = '\n';
+    }
+    p[-1] = '\0'; /* the last separator */
+    return k;
+}
+
+int hv_site_lines_cmp(const hv_report *r, const hv_site *a, const hv_report *r2, const hv_site *b)
+{
+    const uint32_t *fa = hv_site_frames(r, a), *fb = hv_site_frames(r2, b);
+    for (uint32_t i = 0; i < a->nfs && i < b->nfs; i++) {
+        const hv_frame *x = &r->frames[fa[i]], *y = &r2->frames[fb[i]];
+        int c = strcmp(x->file ? x->file : "", y->file ? y->file : "");
+        if (c) return c;
+        if (x->line != y->line) return x->line < y->line ? -1 : 1;
+    }
+    return (a->nfs > b->nfs) - (a->nfs < b->nfs);
+}
+
 void hv_query_defaults(hv_query *q)
 {
     memset(q, 0, sizeof *q);

@@ -170,4 +170,21 @@ uint32_t hv_site_first_user(const hv_report *r, const hv_site *s);
  * the allocator itself (malloc, operator new, __rust_alloc: saying so tells nothing). */
 const hv_frame *hv_site_via(const hv_report *r, const hv_site *s);
 
+/* ---- Site identity across builds (diff, check --baseline, merging) ----
+ * A site's identity is the chain of its frames' function names, innermost first, without
+ * addresses, files or lines, so that an edit which moves lines (or relinks) keeps it. Frames
+ * with no function name ("???") stand for their library's base name ("??? in libfoo.so").
+ * Sites of one report that share the chain are told apart by hv_site_lines_cmp: the order of
+ * their (file, line) vectors, which an edit that inserts or deletes lines preserves.
+ * This is the one place that says what "the same site" means; a frame filter (e.g. folding
+ * allocator glue) belongs in hv_site_identity and hv_site_lines_cmp alike. */
+
+/* The identity key of s (frames joined by '\n'; "[root]" for an empty stack) as a malloc'd
+ * string, or NULL when out of memory. Equal keys <=> equal function chains. */
+char *hv_site_identity(const hv_report *r, const hv_site *s);
+/* Orders two sites (of r and of r2, which may differ) by their frames' (file, line), innermost
+ * frame first: file by name (none first), then line. 0 when equal. Meant for sites with equal
+ * identity; for others it still gives a total order on (file, line) vectors. */
+int hv_site_lines_cmp(const hv_report *r, const hv_site *a, const hv_report *r2, const hv_site *b);
+
 #endif

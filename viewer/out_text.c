@@ -315,7 +315,7 @@ static int text_diff(const hv_outctx *o, const hv_diff *d)
     diff_total(o, d, "at-exit blocks", HV_EBK, b->tot[HV_EBK], c->tot[HV_EBK]);
     fprintf(o->f, "  sites: %zu in both, %zu only in base, %zu only in new (matched by %s)\n",
             d->nboth, d->nbase_only, d->ncur_only,
-            d->q->by_function ? "function" : "symbolized stack");
+            d->q->by_function ? "function" : "function chain");
     fprintf(o->f, "\n%sIncreases%s in %s (%s)\n", C(o, BOLD), C(o, RESET),
             hv_metric_label(d->metric), hv_metric_name(d->metric));
     diff_rows(o, d, true);

@@ -141,3 +141,84 @@ Test(check, cli_exit_codes)
         "--baseline without --max-increase");
     free(err);
 }
+
+/* Per site against a baseline: ident-base.json -> ident-moved.json (see test_diff.c): f:12 ->
+ * f:17 grows 200 -> 260 B (+30%); f:19 (5 B) and h (9 B) are new; the rest are unchanged. */
+Test(check, per_site_growth)
+{
+    hv_report *b = hvt_load("ident-base.json"), *c = hvt_load("ident-moved.json");
+    hv_query q;
+    hv_query_defaults(&q);
+    hv_limits l = {0};
+    l.has_site_growth = true;
+    l.max_site_growth = 5;
+    l.site_metric = HV_TB;
+    hv_site_check sc;
+    cr_assert_eq(hv_check_sites(c, b, &l, &q, &sc), 0);
+    cr_assert_eq(sc.nfail, 3);
+    const hv_site_growth *g = &sc.fail[0]; /* largest change first */
+    cr_expect_eq(sc.d.row[g->row].cur_site, 0, "f:17");
+    cr_expect_float_eq(g->base, 200, 1e-9);
+    cr_expect_float_eq(g->value, 260, 1e-9);
+    cr_expect_float_eq(g->limit, 210, 1e-9);
+    hv_site_check_free(&sc);
+    l.max_site_growth = 30; /* 260 <= 260: within; the new sites still fail */
+    cr_assert_eq(hv_check_sites(c, b, &l, &q, &sc), 0);
+    cr_expect_eq(sc.nfail, 2);
+    hv_site_check_free(&sc);
+    q.include = (const char *[]){"lib:libfoo.so"}; /* the ??? site only */
+    q.ninclude = 1;
+    l.max_site_growth = 0;
+    cr_assert_eq(hv_check_sites(c, b, &l, &q, &sc), 0);
+    cr_expect_eq(sc.nfail, 0);
+    cr_expect_eq(sc.d.nboth, 1);
+    hv_site_check_free(&sc);
+    cr_assert_eq(hv_check_sites(b, b, &l, &q, &sc), 0);
+    cr_expect_eq(sc.nfail, 0, "a report against itself");
+    hv_site_check_free(&sc);
+    hv_report_free(b);
+    hv_report_free(c);
+}
+
+Test(check, cli_per_site)
+{
+    char *out, *err;
+    cr_expect_eq(hvt_run("--check --baseline " HVT_DATA
+                         "ident-base.json --max-site-growth 5% " HVT_DATA "ident-moved.json",
+                         &out, NULL),
+                 1);
+    cr_expect(strstr(out, "FAIL sites: 3 of 6 grew more than +5% in total (tb)"), "%s", out);
+    cr_expect(strstr(out, "FAIL site f (x.c:17) <- main: total 260 B, baseline 200 B, limit +5% = "
+                          "210 B\n"),
+              "%s", out);
+    cr_expect(strstr(out, "FAIL new site h (x.c:40) <- main: total 9 B, baseline none"), "%s", out);
+    cr_expect_eq(hvt_count(out, "\nFAIL"), 4, "%s", out);
+    free(out);
+    cr_expect_eq(hvt_run("--check --baseline " HVT_DATA "ident-base.json --max-site-growth 5% "
+                         "--include lib:libfoo.so " HVT_DATA "ident-moved.json",
+                         &out, NULL),
+                 0);
+    cr_expect(strstr(out, "ok   sites: none grew more than +5% in total (tb) (1 in both"), "%s",
+              out);
+    free(out);
+    cr_expect_eq(hvt_run("--check --baseline " HVT_DATA "ident-moved.json --max-site-growth 0 "
+                         "--site-metric tbk " HVT_DATA "ident-base.json",
+                         &out, NULL),
+                 1, "f:10 in base is two blocks (sites 0 and 3) against one at f:15");
+    cr_expect(strstr(out, "FAIL site f (x.c:10) <- main: blocks 2, baseline 1"), "%s", out);
+    free(out);
+    cr_expect_eq(hvt_run("--check --max-site-growth 5 " HVT_DATA "ident-base.json", NULL, &err), 2);
+    cr_expect(strstr(err, "--baseline goes with"), "%s", err);
+    free(err);
+    cr_expect_eq(hvt_run("--check --baseline " HVT_DATA "ident-base.json --max-site-growth 5 "
+                         "--site-metric nope " HVT_DATA "ident-moved.json",
+                         NULL, &err),
+                 2);
+    free(err);
+    cr_expect_eq(hvt_run("--check --baseline " HVT_DATA
+                         "bad/negative.json --max-site-growth 5 " HVT_DATA "ident-moved.json",
+                         NULL, &err),
+                 2);
+    cr_expect(strstr(err, "negative count"), "%s", err);
+    free(err);
+}
