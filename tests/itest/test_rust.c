@@ -163,3 +163,63 @@ Test(rust_gate, box_leak_and_forget_are_named, .timeout = 180)
     it_run_free(&g);
     it_run_free(&m);
 }
+
+/* ---- examples/rust-stats: dhat::HeapStats-style assertions from heapprof, under cargo test ----
+ */
+
+static const char *rust_stats_target(void)
+{
+    static char t[600];
+    snprintf(t, sizeof t, "CARGO_TARGET_DIR=%s/rust-stats-target", getenv("HP_PROGS"));
+    return t;
+}
+
+static void need_cargo(void)
+{
+    const char *argv[] = {"cargo", "--version", NULL};
+    it_run r;
+    int rc = it_exec(argv, NULL, NULL, 30, &r);
+    bool ok = rc == 0 && WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0;
+    it_run_free(&r);
+    cr_assert(ok, "cargo is missing: install the Debian package cargo (scripts/deps.sh test)");
+}
+
+/* Without the library: the example's tests pass, its get() saying "not profiled". Under the
+ * library: its exact counts hold (tests/stats.rs), and the test binary did run profiled (it
+ * wrote a report). The build runs first, without the library, so only the tests are profiled
+ * in the second run (cargo itself too, harmlessly). */
+Test(rust_stats, cargo_test_with_and_without_the_library, .timeout = 300)
+{
+    need_cargo();
+    cr_assert(access("examples/rust-stats/Cargo.toml", R_OK) == 0, "run from the repository root");
+    const char *env[] = {rust_stats_target(), "CARGO_TERM_COLOR=never", NULL};
+    const char *plain[] = {"sh", "-c", "cd examples/rust-stats && cargo test --offline 2>&1", NULL};
+    it_run r;
+    cr_assert_eq(it_exec(plain, env, NULL, 240, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "cargo test:\n%s", r.out);
+    cr_expect(strstr(r.out, "test exact_counts_for_a_known_pattern ... ok") &&
+                  strstr(r.out, "test not_profiled_without_the_library ... ok"),
+              "both tests ran:\n%s", r.out);
+    it_run_free(&r);
+
+    const char *dir = it_tmpdir();
+    const char *prof[] = {"sh", "-c",
+                          "cd examples/rust-stats && cargo test --offline -- --test-threads=1 2>&1",
+                          NULL};
+    const char *env2[] = {rust_stats_target(), "CARGO_TERM_COLOR=never", "HEAPPROF_QUIET=1", NULL};
+    cr_assert_eq(it_exec_lib(it_lib(), prof, env2, dir, 240, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "cargo test under heapprof:\n%s",
+              r.out);
+    cr_expect(strstr(r.out, "test exact_counts_for_a_known_pattern ... ok") != NULL, "%s", r.out);
+    char paths[64][512];
+    int n = it_reports(dir, paths, 64);
+    bool stats_bin = false;
+    for (int i = 0; i < n && i < 64; i++) {
+        cJSON *j = it_load(paths[i]);
+        const cJSON *cmd = j ? cJSON_GetObjectItemCaseSensitive(j, "cmd") : NULL;
+        if (cJSON_IsString(cmd) && strstr(cmd->valuestring, "/deps/stats-")) stats_bin = true;
+        cJSON_Delete(j);
+    }
+    cr_expect(stats_bin, "no report from the test binary among %d: it did not run profiled", n);
+    it_run_free(&r);
+}
