@@ -121,6 +121,13 @@ $(PROGS_D)/glue_rust: tests/progs/glue_rust.rs
 	@mkdir -p $(@D)
 	$(Q)rustc -O -g -o $@ $<
 
+# Rust programs under the leak gate (tests/itest/test_rust.c): one without a leak of its own,
+# one with a Box::leak and a mem::forget.
+PROGS  += $(PROGS_D)/rust_clean $(PROGS_D)/rust_leak
+$(PROGS_D)/rust_clean $(PROGS_D)/rust_leak: $(PROGS_D)/%: tests/progs/%.rs
+	@mkdir -p $(@D)
+	$(Q)rustc -O -g -o $@ $<
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 

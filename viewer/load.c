@@ -3,7 +3,8 @@
  * next, so the cJSON tree never holds more than one site (see load.h for the memory bound).
  * Every failure is one line in L->err: where (key path or byte offset) and what.
  * Invariants on success: see model.h; plus ftbl[0] == "[root]", dhatFileVersion == 2,
- * mode == "heap", and the hp_* totals, when present, equal the sums over pps. */
+ * mode == "heap" or "rust-heap" (dhat-rs), and the hp_* totals, when present, equal the sums over
+ * pps. */
 #include "load.h"
 
 #include "heapprof_report.h"
@@ -420,15 +421,25 @@ static int check_version(ld *L, uint64_t v)
     return 0;
 }
 
+/* "heap": Valgrind DHAT and heapprof; "rust-heap": the dhat crate (dhat-rs), which writes the
+ * same fields in heap mode (its src/lib.rs, DhatJson) with frames as "IP: SYM (FILE:LINE:COL)". */
 static int check_mode(ld *L, const char *mode)
 {
     if (strcmp(mode, "heap") == 0) return 0;
+    if (strcmp(mode, "rust-heap") == 0) {
+        L->r->dhat_rs = true;
+        return 0;
+    }
     if (strcmp(mode, "copy") == 0 || strcmp(mode, "ad-hoc") == 0)
         return fail(L,
                     "DHAT %s-mode profiles are not supported: heapview reads heap mode "
                     "(valgrind --tool=dhat without --mode)",
                     mode);
-    return fail(L, HPR_MODE ": unknown mode \"%s\" (heapview reads \"heap\")", mode);
+    if (strcmp(mode, "rust-ad-hoc") == 0)
+        return fail(L, "dhat-rs ad-hoc profiles are not supported: heapview reads heap profiles "
+                       "(dhat::Profiler::new_heap)");
+    return fail(L, HPR_MODE ": unknown mode \"%s\" (heapview reads \"heap\" and \"rust-heap\")",
+                mode);
 }
 
 static int load_leak_check(ld *L, const cJSON *o)

@@ -138,6 +138,18 @@ int hv_frame_init(hv_frame *f, char *text)
                     for (; d < s + n - 1 && *d >= '0' && *d <= '9'; d++)
                         line = line * 10 + (unsigned)(*d - '0');
                     if (d == s + n - 1) {
+                        /* dhat-rs writes "FILE:LINE:COL": the number read was the column */
+                        const char *c2 = memrchr(loc, ':', (size_t)(colon - loc));
+                        if (c2 && c2 > loc && c2 + 1 < colon) {
+                            unsigned l2 = 0;
+                            const char *e = c2 + 1;
+                            for (; e < colon && *e >= '0' && *e <= '9'; e++)
+                                l2 = l2 * 10 + (unsigned)(*e - '0');
+                            if (e == colon) {
+                                colon = c2;
+                                line = l2;
+                            }
+                        }
                         f->file = strndup(loc, (size_t)(colon - loc));
                         if (!f->file) return -1;
                         f->line = line;

@@ -79,6 +79,7 @@ typedef struct hv_report {
     int64_t pid;
     uint64_t te, tg, tuth;
     bool heapprof; /* hp_version present: written by libheapprof.so */
+    bool dhat_rs;  /* mode "rust-heap": written by the dhat crate (dhat-rs) */
     bool complete; /* hp_complete (true for DHAT files) */
     char **errors; /* hp_errors */
     size_t nerrors;

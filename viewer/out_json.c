@@ -40,7 +40,10 @@ static cJSON *report_obj(const hv_outctx *o, const hv_report *r)
     cJSON_AddStringToObject(j, "file", o->label);
     cJSON_AddStringToObject(j, HPR_CMD, r->cmd);
     cJSON_AddNumberToObject(j, HPR_PID, (double)r->pid);
-    cJSON_AddStringToObject(j, "writer", r->heapprof ? "heapprof" : "dhat");
+    cJSON_AddStringToObject(j, "writer",
+                            r->heapprof  ? "heapprof"
+                            : r->dhat_rs ? "dhat-rs"
+                                         : "dhat");
     cJSON_AddStringToObject(j, HPR_TU, r->tu);
     cJSON_AddStringToObject(j, HPR_MTU, r->mtu);
     cJSON_AddNumberToObject(j, HPR_TE, (double)r->te);

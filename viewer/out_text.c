@@ -55,8 +55,10 @@ static void print_header(const hv_outctx *o, const hv_report *r)
     fprintf(f, "%sReport%s   %s: %s (pid %lld)\n", C(o, BOLD), C(o, RESET), o->label, r->cmd,
             (long long)r->pid);
     fprintf(f, "Run      %s (%s%s%s)\n", hv_fmt_time(a, sizeof a, (double)r->te, r->tu),
-            r->heapprof ? "heapprof" : "Valgrind DHAT", r->clock ? ", clock " : "",
-            r->clock ? r->clock : "");
+            r->heapprof  ? "heapprof"
+            : r->dhat_rs ? "dhat-rs"
+                         : "Valgrind DHAT",
+            r->clock ? ", clock " : "", r->clock ? r->clock : "");
     fprintf(f, "Total    %s in %s blocks (%s, %s)\n",
             hv_fmt_bytes(a, sizeof a, (double)r->tot[HV_TB]),
             hv_fmt_count(b, sizeof b, (double)r->tot[HV_TBK]),

@@ -92,6 +92,106 @@ Test(load, dhat_grow_totals)
     hv_report_free(r);
 }
 
+/* The site with a frame of function func at line (dhat-rs's files: the user's frame is not the
+ * first one, which is alloc's). */
+static const hv_site *site_with(const hv_report *r, const char *func, unsigned line)
+{
+    for (size_t i = 0; i < r->nsites; i++) {
+        const hv_site *s = &r->sites[i];
+        for (uint32_t k = 0; k < s->nfs; k++) {
+            const hv_frame *f = &r->frames[hv_site_frames(r, s)[k]];
+            if (strcmp(f->func, func) == 0 && f->line == line) return s;
+        }
+    }
+    cr_assert_fail("no site with a frame %s:%u", func, line);
+    return NULL;
+}
+
+/* A dhat-rs file (tests/data/viewer/src/make_dhatrs.py; the numbers are those dhat-rs's own
+ * tests/heap.rs asserts): loads like DHAT's, FILE:LINE:COL read as file and line. */
+Test(load, dhatrs_heap)
+{
+    hv_report *r = hvt_load("dhatrs-heap.json");
+    cr_expect(r->dhat_rs);
+    cr_expect_not(r->heapprof);
+    cr_expect(r->complete);
+    cr_expect_str_eq(r->mode, "rust-heap");
+    cr_expect_str_eq(r->tu, "µs");
+    cr_expect_eq(r->tuth, 10);
+    cr_expect_eq(r->tg, 517);
+    cr_expect_eq(r->te, 1034);
+    cr_expect_eq(r->nsites, 4);
+    cr_expect_eq(r->tot[HV_TBK], 14);
+    cr_expect_eq(r->tot[HV_TB], 1642);
+    cr_expect_eq(r->gmax_blocks, 3);
+    cr_expect_eq(r->gmax_bytes, 1432);
+    cr_expect_eq(r->tot[HV_EBK], 1);
+    cr_expect_eq(r->tot[HV_EB], 432 - 400);
+    const hv_site *v5 = site_with(r, "heap::main", 38), *v6 = site_with(r, "heap::main", 39),
+                  *v3 = site_with(r, "heap::main", 35), *v7 = site_with(r, "heap::main", 49);
+    cr_expect_eq(v5->v[HV_TB], 1000);
+    cr_expect_eq(v5->v[HV_GB], 1000);
+    cr_expect_eq(v6->v[HV_TB], 600);
+    cr_expect_eq(v6->v[HV_TBK], 2);
+    cr_expect_eq(v6->v[HV_MB], 400);
+    cr_expect_eq(v3->v[HV_EB], 32);
+    cr_expect_eq(v7->v[HV_TBK], 10);
+    cr_expect_eq(v7->v[HV_MB], 1);
+    cr_expect_eq(v7->v[HV_GB], 0);
+    for (size_t i = 0; i < r->nframes; i++)
+        if (r->frames[i].func && strcmp(r->frames[i].func, "heap::main") == 0)
+            cr_expect_str_eq(r->frames[i].file, "dhat-rs/tests/heap.rs", "%s", r->frames[i].text);
+    hv_report_free(r);
+}
+
+/* Frame locations: DHAT's FILE:LINE and "in LIB", dhat-rs's FILE:LINE:COL. */
+Test(load, frame_locations)
+{
+    static const struct {
+        const char *text, *func, *file, *lib;
+        unsigned line;
+    } c[] = {
+        {"0x4011A6: leak_one (leaky.c:11)", "leak_one", "leaky.c", NULL, 11},
+        {"0x55a4c2b1e5b9: heap::main (dhat-rs/tests/heap.rs:38:18)", "heap::main",
+         "dhat-rs/tests/heap.rs", NULL, 38},
+        {"0x1: f (a.rs:7:0)", "f", "a.rs", NULL, 7},
+        {"0x1: g (???:0:0)", "g", "???", NULL, 0},
+        {"0x48C2D5: malloc (in /usr/libexec/valgrind/vgpreload_dhat-amd64-linux.so)", "malloc",
+         NULL, "/usr/libexec/valgrind/vgpreload_dhat-amd64-linux.so", 0},
+        {"0x1: h (x:y:12)", "h", "x:y", NULL, 12},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        hv_frame f;
+        char *text = strdup(c[i].text);
+        cr_assert_eq(hv_frame_init(&f, text), 0);
+        cr_expect_str_eq(f.func, c[i].func, "%s", c[i].text);
+        if (c[i].file)
+            cr_expect(f.file && strcmp(f.file, c[i].file) == 0, "%s: file %s", c[i].text,
+                      f.file ? f.file : "(none)");
+        else
+            cr_expect_null(f.file, "%s", c[i].text);
+        if (c[i].lib) cr_expect(f.lib && strcmp(f.lib, c[i].lib) == 0, "%s", c[i].text);
+        cr_expect_eq(f.line, c[i].line, "%s: line %u", c[i].text, f.line);
+        free(f.func);
+        free(f.file);
+        free(f.lib);
+        free(text);
+    }
+}
+
+/* The command line says who wrote the file. */
+Test(load_cli, dhatrs_writer)
+{
+    char *out;
+    cr_expect_eq(hvt_run(HVT_DATA "dhatrs-heap.json", &out, NULL), 0);
+    cr_expect(strstr(out, "(dhat-rs)") != NULL, "%s", out);
+    cr_expect(strstr(out, "Total    1.60 KiB in 14 blocks") != NULL, "%s", out);
+    free(out);
+    cr_expect_eq(hvt_run("--json " HVT_DATA "dhatrs-heap.json", &out, NULL), 0);
+    cr_expect(strstr(out, "\"writer\":\t\"dhat-rs\"") != NULL, "%s", out);
+    free(out);
+}
+
 Test(load, hand_leak_classes)
 {
     hv_report *r = hvt_load("hand-leakcheck.json");
@@ -178,6 +278,7 @@ BAD(unknown_mode, "mode.json", "unknown mode \"heapish\"")
 BAD(control_char_in_message, "mode-newline.json", "unknown mode \"hea,?\"")
 BAD(dhat_copy_mode, "dhat-copy.json", "DHAT copy-mode profiles are not supported")
 BAD(dhat_adhoc_mode, "dhat-adhoc.json", "DHAT ad-hoc-mode profiles are not supported")
+BAD(dhatrs_adhoc_mode, "dhatrs-adhoc.json", "dhat-rs ad-hoc profiles are not supported")
 
 Test(load_bad, missing_file)
 {
