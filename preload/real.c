@@ -6,8 +6,10 @@
  * a failure path: libstdc++'s operator new, when libstdc++ was loaded after start-up (a C
  * program that dlopens a C++ library) and an allocation failed (hp_real_late).
  * The bootstrap buffer serves the allocations dlsym makes while the table is being filled.
- * Owns: hp_real, the bootstrap buffer. A leaf: it calls dlsym and nothing of heapprof's.
- * Invariant: after hp_real_resolve() returned true, every required slot is non-NULL.
+ * It also notes whose malloc the program calls (RTLD_DEFAULT): not ours when another allocator
+ * is preloaded before heapprof or linked into the program (hp_real_front_malloc).
+ * Owns: hp_real, hp_real_front_malloc, the bootstrap buffer. A leaf: it calls dlsym and nothing of
+ * heapprof's. Invariant: after hp_real_resolve() returned true, every required slot is non-NULL.
  * Threads: resolution runs once (hp_init's CAS); the buffer is a lock-free bump allocator. */
 #include "state.h"
 
@@ -15,6 +17,7 @@
 #include <stddef.h>
 
 hp_real_fns hp_real;
+const char *hp_real_front_malloc;
 
 static const struct real_sym {
     const char *name;
@@ -35,6 +38,7 @@ static const struct real_sym {
     REAL(valloc, "valloc", false),
     REAL(pvalloc, "pvalloc", false),
     REAL(malloc_usable_size, "malloc_usable_size", false),
+#define N_MALLOC_FAMILY 10 /* the entries above: one allocator's functions */
     REAL(dlclose, "dlclose", false),
     /* the ends of an image (exits.c): if missing, the system call */
     REAL(_exit, "_exit", false),
@@ -65,6 +69,22 @@ bool hp_real_resolve(void)
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
         *slot_of(&syms[i]) = dlsym(RTLD_NEXT, syms[i].name);
         ok &= !syms[i].required || *slot_of(&syms[i]) != NULL;
+    }
+    /* Our own malloc and the one the program resolves: two objects when something comes first
+     * (dladdr only reads the loader's tables; l_name stays valid while the object is loaded) */
+    Dl_info front, self;
+    void *m = dlsym(RTLD_DEFAULT, "malloc");
+    if (m && dladdr(m, &front) && dladdr((void *)hp_real_resolve, &self) && front.dli_fname &&
+        front.dli_fbase != self.dli_fbase) {
+        hp_real_front_malloc = front.dli_fname[0] ? front.dli_fname : "the program";
+        /* The program's blocks come from that allocator: what still reaches our hooks
+         * (reallocarray, operator new) must go to it too, where it defines the function
+         * (RTLD_DEFAULT finds ours otherwise: keep RTLD_NEXT's then) */
+        for (size_t i = 0; i < N_MALLOC_FAMILY; i++) {
+            void *f = dlsym(RTLD_DEFAULT, syms[i].name);
+            Dl_info fi;
+            if (f && dladdr(f, &fi) && fi.dli_fbase != self.dli_fbase) *slot_of(&syms[i]) = f;
+        }
     }
     return ok;
 }

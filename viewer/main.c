@@ -323,6 +323,12 @@ static hv_report *load_or_say(const char *file)
         fprintf(stderr, "heapview: %s: %s\n", file, err);
         return NULL;
     }
+    if (r->cut_sites)
+        fprintf(stderr,
+                "heapview: %s: %zu site%s had more than %d frames: kept the first %d of each, "
+                "%llu frames cut\n",
+                file, r->cut_sites, r->cut_sites == 1 ? "" : "s", HV_MAX_SITE_FRAMES,
+                HV_MAX_SITE_FRAMES, (unsigned long long)r->cut_frames);
     return r;
 }
 
