@@ -74,8 +74,10 @@ bool hp_real_resolve(void)
      * (dladdr only reads the loader's tables; l_name stays valid while the object is loaded) */
     Dl_info front, self;
     void *m = dlsym(RTLD_DEFAULT, "malloc");
+    /* dli_saddr == m: a definition of malloc, not a non-PIE program's canonical PLT entry (its
+     * address is the program's, but it jumps to ours: python3 has one) */
     if (m && dladdr(m, &front) && dladdr((void *)hp_real_resolve, &self) && front.dli_fname &&
-        front.dli_fbase != self.dli_fbase) {
+        front.dli_saddr == m && front.dli_fbase != self.dli_fbase) {
         hp_real_front_malloc = front.dli_fname[0] ? front.dli_fname : "the program";
         /* The program's blocks come from that allocator: what still reaches our hooks
          * (reallocarray, operator new) must go to it too, where it defines the function

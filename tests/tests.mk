@@ -100,6 +100,9 @@ $(PROGS_D)/adopt_lsan: tests/progs/adopt.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -fsanitize=leak -o $@ $<
 
+# The workflow (tests/itest/test_workflow.c): a program that allocates nothing.
+PROGS  += $(PROGS_D)/noalloc
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
@@ -124,7 +127,7 @@ $(SKEW_LIB): $(PRELOAD_SRC:%.c=build/skew/%.o)
 	$(Q)$(CC) -O2 -flto=auto -shared -o $@ $^ -Wl,-z,now -Wl,--no-undefined $(PRELOAD_LIBS) $(USER_CFLAGS)
 
 ITEST_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_SKEW_LIB=$(CURDIR)/$(SKEW_LIB) HP_PROGS=$(CURDIR)/$(PROGS_D)
-itest: lib $(SKEW_LIB) $(PROGS) $(ITEST_BIN)
+itest: lib $(SKEW_LIB) $(PROGS) $(ITEST_BIN) $(if $(wildcard viewer/viewer.mk),$(VIEWER))
 	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
 
 # ---- unit tests: preload modules linked directly (no hooks, no constructor) ----
