@@ -14,6 +14,7 @@
 #include "state.h"
 
 #include <dlfcn.h>
+#include <link.h> /* ElfW */
 #include <stddef.h>
 
 hp_real_fns hp_real;
@@ -63,6 +64,17 @@ static void **slot_of(const struct real_sym *s)
     return (void **)((char *)&hp_real + s->slot);
 }
 
+/* True if a symbol is defined at f (its object in *info). Not a non-PIE program's canonical
+ * PLT entry for an imported function (python3's for malloc): dlsym returns that address, and
+ * dladdr matches it with the undefined symbol (st_shndx == SHN_UNDEF, st_value != 0); calling
+ * it jumps back to the first definition, ours. */
+static bool defined_at(void *f, Dl_info *info)
+{
+    const ElfW(Sym) *sym = NULL;
+    return dladdr1(f, info, (void **)&sym, RTLD_DL_SYMENT) && info->dli_fname && sym &&
+           sym->st_shndx != SHN_UNDEF && info->dli_saddr == f;
+}
+
 bool hp_real_resolve(void)
 {
     bool ok = true;
@@ -74,10 +86,8 @@ bool hp_real_resolve(void)
      * (dladdr only reads the loader's tables; l_name stays valid while the object is loaded) */
     Dl_info front, self;
     void *m = dlsym(RTLD_DEFAULT, "malloc");
-    /* dli_saddr == m: a definition of malloc, not a non-PIE program's canonical PLT entry (its
-     * address is the program's, but it jumps to ours: python3 has one) */
-    if (m && dladdr(m, &front) && dladdr((void *)hp_real_resolve, &self) && front.dli_fname &&
-        front.dli_saddr == m && front.dli_fbase != self.dli_fbase) {
+    if (m && defined_at(m, &front) && dladdr((void *)hp_real_resolve, &self) &&
+        front.dli_fbase != self.dli_fbase) {
         hp_real_front_malloc = front.dli_fname[0] ? front.dli_fname : "the program";
         /* The program's blocks come from that allocator: what still reaches our hooks
          * (reallocarray, operator new) must go to it too, where it defines the function
@@ -85,7 +95,7 @@ bool hp_real_resolve(void)
         for (size_t i = 0; i < N_MALLOC_FAMILY; i++) {
             void *f = dlsym(RTLD_DEFAULT, syms[i].name);
             Dl_info fi;
-            if (f && dladdr(f, &fi) && fi.dli_fbase != self.dli_fbase) *slot_of(&syms[i]) = f;
+            if (f && defined_at(f, &fi) && fi.dli_fbase != self.dli_fbase) *slot_of(&syms[i]) = f;
         }
     }
     return ok;

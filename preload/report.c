@@ -451,9 +451,13 @@ void hp_report_none(void)
         n += k;
     }
     msg[n] = 0;
+    /* hp_real_front_malloc is unset here; an allocator preloaded first can still be the reason
+     * when the program has a canonical PLT entry for malloc (non-PIE: python3), which hides it */
     hp_log(msg,
-           "the program allocates elsewhere (its own allocator: a Rust #[global_allocator], "
-           "a static jemalloc or mimalloc): build it with the system allocator to profile it",
+           "malloc is served elsewhere: by an allocator preloaded before libheapprof.so (put "
+           "libheapprof.so first in LD_PRELOAD) or by the program's own (a Rust "
+           "#[global_allocator], a static jemalloc or mimalloc: build it with the system "
+           "allocator to profile it)",
            NULL);
 }
 
