@@ -15,6 +15,7 @@
 #include "leakcheck.h"
 #include "log.h"
 #include "report.h"
+#include "sites.h"
 #include "symbolize.h"
 #include "unwind.h"
 
@@ -134,7 +135,13 @@ static int finish_work(int why, bool handler, uintptr_t caller_sp, const void *r
         hp_leakcheck_print(strcmp(hp_opt.LEAK_CHECK, "full") == 0);
         if (hp_leakcheck_failed()) code = (int)hp_opt.EXITCODE;
     }
-    hp_report_write(NULL, code);
+    /* No allocation seen: a line instead of an empty report marked complete (docs/options.md);
+     * before an exec, nothing at all (the next image reports) */
+    hp_sites_finish();
+    if (hp_sites_totals()->tbk)
+        hp_report_write(NULL, code);
+    else if (why != HP_FIN_EXEC)
+        hp_report_none();
     hp_sym_set_offline(false);
     hp_agg_unlock();
     return code;

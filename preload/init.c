@@ -16,6 +16,7 @@
 #include "lkmaps.h"
 #include "log.h"
 #include "report.h"
+#include "select.h"
 #include "stacktab.h"
 #include "unwind.h"
 
@@ -32,7 +33,8 @@ pid_t hp_pid;
 /* Reachable from a hook (the first one may run inside any libc function that allocates, and a
  * thread's first one in hp_enter_slow): nothing here may wait for a lock that libc or the
  * program can hold around an allocation. Checked (glibc 2.36):
- *   config parse: strcmp/strcpy on environ, write(2) - no lock; getpid; getcwd into a static
+ *   config parse: strcmp/strcpy on environ, write(2) - no lock; HEAPPROF_ONLY: readlink and
+ *     read of /proc/self (select.c) - system calls; getpid; getcwd into a static
  *     buffer (one system call); clock (open/read of sysfs, vDSO clock_gettime); tlbuf
  *     (membarrier); arena/stacktab/agg (mmap, their own mutexes);
  *   dlsym (hp_init), dl_iterate_phdr (unwinder init, CFI cache misses): ld.so's recursive
@@ -49,7 +51,15 @@ static void init_modules(void)
 {
     hp_config_parse(environ);
     hp_pid = getpid();
-    if (hp_opt.DISABLE) {
+    /* Not selected by HEAPPROF_ONLY: inert as with DISABLE, silently (select.h) */
+    if (hp_opt.DISABLE || !hp_select_this_process(hp_opt.ONLY)) {
+        hp_store_release(&hp_state, HP_ST_OFF);
+        return;
+    }
+    if (hp_real_front_malloc) { /* we would see a sliver of the heap: say so, record nothing */
+        hp_log("malloc is served by ", hp_real_front_malloc,
+               ", loaded before libheapprof.so: nothing recorded, no report; put libheapprof.so "
+               "first in LD_PRELOAD");
         hp_store_release(&hp_state, HP_ST_OFF);
         return;
     }

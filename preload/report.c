@@ -16,6 +16,7 @@
 #include "log.h"
 #include "sites.h"
 #include "stacktab.h"
+#include "state.h"
 #include "symbolize.h"
 #include "tlbuf.h"
 
@@ -430,6 +431,36 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f, int lea
     return hp_out_flush(o);
 }
 
+void hp_report_none(void)
+{
+    char pid[24], cmd[96], msg[256];
+    hp_fmt_u64(pid, (uint64_t)getpid());
+    read_cmdline();
+    size_t n = 0;
+    for (const char *c = rp.cmd; *c && n < sizeof cmd - 4; c++) /* no raw control bytes */
+        cmd[n++] = (unsigned char)*c < 0x20 || *c == 0x7f ? '?' : *c;
+    if (rp.cmd[n]) cmd[n++] = '.', cmd[n++] = '.', cmd[n++] = '.';
+    cmd[n] = 0;
+    const char *parts[] = {
+        "no allocation reached heapprof in pid ", pid, " (", cmd, "): no report; ", NULL};
+    n = 0;
+    for (int i = 0; parts[i]; i++) {
+        size_t k = strlen(parts[i]);
+        if (k > sizeof msg - 1 - n) k = sizeof msg - 1 - n;
+        memcpy(msg + n, parts[i], k);
+        n += k;
+    }
+    msg[n] = 0;
+    /* hp_real_front_malloc is unset here; an allocator preloaded first can still be the reason
+     * when the program has a canonical PLT entry for malloc (non-PIE: python3), which hides it */
+    hp_log(msg,
+           "malloc is served elsewhere: by an allocator preloaded before libheapprof.so (put "
+           "libheapprof.so first in LD_PRELOAD) or by the program's own (a Rust "
+           "#[global_allocator], a static jemalloc or mimalloc: build it with the system "
+           "allocator to profile it)",
+           NULL);
+}
+
 int hp_report_write(const char *path, int leak_exit)
 {
     uint64_t te = hp_clock_read();
@@ -501,7 +532,7 @@ int hp_report_write(const char *path, int leak_exit)
         goto out;
     }
     if (!path) strcpy(rp.own, got);
-    hp_log("report written to ", got, NULL);
+    if (hp_opt.VERBOSE) hp_log("report written to ", got, NULL); /* quiet by default */
 out:
     ftab_free(&f, frames);
     hp_unmap(tl_end, nsites * sizeof *tl_end);

@@ -12,6 +12,10 @@
  * Call with the agg lock held, after a drain, with the hook guard set. Says once on stderr where
  * it went (unless quiet) or why it could not. Returns 0 or -1. */
 int hp_report_write(const char *path, int leak_exit);
+/* Instead of a report when the image made no allocation through heapprof's functions: one line
+ * on stderr (unless quiet) naming the process, the likely reason and what to do. Same calling rules
+ * as hp_report_write. */
+void hp_report_none(void);
 /* At start-up (hook-safe: one getcwd into a static buffer): a relative HEAPPROF_OUT names a
  * file in the directory the image starts in, wherever it is at exit. A fork child keeps its
  * parent's; an exec'd image starts again (its directory at exec). */

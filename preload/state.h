@@ -122,6 +122,10 @@ size_t hp_boot_size(const void *p);
 int hp_guard_init(void);
 /* real.c: fills hp_real from one table (dlsym RTLD_NEXT); false if a required one is missing. */
 bool hp_real_resolve(void);
+/* real.c: the object whose malloc the program calls when it is not heapprof's (another
+ * allocator preloaded first, or the program's own), else NULL. Set by hp_real_resolve, which
+ * then also points the malloc family of hp_real at that allocator. init.c stays inert. */
+extern const char *hp_real_front_malloc;
 /* real.c: *slot, resolved now if it was missing at start-up (a failure path only). */
 void *hp_real_late(void **slot);
 

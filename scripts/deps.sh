@@ -14,8 +14,8 @@ missing=""
 for p in $want; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-# The Rust test programs need a rustc, and examples/rust-stats a cargo: the machine's own
-# (rustup), else Debian's.
+# The Rust test programs need a rustc; examples/rust-stats and the workflow test a cargo: the
+# machine's own (rustup), else Debian's.
 case "${1:-build}" in test|bench|fuzz)
     command -v rustc >/dev/null 2>&1 || missing="$missing rustc"
     command -v cargo >/dev/null 2>&1 || missing="$missing cargo" ;;

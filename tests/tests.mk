@@ -128,6 +128,9 @@ $(PROGS_D)/rust_clean $(PROGS_D)/rust_leak: $(PROGS_D)/%: tests/progs/%.rs
 	@mkdir -p $(@D)
 	$(Q)rustc -O -g -o $@ $<
 
+# The workflow (tests/itest/test_workflow.c): a program that allocates nothing.
+PROGS  += $(PROGS_D)/noalloc
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 

@@ -111,3 +111,41 @@ int hv_parse_percent(const char *s, double *out)
     *out = v;
     return 0;
 }
+
+/* Length of the valid UTF-8 sequence at s (2-4), or 0 if s does not start one. Overlong forms
+ * and surrogates count as invalid: a terminal might still act on them. */
+static size_t utf8_len(const unsigned char *s)
+{
+    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (n == 0 || s[0] >= 0xf5) return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xc0) != 0x80) return 0;
+    if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0))) return 0;
+    if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))) return 0;
+    return n;
+}
+
+char *hv_escape_dup(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = malloc(4 * n + 1); /* "\xNN" or "\u00NN" (6 for 2 bytes) per byte at most */
+    if (!out) return NULL;
+    char *o = out;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t k = *p >= 0x80 ? utf8_len(p) : 1;
+        if (*p < 0x20 || *p == 0x7f || k == 0) {
+            o += sprintf(o, "\\x%02x", *p); /* C0, DEL, a byte that is not UTF-8 */
+            p++;
+        } else if (k == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+            o += sprintf(o, "\\u%04x", p[1]); /* C1: U+0080..U+009F (CSI is U+009B) */
+            p += 2;
+        } else {
+            memcpy(o, p, k);
+            o += k;
+            p += k;
+        }
+    }
+    *o = 0;
+    return out;
+}

@@ -1,5 +1,6 @@
 /* fmt.h - heapview's number formatting and parsing: sizes (binary units), counts with
- * thousands separators, durations in the report's time unit, K/M/G and percent arguments.
+ * thousands separators, durations in the report's time unit, K/M/G and percent arguments;
+ * and the escaping of strings from a report for the terminal.
  * No I/O; every formatter writes at most n bytes (NUL included) and returns buf. */
 #ifndef HV_FMT_H
 #define HV_FMT_H
@@ -20,5 +21,11 @@ char *hv_fmt_rate(char *buf, size_t n, double per_mtu, const char *mtu, int byte
 int hv_parse_size(const char *s, uint64_t *out);
 /* "5%", "5", "0.5%": a non-negative percentage. Returns 0 or -1. */
 int hv_parse_percent(const char *s, double *out);
+
+/* A copy of s safe to print on a terminal (malloc'd, NULL when out of memory): control bytes
+ * (C0, DEL) and bytes outside valid UTF-8 become "\xNN", C1 characters "\u00NN"; everything
+ * else, valid multibyte UTF-8 included, is kept. Names and command lines come from a report
+ * anyone could have written: a "\x1b[2J" in a symbol must not clear the screen. */
+char *hv_escape_dup(const char *s);
 
 #endif

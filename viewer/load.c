@@ -7,6 +7,8 @@
  * pps. */
 #include "load.h"
 
+#include "fmt.h"
+
 #include "heapprof_report.h"
 #include "names.h"
 
@@ -224,7 +226,7 @@ static int str_dup(ld *L, const cJSON *v, const char *key, char **out)
 {
     if (!cJSON_IsString(v)) return fail(L, "%s: expected a string, got %s", key, type_name(v));
     free(*out);
-    *out = strdup(v->valuestring);
+    *out = hv_escape_dup(v->valuestring); /* escaped once here: every output prints it safely */
     return *out ? 0 : fail(L, "out of memory");
 }
 
@@ -370,7 +372,9 @@ static int load_frame(ld *L, const cJSON *v, size_t idx)
     if (idx == 0 && strcmp(v->valuestring, HPR_ROOT_FRAME) != 0)
         return fail(L, "ftbl[0]: expected \"" HPR_ROOT_FRAME "\"");
     if (grow(L, (void **)&r->frames, &L->cap_frames, r->nframes + 1, sizeof *r->frames)) return -1;
-    char *text = hv_names_frame(v->valuestring); /* mangled names arrive from old reports */
+    char *plain = hv_names_frame(v->valuestring); /* mangled names arrive from old reports */
+    char *text = plain ? hv_escape_dup(plain) : NULL; /* then no control character reaches a terminal */
+    free(plain);
     if (!text) return fail(L, "out of memory");
     if (hv_frame_init(&r->frames[r->nframes], text)) {
         free(text);
@@ -378,6 +382,80 @@ static int load_frame(ld *L, const cJSON *v, size_t idx)
     }
     r->nframes++;
     return 0;
+}
+
+/* One pass over the site object at p (its '{'): finds its end and, in every "fs" array directly
+ * inside it, drops the elements after the first HV_MAX_SITE_FRAMES. With out (at least as long
+ * as the object), writes the text kept there and its length in *outlen. Returns the number of
+ * elements dropped; *endp is one past the object's '}', or NULL if the text ends first (the
+ * caller then lets cJSON name the error). Strings are skipped whole, so a "fs" inside one is
+ * not a key. Elements = commas at depth 2 + 1. */
+static size_t scan_site(const char *p, const char *e, char *out, size_t *outlen, const char **endp)
+{
+    size_t dropped = 0, n = 0, commas = 0;
+    int depth = 0;
+    bool fs_key = false, in_fs = false, skipping = false;
+    *endp = NULL;
+    for (const char *q = p; q < e; q++) {
+        const char *tok = q;
+        char c = *q;
+        if (c == '"') {
+            for (q++; q < e && *q != '"'; q++)
+                if (*q == '\\') q++;
+            if (q >= e) break;
+            if (depth == 1) fs_key = q - tok == 3 && tok[1] == 'f' && tok[2] == 's';
+        } else if (c == '{' || c == '[') {
+            depth++;
+            if (c == '[' && depth == 2 && fs_key) {
+                in_fs = true;
+                commas = 0;
+            }
+        } else if (c == '}' || c == ']') {
+            if (depth == 2 && in_fs) {
+                if (skipping) dropped += commas + 1 - HV_MAX_SITE_FRAMES;
+                in_fs = skipping = false;
+            }
+            depth--;
+        } else if (c == ',') {
+            if (depth == 1) fs_key = false;
+            if (in_fs && depth == 2 && ++commas == HV_MAX_SITE_FRAMES) skipping = true;
+        }
+        if (out && !skipping) {
+            memcpy(out + n, tok, (size_t)(q - tok) + 1);
+            n += (size_t)(q - tok) + 1;
+        }
+        if (depth == 0) {
+            *endp = q + 1;
+            break;
+        }
+    }
+    if (outlen) *outlen = n;
+    return dropped;
+}
+
+/* A pps element: a site whose frames exceed HV_MAX_SITE_FRAMES is parsed from a copy with its
+ * frames cut (a hostile report's 2e7 frames would be 2e7 cJSON nodes: gigabytes); what was cut
+ * is counted in the report (hv_report.cut_sites, cut_frames) for main to say. */
+static cJSON *parse_site(ld *L, const char *inside)
+{
+    const char *endp;
+    if (L->p >= L->end || *L->p != '{' || !scan_site(L->p, L->end, NULL, NULL, &endp) || !endp)
+        return parse_value(L, inside);
+    size_t len = (size_t)(endp - L->p), n;
+    char *copy = malloc(len);
+    if (!copy) {
+        fail(L, "out of memory");
+        return NULL;
+    }
+    size_t dropped = scan_site(L->p, L->end, copy, &n, &endp);
+    const char *cend = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(copy, n, &cend, 0);
+    free(copy);
+    if (!v) return parse_value(L, inside); /* the original text names the error */
+    L->p = endp;
+    L->r->cut_sites++;
+    L->r->cut_frames += dropped;
+    return v;
 }
 
 /* Streams the elements of the array at L->p through fn, one cJSON tree at a time. */
@@ -400,7 +478,7 @@ static int load_array(ld *L, const char *name, int (*fn)(ld *, const cJSON *, si
     }
     for (size_t i = 0;; i++) {
         skip_ws(L);
-        cJSON *v = parse_value(L, name);
+        cJSON *v = fn == load_site ? parse_site(L, name) : parse_value(L, name);
         if (!v) return -1;
         int rc = fn(L, v, i);
         cJSON_Delete(v);

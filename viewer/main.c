@@ -367,6 +367,12 @@ static hv_report *load_or_say(const args *a, const char *file)
     }
     if (a->glue.nadd || a->glue.ndel || a->glue.no_defaults || a->no_fold)
         hv_report_set_glue(r, &a->glue, !a->no_fold);
+    if (r->cut_sites)
+        fprintf(stderr,
+                "heapview: %s: %zu site%s had more than %d frames: kept the first %d of each, "
+                "%llu frames cut\n",
+                file, r->cut_sites, r->cut_sites == 1 ? "" : "s", HV_MAX_SITE_FRAMES,
+                HV_MAX_SITE_FRAMES, (unsigned long long)r->cut_frames);
     return r;
 }
 

@@ -94,7 +94,13 @@ typedef struct hv_report {
     uint64_t gmax_bytes, gmax_blocks; /* == tot[HV_GB], tot[HV_GBK] */
     bool has_leak_check;
     hv_leakcheck lc;
+    size_t cut_sites;    /* sites whose frames were cut to HV_MAX_SITE_FRAMES at load */
+    uint64_t cut_frames; /* frames dropped from them */
 } hv_report;
+
+/* The most frames one site keeps at load (the rest: counted in cut_frames). The library records
+ * at most 256 (HEAPPROF_DEPTH), Valgrind's DHAT at most --num-callers (500). */
+#define HV_MAX_SITE_FRAMES 1000
 
 void hv_report_free(hv_report *r);
 

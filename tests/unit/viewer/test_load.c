@@ -275,7 +275,7 @@ BAD(invariant, "eb-gt-tb.json", "pps[0]: inconsistent counters: eb (301) > tb (3
 BAD(root_frame, "root.json", "ftbl[0]: expected \"[root]\"")
 BAD(wrong_version, "version3.json", "dhatFileVersion 3 is not supported (heapview reads version 2)")
 BAD(unknown_mode, "mode.json", "unknown mode \"heapish\"")
-BAD(control_char_in_message, "mode-newline.json", "unknown mode \"hea,?\"")
+BAD(control_char_in_message, "mode-newline.json", "unknown mode \"hea,\\x0a\"")
 BAD(dhat_copy_mode, "dhat-copy.json", "DHAT copy-mode profiles are not supported")
 BAD(dhat_adhoc_mode, "dhat-adhoc.json", "DHAT ad-hoc-mode profiles are not supported")
 BAD(dhatrs_adhoc_mode, "dhatrs-adhoc.json", "dhat-rs ad-hoc profiles are not supported")
