@@ -36,6 +36,16 @@
 #define HPR_HP_END_BLOCKS   "hp_end_blocks"
 #define HPR_HP_END_BYTES    "hp_end_bytes"
 #define HPR_HP_LEAK_CHECK   "hp_leak_check"
+#define HPR_HP_TIMELINE     "hp_timeline"
+
+/* In hp_timeline: times (µs since start), live bytes and blocks, per-site series. */
+#define HPR_TL_T          "t"
+#define HPR_TL_B          "b"
+#define HPR_TL_BK         "bk"
+#define HPR_TL_SITES      "sites"
+#define HPR_TL_PP         "pp" /* index into pps */
+#define HPR_TL_MAX_POINTS 2000
+#define HPR_TL_MAX_SITES  16
 
 /* Program point (call site), DHAT's names. */
 #define HPR_TB  "tb"
@@ -57,6 +67,12 @@
 #define HPR_HP_RS   "hp_rs"
 #define HPR_HP_RSG  "hp_rsg"
 #define HPR_HP_LEAK "hp_leak"
+#define HPR_HP_HIST "hp_hist"
+
+/* In hp_hist: log2 buckets of request sizes (bytes) and lifetimes (µs). */
+#define HPR_HIST_SIZE    "size"
+#define HPR_HIST_LIFE    "life"
+#define HPR_HIST_BUCKETS 40
 
 /* Leak classes: in hp_leak (per site) and hp_leak_check (totals). */
 #define HPR_LK_DB  "db"

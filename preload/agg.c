@@ -187,6 +187,9 @@ static void drain_locked(uint64_t lim)
         if (!heap_reserve(n + 1)) break; /* out of memory: the rest waits for the next drain */
         ag.heap[n++] = (head){e->ts, t};
     }
+    if (!n) return;
+    double rate = hp_clock_us_per_tick_now(); /* lifetimes in µs for the histograms (sites.h) */
+    if (rate > 0) hp_sites_set_rate(rate);
     if (n == 1) { /* one busy thread: no merge needed */
         hp_thread *t = ag.heap[0].t;
         const hp_event *e;

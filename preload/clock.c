@@ -66,6 +66,18 @@ uint64_t hp_clock_ns(uint64_t ticks)
     return (uint64_t)((double)ticks * ck.ns_per_tick);
 }
 
+/* Below this many ticks since the start, the two reads' distance (~50 ns) would weigh more than
+ * 0.2% (at 3 GHz: 30 µs). */
+#define MIN_TICKS 100000u
+
+double hp_clock_us_per_tick_now(void)
+{
+    if (!hp_clock_tsc) return 0.001;
+    uint64_t ns = hp_clock_mono_ns(), t = hp_clock_read();
+    if (t < ck.t0 + MIN_TICKS || ns <= ck.ns0) return 0;
+    return (double)(ns - ck.ns0) / (double)(t - ck.t0) / 1000.0;
+}
+
 uint64_t hp_clock_start(void)
 {
     return ck.t0;

@@ -21,6 +21,9 @@ static inline uint64_t hp_clock_read(void);
 void hp_clock_calibrate(void);
 uint64_t hp_clock_ns(uint64_t ticks_since_start);
 uint64_t hp_clock_start(void);
+/* Microseconds per tick measured from the start to now (one clock_gettime): 0 if the run is
+ * still too short to measure it to 0.2% (about 30 µs of TSC). Exact (0.001) for "monotonic". */
+double hp_clock_us_per_tick_now(void);
 const char *hp_clock_name(void);
 
 extern bool hp_clock_tsc; /* read-only after hp_clock_init */

@@ -18,6 +18,7 @@
 #include "stacktab.h"
 #include "state.h"
 #include "symbolize.h"
+#include "timeline.h"
 #include "tlbuf.h"
 
 #include <heapprof_report.h>
@@ -35,6 +36,10 @@ static struct {
     hp_out out;
     char cmd[1 << 15];
     char frame[4096];
+    uint16_t kept[HP_TL_CAP];  /* timeline points written (one per µs) */
+    uint32_t tl_sid[HP_TL_K];  /* sites with a series */
+    uint64_t tl_held[HP_TL_K]; /* their last recorded value */
+    uint64_t tl_pp[HP_TL_K];   /* their index in pps */
 } rp;
 
 void hp_report_init(void)
@@ -314,7 +319,24 @@ static void write_errors(hp_out *o)
     hp_out_str(o, "],\n");
 }
 
-static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_stack *st, ftab *f)
+/* "name":[c0,...] without the trailing zero buckets */
+static void write_buckets(hp_out *o, const char *name, const uint32_t *c)
+{
+    unsigned n = HP_HIST_N;
+    while (n > 0 && !c[n - 1])
+        n--;
+    hp_out_str(o, "\"");
+    hp_out_str(o, name);
+    hp_out_str(o, "\":[");
+    for (unsigned i = 0; i < n; i++) {
+        if (i) hp_out_str(o, ",");
+        hp_out_u64(o, c[i]);
+    }
+    hp_out_str(o, "]");
+}
+
+static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_stack *st, ftab *f,
+                       const hp_site_hist *hist)
 {
     hp_out_str(o, "{");
     key_u64(o, HPR_TB, s->tb, true);
@@ -343,6 +365,13 @@ static void write_site(hp_out *o, const hp_site *s, uint64_t tl_ticks, const hp_
         key_u64(o, HPR_LK_UBK, lk->ubk, true);
         hp_out_str(o, "\"" HPR_LK_SUP "\":");
         hp_out_str(o, lk->sup ? "true}," : "false},");
+    }
+    if (hist) {
+        hp_out_str(o, "\"" HPR_HP_HIST "\":{");
+        write_buckets(o, HPR_HIST_SIZE, hist->size);
+        hp_out_str(o, ",");
+        write_buckets(o, HPR_HIST_LIFE, hist->life);
+        hp_out_str(o, "},");
     }
     hp_out_str(o, "\"" HPR_FS "\":[");
     for (uint32_t i = 0; st && i < st->n; i++) {
@@ -378,6 +407,119 @@ static void write_leak_totals(hp_out *o, int leak_exit)
     hp_out_str(o, "},\n");
 }
 
+/* ---- hp_timeline (docs/report-format.md) ---- */
+
+static bool tl_chosen(uint32_t n, uint32_t sid)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (rp.tl_sid[i] == sid) return true;
+    return false;
+}
+
+/* The r-th best site by gb (by_gb) or tb, not counting those in skip[0..nskip); UINT32_MAX if
+ * none (gb must be > 0). Ties: the smaller sid. */
+static uint32_t tl_best(bool by_gb, const uint32_t *skip, uint32_t nskip)
+{
+    uint32_t best = UINT32_MAX;
+    uint64_t bv = 0;
+    for (uint32_t sid = 0; sid < hp_sites_count(); sid++) {
+        const hp_site *s = hp_sites_get(sid);
+        uint64_t v = s ? (by_gb ? s->gb : s->tb) : 0;
+        if (v <= bv) continue;
+        bool skipped = false;
+        for (uint32_t i = 0; i < nskip && !skipped; i++)
+            skipped = skip[i] == sid;
+        if (skipped) continue;
+        best = sid;
+        bv = v;
+    }
+    return best;
+}
+
+/* Sites with a series: the top 10 by gb and by tb, taken in turns (gb #1, tb #1, gb #2, ...)
+ * until HP_TL_K distinct ones. Returns how many. */
+static uint32_t tl_choose(void)
+{
+    uint32_t gb[10], tb[10], ng = 0, nt = 0, n = 0;
+    while (ng < 10 && (gb[ng] = tl_best(true, gb, ng)) != UINT32_MAX)
+        ng++;
+    while (nt < 10 && (tb[nt] = tl_best(false, tb, nt)) != UINT32_MAX)
+        nt++;
+    for (uint32_t r = 0; r < 10 && n < HP_TL_K; r++) {
+        if (r < ng && !tl_chosen(n, gb[r])) rp.tl_sid[n++] = gb[r];
+        if (r < nt && n < HP_TL_K && !tl_chosen(n, tb[r])) rp.tl_sid[n++] = tb[r];
+    }
+    for (uint32_t i = 0; i < n; i++) { /* pps lists existing sites in sid order */
+        rp.tl_pp[i] = 0;
+        for (uint32_t sid = 0; sid < rp.tl_sid[i]; sid++)
+            rp.tl_pp[i] += hp_sites_get(sid) != NULL;
+    }
+    return n;
+}
+
+static uint64_t tl_us(uint64_t ts, uint64_t t0)
+{
+    return ts > t0 ? us(ts - t0) : 0;
+}
+
+/* Site sid's live bytes at point p: exact from gb at t-gmax, from p's snapshot elsewhere (0 if
+ * not among its HP_TL_K largest), held from the last snapshot if p has none (sites.h). */
+static uint64_t tl_site_value(const hp_tl_point *p, uint32_t k, const hp_heap_totals *h)
+{
+    uint32_t sid = rp.tl_sid[k];
+    if (h->tg && p->ts == h->tg && p->b == h->maxb) return rp.tl_held[k] = hp_sites_get(sid)->gb;
+    if (p->ntop >= HP_TL_SKIPPED) return rp.tl_held[k];
+    rp.tl_held[k] = 0;
+    for (uint32_t i = 0; i < p->ntop; i++)
+        if (p->sid[i] == sid) rp.tl_held[k] = p->top[i];
+    return rp.tl_held[k];
+}
+
+static void write_timeline(hp_out *o, uint64_t t0)
+{
+    size_t np, nk = 0;
+    hp_sites_tl_snapshot_open();
+    const hp_tl_point *pt = hp_timeline_points(&np);
+    const hp_heap_totals *h = hp_sites_totals();
+    /* one point per µs written: of those sharing one, the larger b (the later of equal) */
+    for (size_t i = 0; i < np; i++) {
+        if (nk && tl_us(pt[i].ts, t0) == tl_us(pt[rp.kept[nk - 1]].ts, t0)) {
+            if (pt[i].b >= pt[rp.kept[nk - 1]].b) rp.kept[nk - 1] = (uint16_t)i;
+            continue;
+        }
+        rp.kept[nk++] = (uint16_t)i;
+    }
+    hp_out_str(o, "\"" HPR_HP_TIMELINE "\":{\"" HPR_TL_T "\":[");
+    for (size_t i = 0; i < nk; i++) {
+        if (i) hp_out_str(o, ",");
+        hp_out_u64(o, tl_us(pt[rp.kept[i]].ts, t0));
+    }
+    hp_out_str(o, "],\n\"" HPR_TL_B "\":[");
+    for (size_t i = 0; i < nk; i++) {
+        if (i) hp_out_str(o, ",");
+        hp_out_u64(o, pt[rp.kept[i]].b);
+    }
+    hp_out_str(o, "],\n\"" HPR_TL_BK "\":[");
+    for (size_t i = 0; i < nk; i++) {
+        if (i) hp_out_str(o, ",");
+        hp_out_u64(o, pt[rp.kept[i]].bk);
+    }
+    hp_out_str(o, "],\n\"" HPR_TL_SITES "\":[");
+    uint32_t ns = tl_choose();
+    for (uint32_t k = 0; k < ns; k++) {
+        rp.tl_held[k] = 0;
+        hp_out_str(o, k ? ",\n{\"" HPR_TL_PP "\":" : "\n{\"" HPR_TL_PP "\":");
+        hp_out_u64(o, rp.tl_pp[k]);
+        hp_out_str(o, ",\"" HPR_TL_B "\":[");
+        for (size_t i = 0; i < nk; i++) {
+            if (i) hp_out_str(o, ",");
+            hp_out_u64(o, tl_site_value(&pt[rp.kept[i]], k, h));
+        }
+        hp_out_str(o, "]}");
+    }
+    hp_out_str(o, "]},\n");
+}
+
 static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f, int leak_exit)
 {
     const hp_heap_totals *h = hp_sites_totals();
@@ -410,6 +552,7 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f, int lea
     key_u64(o, HPR_HP_END_BYTES, h->curb, true);
     hp_out_str(o, "\n");
     write_leak_totals(o, leak_exit);
+    write_timeline(o, t0);
     hp_out_str(o, "\"" HPR_PPS "\":[");
     bool first = true;
     for (uint32_t sid = 0; sid < hp_sites_count(); sid++) {
@@ -417,7 +560,7 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f, int lea
         if (!s) continue;
         hp_out_str(o, first ? "\n" : ",\n");
         first = false;
-        write_site(o, s, s->tl + tl_end[sid], hp_stacktab_get(sid), f);
+        write_site(o, s, s->tl + tl_end[sid], hp_stacktab_get(sid), f, hp_sites_hist(sid));
     }
     hp_out_str(o, "\n],\n\"" HPR_FTBL "\":[\n\"" HPR_ROOT_FRAME "\"");
     hp_sym *sym = hp_sym_open();

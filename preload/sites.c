@@ -1,24 +1,40 @@
 /* sites.c - DHAT's per-site and global heap counters, with the lazy t-gmax snapshot.
  * Invariants: heap.curb == sum(site.curb); heap.maxb >= heap.curb;
- *             heap.pending => heap.curb == heap.maxb; snapshot rule in sites.h.
+ *             heap.pending => heap.curb == heap.maxb; snapshot rule in sites.h;
+ *             tl_pending => heap.curb == the open timeline point's b, and no site changed
+ *             since that point's moment (so curb is every site's value there);
+ *             sid < nsid for every site ever touched; h[sid] parallels s[sid].
  * Threads: none of its own; agg.c serialises every call. */
 #include "sites.h"
 
 #include "arena.h"
+#include "clock.h"
+#include "timeline.h"
 
 #include <string.h>
 
 static struct {
     hp_site *s;
+    hp_site_hist *h;
     uint32_t cap;
+    uint32_t nsid; /* 1 + the largest sid touched */
     hp_heap_totals heap;
+    uint32_t tl_snap;    /* timeline snapshots committed */
+    bool tl_pending;     /* the open point's maximum is not yet committed */
+    uint64_t tl_events;  /* events since the last snapshot scan */
+    uint64_t tl_skipped; /* points closed without a snapshot (scan budget) */
+    double us_per_tick;
 } si;
 
 int hp_sites_init(void)
 {
     si.cap = 1024;
     si.s = hp_map(si.cap * sizeof(hp_site));
-    return si.s ? 0 : -1;
+    si.h = hp_map(si.cap * sizeof(hp_site_hist));
+    si.us_per_tick = 0.001;
+    si.tl_snap = 1; /* a fresh site (tseen 0) is then "unchanged since": its value is curb */
+    if (!si.s || !si.h) return -1;
+    return hp_timeline_init(hp_clock_start());
 }
 
 static HP_NOINLINE bool grow_slow(uint32_t sid)
@@ -27,10 +43,18 @@ static HP_NOINLINE bool grow_slow(uint32_t sid)
     while (cap <= sid)
         cap *= 2;
     hp_site *s = hp_map((size_t)cap * sizeof(hp_site));
-    if (!s) return false;
+    hp_site_hist *h = hp_map((size_t)cap * sizeof(hp_site_hist));
+    if (!s || !h) {
+        if (s) hp_unmap(s, (size_t)cap * sizeof(hp_site));
+        if (h) hp_unmap(h, (size_t)cap * sizeof(hp_site_hist));
+        return false;
+    }
     memcpy(s, si.s, si.cap * sizeof(hp_site));
+    memcpy(h, si.h, si.cap * sizeof(hp_site_hist));
     hp_unmap(si.s, si.cap * sizeof(hp_site));
+    hp_unmap(si.h, si.cap * sizeof(hp_site_hist));
     si.s = s;
+    si.h = h;
     si.cap = cap;
     return true;
 }
@@ -44,7 +68,100 @@ static inline __attribute__((always_inline)) hp_site *site(uint32_t sid)
         p->gbk = p->curbk;
         p->gseen = si.heap.snap;
     }
+    if (p->tseen != si.tl_snap) { /* the same for the timeline's open point */
+        p->tlb = p->curb;
+        p->tseen = si.tl_snap;
+    }
+    if (HP_UNLIKELY(sid >= si.nsid)) si.nsid = sid + 1;
     return p;
+}
+
+unsigned hp_hist_bucket(uint64_t v)
+{
+    if (v < 2) return 0;
+    unsigned b = 63u - (unsigned)__builtin_clzll(v);
+    return b < HP_HIST_N ? b : HP_HIST_N - 1;
+}
+
+static inline void hist_add(uint32_t *c)
+{
+    *c += *c != UINT32_MAX; /* saturates */
+}
+
+/* ---- timeline (sites.h: the lazy rule with tseen/tlb) ---- */
+
+static void tl_commit(void)
+{
+    if (si.tl_pending) {
+        si.tl_snap++;
+        si.tl_pending = false;
+    }
+}
+
+/* The sites with the most live bytes at the open point's moment, largest first (of equal ones,
+ * the smaller sid). Unless forced, only if the scan budget allows it (sites.h). */
+static void tl_snapshot(hp_tl_point *p, bool force)
+{
+    if (!p || p->ntop != HP_TL_PENDING) return; /* (a reopened point keeps its own) */
+    if (!force && si.tl_events * 4 < si.nsid) {
+        si.tl_skipped++;
+        p->ntop = HP_TL_SKIPPED;
+        return;
+    }
+    si.tl_events = 0;
+    uint32_t n = 0;
+    for (uint32_t sid = 0; sid < si.nsid; sid++) {
+        const hp_site *s = &si.s[sid];
+        uint64_t v = s->tseen == si.tl_snap ? s->tlb : s->curb;
+        if (!v || (n == HP_TL_K && v <= p->top[n - 1])) continue;
+        uint32_t i = n < HP_TL_K ? n++ : n - 1;
+        for (; i > 0 && p->top[i - 1] < v; i--) {
+            p->top[i] = p->top[i - 1];
+            p->sid[i] = p->sid[i - 1];
+        }
+        p->top[i] = v;
+        p->sid[i] = sid;
+    }
+    p->ntop = n;
+}
+
+/* Before an event at ts (shrink: it lowers the live bytes). */
+static inline void tl_before(uint64_t ts, bool shrink)
+{
+    si.tl_events++;
+    if (HP_UNLIKELY(hp_timeline_ends(ts))) {
+        tl_commit();
+        tl_snapshot(hp_timeline_open_point(), false);
+        hp_timeline_close();
+    } else if (shrink) {
+        tl_commit();
+    }
+}
+
+static inline void tl_after(uint64_t ts)
+{
+    if (hp_timeline_note(ts, si.heap.curb, si.heap.curbk)) si.tl_pending = true;
+}
+
+void hp_sites_tl_snapshot_open(void)
+{
+    tl_commit();
+    tl_snapshot(hp_timeline_open_point(), true);
+}
+
+uint64_t hp_sites_tl_skipped(void)
+{
+    return si.tl_skipped;
+}
+
+void hp_sites_set_rate(double us_per_tick)
+{
+    si.us_per_tick = us_per_tick;
+}
+
+const hp_site_hist *hp_sites_hist(uint32_t sid)
+{
+    return hp_sites_get(sid) ? &si.h[sid] : NULL;
 }
 
 /* Before the heap shrinks: a pending maximum becomes the snapshot. */
@@ -75,8 +192,10 @@ static void maybe_peak(hp_site *p, uint64_t ts)
 
 bool hp_sites_alloc(uint32_t sid, uint64_t size, uint64_t ts)
 {
+    tl_before(ts, false);
     hp_site *p = site(sid);
     if (!p) return false;
+    hist_add(&si.h[sid].size[hp_hist_bucket(size)]);
     p->tb += size;
     p->tbk++;
     p->curb += size;
@@ -86,24 +205,31 @@ bool hp_sites_alloc(uint32_t sid, uint64_t size, uint64_t ts)
     si.heap.curb += size;
     si.heap.curbk++;
     maybe_peak(p, ts);
+    tl_after(ts);
     return true;
 }
 
 void hp_sites_free(uint32_t sid, uint64_t size, uint64_t birth, uint64_t ts)
 {
     before_shrink();
+    tl_before(ts, true);
     hp_site *p = site(sid);
+    uint64_t life = ts > birth ? ts - birth : 0;
     p->curb -= size;
     p->curbk--;
-    p->tl += ts > birth ? ts - birth : 0;
+    p->tl += life;
+    hist_add(&si.h[sid].life[hp_hist_bucket((uint64_t)((double)life * si.us_per_tick))]);
     si.heap.curb -= size;
     si.heap.curbk--;
+    tl_after(ts);
 }
 
 void hp_sites_resize(uint32_t sid, uint64_t old_size, uint64_t new_size, uint64_t ts)
 {
     if (new_size < old_size) before_shrink();
+    tl_before(ts, new_size < old_size);
     hp_site *p = site(sid);
+    hist_add(&si.h[sid].size[hp_hist_bucket(new_size)]);
     p->tb += new_size;
     p->tbk++;
     p->rs++;
@@ -118,13 +244,15 @@ void hp_sites_resize(uint32_t sid, uint64_t old_size, uint64_t new_size, uint64_
         si.heap.curb -= old_size - new_size;
     }
     maybe_peak(p, ts); /* DHAT checks after any resize, a same-size one included */
+    tl_after(ts);
 }
 
 void hp_sites_finish(void)
 {
     before_shrink();
-    for (uint32_t i = 0; i < si.cap; i++)
-        (void)site(i); /* brings every gb/gbk up to the last snapshot */
+    tl_commit();
+    for (uint32_t i = 0; i < si.nsid; i++) /* (beyond nsid: never touched, all zero) */
+        (void)site(i);                     /* brings every gb/gbk up to the last snapshot */
 }
 
 const hp_site *hp_sites_get(uint32_t sid)

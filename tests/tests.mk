@@ -131,6 +131,9 @@ $(PROGS_D)/rust_clean $(PROGS_D)/rust_leak: $(PROGS_D)/%: tests/progs/%.rs
 # The workflow (tests/itest/test_workflow.c): a program that allocates nothing.
 PROGS  += $(PROGS_D)/noalloc
 
+# The heap over time and the histograms (tests/itest/test_timeline.c).
+PROGS  += $(PROGS_D)/timeline
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
@@ -160,7 +163,7 @@ itest: lib $(SKEW_LIB) $(PROGS) $(VIEWER) $(ITEST_BIN)
 	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
 
 # ---- unit tests: preload modules linked directly (no hooks, no constructor) ----
-UNIT_MODS := arena clock config fmt livetab log order sites stacktab tlbuf agg unwind fastunwind glob sort
+UNIT_MODS := arena clock config fmt livetab log order sites timeline stacktab tlbuf agg unwind fastunwind glob sort
 UNIT_OBJ  := $(UNIT_MODS:%=$(TB)/unitobj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/preload/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/preload/%.c=$(TB)/unit/%)
