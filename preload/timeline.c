@@ -24,11 +24,13 @@
 
 static struct {
     hp_tl_point *pt;
-    size_t n;    /* closed points */
-    bool open;   /* pt[n] holds the open point */
-    uint64_t ok; /* k of the open point */
-    uint64_t t0; /* time origin */
-    unsigned sh; /* interval width: 2^sh ticks */
+    size_t n;     /* closed points */
+    bool open;    /* pt[n] holds the open point */
+    uint64_t ok;  /* k of the open point */
+    uint64_t end; /* first tick past its interval */
+    uint64_t ob;  /* its b (kept here: the hot path reads no point) */
+    uint64_t t0;  /* time origin */
+    unsigned sh;  /* interval width: 2^sh ticks */
 } tl;
 
 int hp_timeline_init(uint64_t t0)
@@ -49,27 +51,37 @@ static inline uint64_t kof(uint64_t ts)
 
 bool hp_timeline_ends(uint64_t ts)
 {
-    return tl.open && kof(ts) != tl.ok;
+    return tl.open && ts >= tl.end; /* == kof(ts) != tl.ok, ts never below the open point's */
 }
 
-bool hp_timeline_note(uint64_t ts, uint64_t b, uint64_t bk)
+/* A new maximum of the open interval, or the first event of a new one. */
+static HP_NOINLINE bool note_slow(uint64_t ts, uint64_t b, uint64_t bk)
 {
     if (HP_UNLIKELY(!tl.pt)) return false;
     hp_tl_point *p = &tl.pt[tl.n];
-    if (tl.open && b < p->b) return false;
     if (!tl.open) {
         tl.open = true;
         tl.ok = kof(ts);
+        tl.end = tl.sh < 64 && tl.ok + 1 <= (UINT64_MAX - tl.t0) >> tl.sh
+                     ? tl.t0 + ((tl.ok + 1) << tl.sh)
+                     : UINT64_MAX;
         if (tl.n > 0 && kof(tl.pt[tl.n - 1].ts) == tl.ok) { /* coarsened into the last one */
             p = &tl.pt[--tl.n];
+            tl.ob = p->b;
             if (b < p->b) return false; /* it stays, snapshot and all */
         }
     }
     p->ts = ts;
-    p->b = b;
+    p->b = tl.ob = b;
     p->bk = bk;
     p->ntop = HP_TL_PENDING; /* its snapshot is taken by the caller at close */
     return true;
+}
+
+bool hp_timeline_note(uint64_t ts, uint64_t b, uint64_t bk)
+{
+    if (HP_LIKELY(tl.open) && b < tl.ob) return false; /* the common case: below the maximum */
+    return note_slow(ts, b, bk);
 }
 
 hp_tl_point *hp_timeline_open_point(void)
