@@ -272,5 +272,5 @@ const hp_heap_totals *hp_sites_totals(void)
 
 size_t hp_sites_bytes(void)
 {
-    return si.cap * sizeof(hp_site);
+    return si.cap * (sizeof(hp_site) + sizeof(hp_site_hist));
 }

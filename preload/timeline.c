@@ -22,6 +22,8 @@
 
 #include <string.h>
 
+_Static_assert(sizeof(hp_tl_point) == 224, "docs/report-format.md states the bound in bytes");
+
 static struct {
     hp_tl_point *pt;
     size_t n;     /* closed points */
