@@ -36,6 +36,16 @@
 #define HPR_HP_END_BLOCKS   "hp_end_blocks"
 #define HPR_HP_END_BYTES    "hp_end_bytes"
 #define HPR_HP_LEAK_CHECK   "hp_leak_check"
+#define HPR_HP_TIMELINE     "hp_timeline"
+
+/* hp_timeline: {"t": [us], "b": [bytes], "bk": [blocks], "sites": [{"pp": i, "b": [...]}]} */
+#define HPR_TL_T          "t"
+#define HPR_TL_B          "b"
+#define HPR_TL_BK         "bk"
+#define HPR_TL_SITES      "sites"
+#define HPR_TL_PP         "pp"
+#define HPR_TL_MAX_POINTS 2000 /* points at most */
+#define HPR_TL_MAX_SITES  16   /* per-site series at most */
 
 /* Program point (call site), DHAT's names. */
 #define HPR_TB  "tb"
@@ -57,6 +67,13 @@
 #define HPR_HP_RS   "hp_rs"
 #define HPR_HP_RSG  "hp_rsg"
 #define HPR_HP_LEAK "hp_leak"
+#define HPR_HP_HIST "hp_hist"
+
+/* hp_hist: {"size": [blocks per log2 bucket], "life": [...]}: bucket i is [2^i, 2^(i+1)) bytes
+ * or us (size bucket 0 holds 0 and 1, life bucket 0 holds < 2 us); trailing zeros omitted. */
+#define HPR_H_SIZE        "size"
+#define HPR_H_LIFE        "life"
+#define HPR_H_MAX_BUCKETS 40 /* per histogram at most */
 
 /* Leak classes: in hp_leak (per site) and hp_leak_check (totals). */
 #define HPR_LK_DB  "db"
