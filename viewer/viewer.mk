@@ -68,7 +68,7 @@ fuzz:
 	@mkdir -p $(HV_FUZZ_DIR)/corpus
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iviewer $(HV_CJSON_CFL) $(if $(IBERTY_A),-DHV_HAVE_IBERTY=1) \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -o $(HV_FUZZ_DIR)/fuzz_load tests/unit/viewer/fuzz_load.c viewer/load.c viewer/model.c viewer/names.c $(HV_SHARED) \
+	    -o $(HV_FUZZ_DIR)/fuzz_load tests/unit/viewer/fuzz_load.c viewer/load.c viewer/model.c viewer/names.c viewer/fmt.c $(HV_SHARED) \
 	    $(HV_CJSON_LIBS) -lm $(IBERTY_A)
 	cp tests/data/viewer/*.json tests/data/viewer/bad/* $(HV_FUZZ_DIR)/corpus/ 2>/dev/null || true
 	$(HV_FUZZ_DIR)/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
