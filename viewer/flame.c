@@ -184,6 +184,12 @@ static int emit(const emit_ctx *c, uint32_t i, size_t parent, uint32_t depth)
 
 int hv_flame_build(const hv_report *r, hv_metric metric, double min_fraction, hv_flame *out)
 {
+    return hv_flame_build_if(r, metric, min_fraction, NULL, NULL, out);
+}
+
+int hv_flame_build_if(const hv_report *r, hv_metric metric, double min_fraction, hv_keep_fn keep,
+                      const hv_query *q, hv_flame *out)
+{
     memset(out, 0, sizeof *out);
     out->metric = metric;
     if (metric >= HV_NRAW) return -1; /* averages, rates and percentiles do not add up */
@@ -199,7 +205,7 @@ int hv_flame_build(const hv_report *r, hv_metric metric, double min_fraction, hv
     for (size_t i = 0; i < r->nsites; i++) {
         const hv_site *s = &r->sites[i];
         double v = (double)s->v[metric];
-        if (v <= 0) continue;
+        if (v <= 0 || (keep && !keep(r, s, q)) || (q && !hv_site_matches(r, s, q))) continue;
         const uint32_t *fs = hv_site_frames(r, s);
         bool any_user = false;
         for (uint32_t k = 0; k < s->nfs; k++)

@@ -46,6 +46,10 @@ typedef struct hv_flame {
  * out), merging per parent the children below min_fraction * total (0: merge none).
  * Returns 0, or -1 when out of memory or metric is not summable (then *out is empty). */
 int hv_flame_build(const hv_report *r, hv_metric metric, double min_fraction, hv_flame *out);
+/* The same over the sites that pass keep (may be NULL) and q's filters (q may be NULL): e.g. a
+ * view's sites, hv_view_short.keep for the "short-lived" metric switch. */
+int hv_flame_build_if(const hv_report *r, hv_metric metric, double min_fraction, hv_keep_fn keep,
+                      const hv_query *q, hv_flame *out);
 void hv_flame_free(hv_flame *f);
 
 #endif

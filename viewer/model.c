@@ -302,12 +302,12 @@ double hv_hist_pct(const uint64_t *h, uint32_t n, double p)
 {
     uint64_t total = 0;
     for (uint32_t i = 0; i < n; i++)
-        total += h[i]; /* each <= 2^53 and n <= 40 (the loader): no overflow */
+        total += h[i]; /* <= tot[HV_TBK] for a site's or a sum of sites' (the loader): fits */
     if (total == 0) return NAN;
     if (p < 0) p = 0;
     if (p > 1) p = 1;
     /* Nearest rank k = ceil(p * N), at least 1. The 1e-9 absorbs p * N landing just above an
-     * integer in binary (0.99 * 100 must be 99, not 100). */
+     * integer in binary (0.07 * 100 is 7.000000000000001; the rank is 7, not 8). */
     double kd = ceil(p * (double)total - 1e-9);
     uint64_t k = kd < 1 ? 1 : (uint64_t)kd;
     uint64_t cum = 0;

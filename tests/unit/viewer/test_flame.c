@@ -86,6 +86,33 @@ Test(flame, other_metric)
     hv_report_free(r);
 }
 
+Test(flame, short_lived_sites_only)
+{
+    hv_report *r = hvt_load("hand-dist.json");
+    hv_query q;
+    hv_query_defaults(&q);
+    hv_flame f;
+    /* tbk of the short-lived sites (tuth 20): A 100, C 15, E 5, F 3 = 123; at 5% (6.15) log_msg
+     * and cleanup merge */
+    cr_assert_eq(hv_flame_build_if(r, HV_TBK, 0.05, hv_view_short.keep, &q, &f), 0);
+    cr_assert_eq(f.n, 6);
+    node_is(&f, 0, "all", 123, 4, SIZE_MAX, 6);
+    node_is(&f, 1, "main", 123, 4, 0, 6);
+    node_is(&f, 2, "load", 100, 1, 1, 4);
+    node_is(&f, 3, "parse", 100, 1, 2, 4);
+    node_is(&f, 4, "save", 15, 1, 1, 5);
+    node_is(&f, 5, NULL, 8, 2, 1, 6);
+    hv_flame_free(&f);
+    /* and a filter: --exclude func:parse leaves C, E, F = 23 */
+    const char *ex[] = {"func:parse"};
+    q.exclude = ex;
+    q.nexclude = 1;
+    cr_assert_eq(hv_flame_build_if(r, HV_TBK, 0, hv_view_short.keep, &q, &f), 0);
+    cr_expect_eq(f.node[0].value, 23);
+    hv_flame_free(&f);
+    hv_report_free(r);
+}
+
 Test(flame, averages_are_not_summed)
 {
     hv_report *r = hvt_load("hand-dist.json");
