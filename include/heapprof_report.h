@@ -38,14 +38,14 @@
 #define HPR_HP_LEAK_CHECK   "hp_leak_check"
 #define HPR_HP_TIMELINE     "hp_timeline"
 
-/* In hp_timeline: times (µs since start), live bytes and blocks, per-site series. */
+/* hp_timeline: {"t": [us], "b": [bytes], "bk": [blocks], "sites": [{"pp": i, "b": [...]}]} */
 #define HPR_TL_T          "t"
 #define HPR_TL_B          "b"
 #define HPR_TL_BK         "bk"
 #define HPR_TL_SITES      "sites"
-#define HPR_TL_PP         "pp" /* index into pps */
-#define HPR_TL_MAX_POINTS 2000
-#define HPR_TL_MAX_SITES  16
+#define HPR_TL_PP         "pp"
+#define HPR_TL_MAX_POINTS 2000 /* points at most */
+#define HPR_TL_MAX_SITES  16   /* per-site series at most */
 
 /* Program point (call site), DHAT's names. */
 #define HPR_TB  "tb"
@@ -69,10 +69,15 @@
 #define HPR_HP_LEAK "hp_leak"
 #define HPR_HP_HIST "hp_hist"
 
-/* In hp_hist: log2 buckets of request sizes (bytes) and lifetimes (µs). */
-#define HPR_HIST_SIZE    "size"
-#define HPR_HIST_LIFE    "life"
-#define HPR_HIST_BUCKETS 40
+/* hp_hist: {"size": [blocks per log2 bucket], "life": [...]}: bucket i is [2^i, 2^(i+1)) bytes
+ * or us (size bucket 0 holds 0 and 1, life bucket 0 holds < 2 us); trailing zeros omitted. */
+#define HPR_H_SIZE        "size"
+#define HPR_H_LIFE        "life"
+#define HPR_H_MAX_BUCKETS 40 /* per histogram at most */
+/* the library's names for the same keys */
+#define HPR_HIST_SIZE    HPR_H_SIZE
+#define HPR_HIST_LIFE    HPR_H_LIFE
+#define HPR_HIST_BUCKETS HPR_H_MAX_BUCKETS
 
 /* Leak classes: in hp_leak (per site) and hp_leak_check (totals). */
 #define HPR_LK_DB  "db"

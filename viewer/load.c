@@ -53,6 +53,7 @@ enum top_key {
     K_HP_END_BK,
     K_HP_END_B,
     K_HP_LEAK_CHECK,
+    K_HP_TIMELINE,
     K_COUNT
 };
 
@@ -83,6 +84,7 @@ static const char *const top_names[K_COUNT] = {
     [K_HP_END_BK] = HPR_HP_END_BLOCKS,
     [K_HP_END_B] = HPR_HP_END_BYTES,
     [K_HP_LEAK_CHECK] = HPR_HP_LEAK_CHECK,
+    [K_HP_TIMELINE] = HPR_HP_TIMELINE,
 };
 
 /* What DHAT's heap mode always writes. */
@@ -319,6 +321,78 @@ static int site_invariants(ld *L, const hv_site *s, size_t idx)
     return 0;
 }
 
+/* A u64 array of at most max elements into a malloc'd buffer at *out (its length in *n, its sum
+ * in *sum). name is the message's path ("pps[3].hp_hist.size"). */
+static int u64_array(ld *L, const cJSON *a, const char *name, size_t max, uint64_t **out, size_t *n,
+                     uint64_t *sum)
+{
+    if (!cJSON_IsArray(a)) return fail(L, "%s: expected an array, got %s", name, type_name(a));
+    size_t len = (size_t)cJSON_GetArraySize(a);
+    if (len > max) return fail(L, "%s: %zu values, more than %zu", name, len, max);
+    uint64_t *v = malloc((len ? len : 1) * sizeof *v);
+    if (!v) return fail(L, "out of memory");
+    const cJSON *e;
+    size_t k = 0;
+    uint64_t total = 0;
+    cJSON_ArrayForEach(e, a)
+    {
+        if (num_u64(L, e, name, k, NULL, &v[k])) {
+            free(v);
+            return -1;
+        }
+        if (__builtin_add_overflow(total, v[k], &total)) {
+            free(v);
+            return fail(L, "%s: the sum overflows 64 bits", name);
+        }
+        k++;
+    }
+    *out = v;
+    *n = len;
+    if (sum) *sum = total;
+    return 0;
+}
+
+/* hp_hist: two histograms in one allocation (see hv_site); each sums to at most tbk. */
+static int site_hist(ld *L, const cJSON *h, size_t idx, hv_site *s)
+{
+    if (!cJSON_IsObject(h))
+        return fail(L, "pps[%zu]." HPR_HP_HIST ": expected an object, got %s", idx, type_name(h));
+    uint64_t *part[2] = {NULL, NULL};
+    size_t n[2] = {0, 0};
+    static const char *const key[2] = {HPR_H_SIZE, HPR_H_LIFE};
+    int rc = -1;
+    for (int w = 0; w < 2; w++) {
+        char name[96];
+        snprintf(name, sizeof name, "pps[%zu]." HPR_HP_HIST ".%s", idx, key[w]);
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(h, key[w]);
+        uint64_t sum = 0;
+        if (!a) continue; /* absent: no blocks of that kind */
+        if (u64_array(L, a, name, HPR_H_MAX_BUCKETS, &part[w], &n[w], &sum)) goto out;
+        if (sum > s->v[HV_TBK]) {
+            fail(L, "%s: %llu blocks, more than the site's tbk (%llu)", name,
+                 (unsigned long long)sum, (unsigned long long)s->v[HV_TBK]);
+            goto out;
+        }
+    }
+    uint64_t *both = malloc((n[0] + n[1] ? n[0] + n[1] : 1) * sizeof *both);
+    if (!both) {
+        fail(L, "out of memory");
+        goto out;
+    }
+    if (n[0]) memcpy(both, part[0], n[0] * sizeof *both);
+    if (n[1]) memcpy(both + n[0], part[1], n[1] * sizeof *both);
+    s->hsize = both;
+    s->hlife = both + n[0];
+    s->nsize = (uint32_t)n[0];
+    s->nlife = (uint32_t)n[1];
+    L->r->has_hist = true;
+    rc = 0;
+out:
+    free(part[0]);
+    free(part[1]);
+    return rc;
+}
+
 static int load_site(ld *L, const cJSON *o, size_t idx)
 {
     hv_report *r = L->r;
@@ -360,6 +434,9 @@ static int load_site(ld *L, const cJSON *o, size_t idx)
     if (site_invariants(L, s, idx)) return -1;
     for (int m = 0; m < HV_NRAW; m++)
         if (add_total(L, &r->tot[m], s->v[m], hv_metric_name((hv_metric)m))) return -1;
+    /* Last: from here the site owns hsize, and nsites counts it so hv_report_free frees it. */
+    const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, HPR_HP_HIST);
+    if (h && site_hist(L, h, idx, s)) return -1;
     r->nsites++;
     return 0;
 }
@@ -373,7 +450,8 @@ static int load_frame(ld *L, const cJSON *v, size_t idx)
         return fail(L, "ftbl[0]: expected \"" HPR_ROOT_FRAME "\"");
     if (grow(L, (void **)&r->frames, &L->cap_frames, r->nframes + 1, sizeof *r->frames)) return -1;
     char *plain = hv_names_frame(v->valuestring); /* mangled names arrive from old reports */
-    char *text = plain ? hv_escape_dup(plain) : NULL; /* then no control character reaches a terminal */
+    char *text =
+        plain ? hv_escape_dup(plain) : NULL; /* then no control character reaches a terminal */
     free(plain);
     if (!text) return fail(L, "out of memory");
     if (hv_frame_init(&r->frames[r->nframes], text)) {
@@ -559,6 +637,91 @@ static int load_leak_check(ld *L, const cJSON *o)
     return 0;
 }
 
+/* hp_timeline: arrays of equal length n in [1, HPR_TL_MAX_POINTS], t ascending (equal
+ * neighbours allowed), at most HPR_TL_MAX_SITES series; "pp" is checked against pps in finish()
+ * (pps may come later in the file). */
+static int load_timeline(ld *L, const cJSON *o)
+{
+    hv_timeline *tl = calloc(1, sizeof *tl);
+    if (!tl) return fail(L, "out of memory");
+    L->r->timeline = tl; /* owned by the report from here: freed with it on failure too */
+    if (!cJSON_IsObject(o))
+        return fail(L, HPR_HP_TIMELINE ": expected an object, got %s", type_name(o));
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, HPR_TL_T);
+    if (!t) return fail(L, HPR_HP_TIMELINE "." HPR_TL_T ": missing required field");
+    if (!cJSON_IsArray(t))
+        return fail(L, HPR_HP_TIMELINE "." HPR_TL_T ": expected an array, got %s", type_name(t));
+    size_t n = (size_t)cJSON_GetArraySize(t);
+    if (n == 0) return fail(L, HPR_HP_TIMELINE "." HPR_TL_T ": empty");
+    if (n > HPR_TL_MAX_POINTS)
+        return fail(L, HPR_HP_TIMELINE ": %zu points, more than %d", n, HPR_TL_MAX_POINTS);
+    double *tu = malloc(n * sizeof *tu);
+    if (!tu) return fail(L, "out of memory");
+    tl->t_us = tu;
+    const cJSON *e;
+    size_t k = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || e->valuedouble < 0)
+            return fail(L, HPR_HP_TIMELINE "." HPR_TL_T "[%zu]: expected a time >= 0 (us), got %s",
+                        k, type_name(e));
+        tu[k] = e->valuedouble;
+        if (k > 0 && tu[k] < tu[k - 1])
+            return fail(L, HPR_HP_TIMELINE "." HPR_TL_T "[%zu]: %.17g after %.17g: not ascending",
+                        k, tu[k], tu[k - 1]);
+        k++;
+    }
+    tl->n = n;
+    static const char *const key[2] = {HPR_TL_B, HPR_TL_BK};
+    for (int w = 0; w < 2; w++) {
+        char name[64];
+        snprintf(name, sizeof name, HPR_HP_TIMELINE ".%s", key[w]);
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key[w]);
+        if (!a) return fail(L, "%s: missing required field", name);
+        uint64_t *v;
+        size_t len;
+        if (u64_array(L, a, name, HPR_TL_MAX_POINTS, &v, &len, NULL)) return -1;
+        if (w == 0)
+            tl->b = v;
+        else
+            tl->bk = v;
+        if (len != n) return fail(L, "%s: %zu values, but t has %zu", name, len, n);
+    }
+    const cJSON *ss = cJSON_GetObjectItemCaseSensitive(o, HPR_TL_SITES);
+    if (!ss) return 0;
+    if (!cJSON_IsArray(ss))
+        return fail(L, HPR_HP_TIMELINE "." HPR_TL_SITES ": expected an array, got %s",
+                    type_name(ss));
+    size_t ns = (size_t)cJSON_GetArraySize(ss);
+    if (ns > HPR_TL_MAX_SITES)
+        return fail(L, HPR_HP_TIMELINE "." HPR_TL_SITES ": %zu series, more than %d", ns,
+                    HPR_TL_MAX_SITES);
+    hv_tl_site *sites = calloc(ns ? ns : 1, sizeof *sites);
+    if (!sites) return fail(L, "out of memory");
+    tl->sites = sites;
+    k = 0;
+    cJSON_ArrayForEach(e, ss)
+    {
+        char name[64];
+        snprintf(name, sizeof name, HPR_HP_TIMELINE "." HPR_TL_SITES "[%zu]", k);
+        if (!cJSON_IsObject(e))
+            return fail(L, "%s: expected an object, got %s", name, type_name(e));
+        uint64_t pp;
+        if (field_u64(L, e, HPR_HP_TIMELINE "." HPR_TL_SITES, k, HPR_TL_PP, true, &pp)) return -1;
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, HPR_TL_B);
+        if (!a) return fail(L, "%s." HPR_TL_B ": missing required field", name);
+        size_t len;
+        uint64_t *v;
+        snprintf(name, sizeof name, HPR_HP_TIMELINE "." HPR_TL_SITES "[%zu]." HPR_TL_B, k);
+        if (u64_array(L, a, name, HPR_TL_MAX_POINTS, &v, &len, NULL)) return -1;
+        sites[k].site = (size_t)pp; /* checked in finish() */
+        sites[k].b = v;
+        tl->nsites = ++k;
+        if (len != n) return fail(L, "%s: %zu values, but t has %zu", name, len, n);
+    }
+    return 0;
+}
+
 static int load_errors(ld *L, const cJSON *v)
 {
     hv_report *r = L->r;
@@ -632,6 +795,8 @@ static int load_top(ld *L, enum top_key k, const cJSON *v)
         return load_errors(L, v);
     case K_HP_LEAK_CHECK:
         return load_leak_check(L, v);
+    case K_HP_TIMELINE:
+        return load_timeline(L, v);
     case K_HP_TOT_BK:
     case K_HP_TOT_B:
     case K_HP_GMAX_BK:
@@ -672,6 +837,13 @@ static int finish(ld *L)
                             "entries)",
                             i, j, fs[j], r->nframes);
     }
+    const hv_timeline *tl = r->timeline;
+    for (size_t k = 0; tl && k < tl->nsites; k++)
+        if (tl->sites[k].site >= r->nsites)
+            return fail(L,
+                        HPR_HP_TIMELINE "." HPR_TL_SITES "[%zu]." HPR_TL_PP
+                                        ": %zu out of range (pps has %zu entries)",
+                        k, tl->sites[k].site, r->nsites);
     static const struct {
         enum top_key k;
         hv_metric m;

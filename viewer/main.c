@@ -43,7 +43,9 @@ static const char usage_text[] =
     "Selection:\n"
     "  --sort METRIC        rank by METRIC: tb tbk tl mb mbk gb gbk eb ebk rs rsg db dbk\n"
     "                       ib ibk rb rbk sb sbk ub ubk avg-size avg-life rate-blocks\n"
-    "                       rate-bytes avg-grow\n"
+    "                       rate-bytes avg-grow; with histograms (heapprof reports):\n"
+    "                       size50 size99 (request size p50/p99) life50 life99\n"
+    "                       (lifetime p50/p99), as bucket upper bounds (docs/heapview.md)\n"
     "  --top N              rows per view (default 10; 3 in the summary; 0: all)\n"
     "  --by-function        one row per function (of the first non-system frame)\n"
     "  --include PAT        keep sites with a frame matching the glob PAT (repeatable);\n"
@@ -289,6 +291,8 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
             if (optarg) {
                 if (hv_metric_parse(optarg, &a->fold) < 0)
                     return usage_error("--folded: unknown metric '%s'", optarg);
+                if (hv_metric_is_pct(a->fold))
+                    return usage_error("--folded: %s is a percentile, not a sum", optarg);
                 a->fold_set = true;
             }
             break;
@@ -338,6 +342,8 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
         case O_SITEMETRIC:
             if (hv_metric_parse(optarg, &a->lim.site_metric) < 0)
                 return usage_error("--site-metric: unknown metric '%s'", optarg);
+            if (hv_metric_is_pct(a->lim.site_metric))
+                return usage_error("--site-metric: %s is a percentile (views only)", optarg);
             a->site_metric_set = true;
             break;
         case 'h':
@@ -523,6 +529,9 @@ int main(int argc, char **argv)
                    .fold_set = a.fold_set};
     if (a.diff && a.check) {
         rc = usage_error("--diff and --check are separate modes");
+    } else if (a.diff && a.sort_set && hv_metric_is_pct(a.q.sort)) {
+        rc =
+            usage_error("--diff: --sort %s is a percentile (views only)", hv_metric_name(a.q.sort));
     } else if (a.diff) {
         if (nfiles != 2)
             rc = usage_error("--diff takes two reports: BASE NEW");

@@ -8,6 +8,7 @@
 #include "../preload/glue.h"
 
 #include <fnmatch.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,19 @@ void hv_report_free(hv_report *r)
         free(r->frames[i].lib);
     }
     free(r->frames);
+    for (size_t i = 0; i < r->nsites; i++)
+        free((void *)r->sites[i].hsize);
     free(r->sites);
+    if (r->timeline) {
+        hv_timeline *tl = (hv_timeline *)r->timeline; /* const to readers, owned here */
+        free((void *)tl->t_us);
+        free((void *)tl->b);
+        free((void *)tl->bk);
+        for (size_t i = 0; i < tl->nsites; i++)
+            free((void *)tl->sites[i].b);
+        free((void *)tl->sites);
+        free(tl);
+    }
     free(r->fsbuf);
     free(r->lc.mode);
     free(r->lc.no_verdict);
@@ -197,6 +210,10 @@ static const struct {
     [HV_RATE_BK] = {"rate-blocks", "blocks/s", HV_U_RATE_N},
     [HV_RATE_B] = {"rate-bytes", "bytes/s", HV_U_RATE_B},
     [HV_AVG_GROW] = {"avg-grow", "avg-step", HV_U_BYTES},
+    [HV_SIZE50] = {"size50", "size-p50", HV_U_BYTES},
+    [HV_SIZE99] = {"size99", "size-p99", HV_U_BYTES},
+    [HV_LIFE50] = {"life50", "life-p50", HV_U_TIME},
+    [HV_LIFE99] = {"life99", "life-p99", HV_U_TIME},
 };
 
 int hv_metric_parse(const char *name, hv_metric *out)
@@ -266,6 +283,88 @@ double hv_metric_value(const hv_report *r, const uint64_t *v, hv_metric m)
     default:
         return 0.0;
     }
+}
+
+bool hv_metric_is_pct(hv_metric m)
+{
+    return m >= HV_SIZE50 && m <= HV_LIFE99;
+}
+
+/* ---- distributions ---- */
+
+/* Bucket i holds [2^i, 2^(i+1)); a percentile is reported as the upper bound. */
+static double bucket_upper(uint32_t i)
+{
+    return ldexp(1.0, (int)i + 1);
+}
+
+double hv_hist_pct(const uint64_t *h, uint32_t n, double p)
+{
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n; i++)
+        total += h[i]; /* <= tot[HV_TBK] for a site's or a sum of sites' (the loader): fits */
+    if (total == 0) return NAN;
+    if (p < 0) p = 0;
+    if (p > 1) p = 1;
+    /* Nearest rank k = ceil(p * N), at least 1. The 1e-9 absorbs p * N landing just above an
+     * integer in binary (0.07 * 100 is 7.000000000000001; the rank is 7, not 8). */
+    double kd = ceil(p * (double)total - 1e-9);
+    uint64_t k = kd < 1 ? 1 : (uint64_t)kd;
+    uint64_t cum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        cum += h[i];
+        if (cum >= k) return bucket_upper(i);
+    }
+    return bucket_upper(n - 1); /* not reached: cum == total >= k */
+}
+
+double hv_site_pct(const hv_report *r, const hv_site *s, int which, double p)
+{
+    (void)r;
+    return which == 0 ? hv_hist_pct(s->hsize, s->nsize, p) : hv_hist_pct(s->hlife, s->nlife, p);
+}
+
+/* Adds s's histogram `which` into acc[0..HV_HIST_CAP); returns the new length. */
+#define HV_HIST_CAP 64 /* >= HPR_H_MAX_BUCKETS (the loader's limit) */
+static uint32_t hist_add(uint64_t *acc, uint32_t len, const hv_site *s, int which)
+{
+    const uint64_t *h = which == 0 ? s->hsize : s->hlife;
+    uint32_t n = which == 0 ? s->nsize : s->nlife;
+    for (uint32_t i = 0; i < n && i < HV_HIST_CAP; i++)
+        acc[i] += h[i]; /* no overflow: the loader checked sum(h) <= tbk, and tot[tbk] fits */
+    return n > len ? (n < HV_HIST_CAP ? n : HV_HIST_CAP) : len;
+}
+
+double hv_select_pct(const hv_report *r, const hv_query *q, hv_keep_fn keep, int which, double p)
+{
+    uint64_t acc[HV_HIST_CAP] = {0};
+    uint32_t len = 0;
+    for (size_t i = 0; i < r->nsites; i++) {
+        const hv_site *s = &r->sites[i];
+        if (keep && !keep(r, s, q)) continue;
+        if (q && !hv_site_matches(r, s, q)) continue;
+        len = hist_add(acc, len, s, which);
+    }
+    return hv_hist_pct(acc, len, p);
+}
+
+double hv_report_pct(const hv_report *r, int which, double p)
+{
+    return hv_select_pct(r, NULL, NULL, which, p);
+}
+
+/* The percentiles of hv_row.pct from a merged pair of histograms. */
+static void row_pct(hv_row *row, const uint64_t *hs, uint32_t ns, const uint64_t *hl, uint32_t nl)
+{
+    row->pct[0] = hv_hist_pct(hs, ns, 0.5);
+    row->pct[1] = hv_hist_pct(hs, ns, 0.99);
+    row->pct[2] = hv_hist_pct(hl, nl, 0.5);
+    row->pct[3] = hv_hist_pct(hl, nl, 0.99);
+}
+
+double hv_row_value(const hv_report *r, const hv_row *row, hv_metric m)
+{
+    return hv_metric_is_pct(m) ? row->pct[m - HV_SIZE50] : hv_metric_value(r, row->v, m);
 }
 
 /* ---- filters ---- */
@@ -405,7 +504,9 @@ static int stack_cmp(const hv_report *r, const hv_site *a, const hv_site *b)
 
 static int row_cmp(const rank_ctx *c, const hv_row *a, const hv_row *b)
 {
-    double va = hv_metric_value(c->r, a->v, c->sort), vb = hv_metric_value(c->r, b->v, c->sort);
+    double va = hv_row_value(c->r, a, c->sort), vb = hv_row_value(c->r, b, c->sort);
+    if (isnan(va)) va = -1; /* no histogram: ranks after every site that has one */
+    if (isnan(vb)) vb = -1;
     if (va != vb) return va < vb ? 1 : -1;
     if (a->v[HV_TB] != b->v[HV_TB]) return a->v[HV_TB] < b->v[HV_TB] ? 1 : -1;
     return stack_cmp(c->r, &c->r->sites[a->site], &c->r->sites[b->site]);
@@ -426,13 +527,27 @@ static int func_cmp_cb(const void *a, const void *b, void *ctx)
 }
 
 /* Merges rows with equal function (rows sorted by function), keeping as representative the
- * member that ranks first. Returns the new count. */
+ * member that ranks first; a group's percentiles are those of its merged histograms.
+ * Returns the new count. */
 static size_t group_by_function(const hv_report *r, const rank_ctx *c, hv_row *row, size_t n)
 {
     size_t out = 0;
+    uint64_t hs[HV_HIST_CAP], hl[HV_HIST_CAP];
+    uint32_t ns = 0, nl = 0;
     for (size_t i = 0; i < n; i++) {
-        if (out > 0 && strcmp(site_func(r, &r->sites[row[out - 1].site]),
-                              site_func(r, &r->sites[row[i].site])) == 0) {
+        bool same = out > 0 && strcmp(site_func(r, &r->sites[row[out - 1].site]),
+                                      site_func(r, &r->sites[row[i].site])) == 0;
+        if (!same && out > 0 && row[out - 1].nsites > 1) row_pct(&row[out - 1], hs, ns, hl, nl);
+        if (!same) {
+            memset(hs, 0, sizeof hs);
+            memset(hl, 0, sizeof hl);
+            ns = hist_add(hs, 0, &r->sites[row[i].site], 0);
+            nl = hist_add(hl, 0, &r->sites[row[i].site], 1);
+        } else {
+            ns = hist_add(hs, ns, &r->sites[row[i].site], 0);
+            nl = hist_add(hl, nl, &r->sites[row[i].site], 1);
+        }
+        if (same) {
             hv_row *g = &row[out - 1];
             hv_row one = row[i];
             if (row_cmp(c, &one, g) < 0 && g->nsites == 1) g->site = one.site;
@@ -444,6 +559,7 @@ static size_t group_by_function(const hv_report *r, const rank_ctx *c, hv_row *r
             row[out++] = row[i];
         }
     }
+    if (out > 0 && row[out - 1].nsites > 1) row_pct(&row[out - 1], hs, ns, hl, nl);
     return out;
 }
 
@@ -460,6 +576,7 @@ int hv_select(const hv_report *r, const hv_query *q, hv_keep_fn keep, hv_metric 
         row[n].site = i;
         row[n].nsites = 1;
         row[n].has_leak = s->has_leak;
+        row_pct(&row[n], s->hsize, s->nsize, s->hlife, s->nlife);
         n++;
     }
     rank_ctx c = {r, sort};

@@ -2,7 +2,10 @@
  * filtering, grouping, ranking. No I/O: load.c builds an hv_report, views/diff/check read it.
  * Ownership: an hv_report owns every string and array it points to; hv_report_free frees all.
  * Invariants (checked by the loader): every site's frame index is < nframes; every counter
- * is an integer in [0, 2^53]; tot[m] == sum over sites of v[m] for every raw metric m. */
+ * is an integer in [0, 2^53]; tot[m] == sum over sites of v[m] for every raw metric m;
+ * timeline (when present): 1 <= n <= HPR_TL_MAX_POINTS, t_us[i-1] <= t_us[i], every series
+ * has n values, nsites <= HPR_TL_MAX_SITES, sites[k].site < nsites of the report; histograms:
+ * nsize, nlife <= HPR_H_MAX_BUCKETS, and each sums to at most the site's tbk. */
 #ifndef HV_MODEL_H
 #define HV_MODEL_H
 
@@ -40,6 +43,12 @@ typedef enum hv_metric {
     HV_RATE_BK,            /* tbk per Mtu (per second for heapprof) */
     HV_RATE_B,             /* tb per Mtu */
     HV_AVG_GROW,           /* rsg / rs: average realloc growth step */
+    /* Percentiles of a site's (or a row's) histograms (hp_hist): not functions of v[], so
+     * hv_metric_value gives 0 for them; hv_row_value gives the row's. */
+    HV_SIZE50, /* request size p50 (bucket upper bound, bytes) */
+    HV_SIZE99,
+    HV_LIFE50, /* lifetime p50 (bucket upper bound, us) of blocks freed before exit */
+    HV_LIFE99,
     HV_NMETRIC
 } hv_metric;
 
@@ -62,7 +71,27 @@ typedef struct hv_site {
     uint32_t nfs;
     bool has_leak; /* hp_leak present */
     bool sup;      /* hp_leak.sup */
+    /* hp_hist: block counts per log2 bucket (see heapprof_report.h), 0/NULL when absent.
+     * One allocation: hsize owns it and hlife == hsize + nsize (hv_report_free frees hsize). */
+    uint32_t nsize, nlife;
+    const uint64_t *hsize, *hlife;
 } hv_site;
+
+/* hp_timeline: one per-site series, sampled at the timeline's times. */
+typedef struct hv_tl_site {
+    size_t site; /* index into r->sites */
+    const uint64_t *b;
+} hv_tl_site;
+
+/* hp_timeline: n points; each is the maximum of total live bytes within its interval, so the
+ * global peak is one of them. Owned by the report (one block per array). */
+typedef struct hv_timeline {
+    size_t n;
+    const double *t_us;     /* microseconds since start, ascending */
+    const uint64_t *b, *bk; /* live bytes and blocks */
+    size_t nsites;
+    const hv_tl_site *sites;
+} hv_timeline;
 
 /* Totals of the leak checker (hp_leak_check). */
 typedef struct hv_leakcheck {
@@ -94,8 +123,10 @@ typedef struct hv_report {
     uint64_t gmax_bytes, gmax_blocks; /* == tot[HV_GB], tot[HV_GBK] */
     bool has_leak_check;
     hv_leakcheck lc;
-    size_t cut_sites;    /* sites whose frames were cut to HV_MAX_SITE_FRAMES at load */
-    uint64_t cut_frames; /* frames dropped from them */
+    size_t cut_sites;            /* sites whose frames were cut to HV_MAX_SITE_FRAMES at load */
+    uint64_t cut_frames;         /* frames dropped from them */
+    const hv_timeline *timeline; /* hp_timeline, or NULL */
+    bool has_hist;               /* some site has hp_hist: percentile columns are shown */
 } hv_report;
 
 /* The most frames one site keeps at load (the rest: counted in cut_frames). The library records
@@ -129,6 +160,19 @@ hv_unit hv_metric_unit(hv_metric m);
 /* Value of m for counters v (a site's or a row's) in report r (for rates: te, Mtu). */
 double hv_metric_value(const hv_report *r, const uint64_t *v, hv_metric m);
 
+/* True for HV_SIZE50..HV_LIFE99. */
+bool hv_metric_is_pct(hv_metric m);
+
+/* ---- Distributions (hp_hist) ----
+ * The p-th percentile (p in [0, 1]) by nearest rank over the histogram's blocks: the bucket
+ * i holding the k-th smallest block, k = max(1, ceil(p * N)), reported as the bucket's upper
+ * bound 2^(i+1) (bytes or us: "p of the blocks are below it"). NAN when there are no blocks
+ * (no histogram: DHAT files; or no block freed, for lifetimes). which: 0 size, 1 life. */
+double hv_hist_pct(const uint64_t *h, uint32_t n, double p);
+double hv_site_pct(const hv_report *r, const hv_site *s, int which, double p);
+/* Over every site of the report (the whole heap). */
+double hv_report_pct(const hv_report *r, int which, double p);
+
 /* ---- Selection: filter, group, rank ---- */
 
 typedef struct hv_query {
@@ -151,6 +195,7 @@ typedef struct hv_row {
     size_t site;         /* representative site (the largest by the sort metric) */
     size_t nsites;
     bool has_leak;
+    double pct[4]; /* HV_SIZE50..HV_LIFE99 over the row's sites' merged histograms (NAN: none) */
 } hv_row;
 
 typedef struct hv_rows {
@@ -161,6 +206,11 @@ typedef struct hv_rows {
 } hv_rows;
 
 typedef bool (*hv_keep_fn)(const hv_report *r, const hv_site *s, const hv_query *q);
+
+/* Value of m for a row: hv_metric_value, or the row's percentile for HV_SIZE50..HV_LIFE99. */
+double hv_row_value(const hv_report *r, const hv_row *row, hv_metric m);
+/* Percentile over the sites of r that pass keep (may be NULL) and q's filters (q may be NULL). */
+double hv_select_pct(const hv_report *r, const hv_query *q, hv_keep_fn keep, int which, double p);
 
 /* Rows of the sites of r that pass keep (may be NULL) and the filters of q, grouped as q says,
  * ranked by sort descending (ties: by tb, then by stack text), cut to q->top.

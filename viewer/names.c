@@ -37,7 +37,7 @@ static void put(nbuf *b, const char *s, size_t k)
         b->p = p;
         b->cap = cap;
     }
-    memcpy(b->p + b->n, s, k);
+    if (k) memcpy(b->p + b->n, s, k);
     b->n += k;
     b->p[b->n] = 0;
 }

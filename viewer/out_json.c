@@ -7,6 +7,7 @@
 #include "heapprof_report.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 
 #define HV_JSON_VERSION 1
@@ -19,9 +20,24 @@ static cJSON *metrics_obj(const hv_report *r, const uint64_t *v, bool leak)
         if (!leak && m >= HV_DB && m <= HV_UBK) continue;
         cJSON_AddNumberToObject(o, hv_metric_name((hv_metric)m), (double)v[m]);
     }
-    for (int m = HV_NRAW; m < HV_NMETRIC; m++)
+    for (int m = HV_NRAW; m < HV_SIZE50; m++) /* percentiles: pct_obj */
         cJSON_AddNumberToObject(o, hv_metric_name((hv_metric)m),
                                 hv_metric_value(r, v, (hv_metric)m));
+    return o;
+}
+
+/* {"size50": .., "size99": .., "life50": .., "life99": ..}: bucket upper bounds in bytes and
+ * us, null without blocks (docs/heapview.md). */
+static cJSON *pct_obj(const double *pct)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (int m = HV_SIZE50; o && m <= HV_LIFE99; m++) {
+        double v = pct[m - HV_SIZE50];
+        if (isnan(v))
+            cJSON_AddNullToObject(o, hv_metric_name((hv_metric)m));
+        else
+            cJSON_AddNumberToObject(o, hv_metric_name((hv_metric)m), v);
+    }
     return o;
 }
 
@@ -55,6 +71,22 @@ static cJSON *report_obj(const hv_outctx *o, const hv_report *r)
         cJSON_AddItemToArray(e, cJSON_CreateString(r->errors[i]));
     cJSON_AddNumberToObject(j, "sites", (double)r->nsites);
     cJSON_AddItemToObject(j, "totals", metrics_obj(r, r->tot, r->has_leak_check));
+    if (r->has_hist) {
+        double pct[4] = {hv_report_pct(r, 0, 0.5), hv_report_pct(r, 0, 0.99),
+                         hv_report_pct(r, 1, 0.5), hv_report_pct(r, 1, 0.99)};
+        cJSON_AddItemToObject(j, "percentiles", pct_obj(pct));
+    }
+    if (r->timeline) {
+        const hv_timeline *tl = r->timeline;
+        cJSON *t = cJSON_AddObjectToObject(j, "timeline");
+        cJSON_AddNumberToObject(t, "points", (double)tl->n);
+        cJSON_AddNumberToObject(t, "sites", (double)tl->nsites);
+        size_t top = 0; /* the point of the maximum (the first, if several) */
+        for (size_t i = 1; i < tl->n; i++)
+            if (tl->b[i] > tl->b[top]) top = i;
+        cJSON_AddNumberToObject(t, "max_bytes", (double)tl->b[top]);
+        cJSON_AddNumberToObject(t, "max_t_us", tl->t_us[top]);
+    }
     if (r->has_leak_check) {
         const hv_leakcheck *lc = &r->lc;
         cJSON *l = cJSON_AddObjectToObject(j, "leak_check");
@@ -86,6 +118,7 @@ static cJSON *row_obj(const hv_outctx *o, const hv_report *r, const hv_row *row,
     if (via) cJSON_AddStringToObject(j, "via", via->func);
     cJSON_AddNumberToObject(j, "sites", (double)row->nsites);
     cJSON_AddItemToObject(j, "metrics", metrics_obj(r, row->v, row->has_leak));
+    if (r->has_hist) cJSON_AddItemToObject(j, "percentiles", pct_obj(row->pct));
     if (!o->q->by_function || row->nsites == 1)
         cJSON_AddItemToObject(j, "frames", frames_arr(r, s));
     return j;

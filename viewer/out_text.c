@@ -5,6 +5,7 @@
 
 #include "fmt.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,11 +25,15 @@ static const char *C(const hv_outctx *o, const char *code)
 /* A metric value in its unit. */
 static char *fmt_metric(char *buf, size_t n, const hv_report *r, hv_metric m, double v)
 {
+    if (isnan(v)) { /* a percentile without a histogram */
+        snprintf(buf, n, "-");
+        return buf;
+    }
     switch (hv_metric_unit(m)) {
     case HV_U_BYTES:
         return hv_fmt_bytes(buf, n, v);
-    case HV_U_TIME:
-        return hv_fmt_time(buf, n, v, r->tu);
+    case HV_U_TIME: /* hp_hist lifetimes are in us, whatever tu says */
+        return hv_fmt_time(buf, n, v, hv_metric_is_pct(m) ? "us" : r->tu);
     case HV_U_RATE_B:
         return hv_fmt_rate(buf, n, v, r->mtu, 1);
     case HV_U_RATE_N:
@@ -161,9 +166,14 @@ static void section_title(const hv_outctx *o, const hv_report *r, const hv_secti
     fprintf(o->f, "%zu %s", sec->rows.nmatch,
             o->q->by_function ? (sec->rows.nmatch == 1 ? "function" : "functions")
                               : (sec->rows.nmatch == 1 ? "site" : "sites"));
-    if (v == &hv_view_short)
-        fprintf(o->f, " (threshold %s)",
+    if (v == &hv_view_short) {
+        fprintf(o->f, " (threshold %s",
                 hv_fmt_time(c, sizeof c, hv_short_threshold(r, o->q), r->tu));
+        /* hp_hist lifetimes are in us whatever tu says (heapprof's tu is us too) */
+        double p90 = r->has_hist ? hv_select_pct(r, o->q, v->keep, 1, 0.9) : NAN;
+        if (!isnan(p90)) fprintf(o->f, "; 90%% die within %s", hv_fmt_time(c, sizeof c, p90, "us"));
+        fputc(')', o->f);
+    }
     fmt_metric(a, sizeof a, r, sum[0], (double)sec->rows.sum[sum[0]]);
     fmt_metric(b, sizeof b, r, sum[1], (double)sec->rows.sum[sum[1]]);
     if (hv_metric_unit(sum[0]) == HV_U_BYTES && hv_metric_unit(sum[1]) == HV_U_COUNT)
@@ -182,6 +192,11 @@ static void print_table(const hv_outctx *o, const hv_report *r, const hv_section
 {
     hv_metric cols[HV_VIEW_MAXCOLS];
     size_t nc = sec->view->columns(r, cols);
+    bool shown = false;
+    for (size_t c = 0; c < nc; c++)
+        shown |= cols[c] == sec->sort;
+    if (!shown && hv_metric_is_pct(sec->sort) && nc < HV_VIEW_MAXCOLS)
+        cols[nc++] = sec->sort; /* --sort life99 in a view without that column: show it */
     if (o->summary) {
         /* Compact: the ranking metric, the view's next column, then the site on one line. */
         hv_metric first = cols[0] == sec->sort ? cols[1] : cols[0];
@@ -200,8 +215,7 @@ static void print_table(const hv_outctx *o, const hv_report *r, const hv_section
     }
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < nc; c++) {
-            fmt_metric(cell[i][c], CELL, r, cols[c],
-                       hv_metric_value(r, sec->rows.row[i].v, cols[c]));
+            fmt_metric(cell[i][c], CELL, r, cols[c], hv_row_value(r, &sec->rows.row[i], cols[c]));
             int l = (int)strlen(cell[i][c]);
             if (strstr(cell[i][c], "µ")) l--; /* two bytes, one column */
             if (l > w[c]) w[c] = l;

@@ -17,6 +17,10 @@ static size_t columns(const hv_report *r, hv_metric *c)
     c[n++] = HV_TB;
     c[n++] = HV_RATE_B;
     c[n++] = HV_AVG_SIZE;
+    if (r->has_hist) {
+        c[n++] = HV_SIZE50;
+        c[n++] = HV_SIZE99;
+    }
     return n;
 }
 

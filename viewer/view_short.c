@@ -10,10 +10,13 @@ static bool keep_short(const hv_report *r, const hv_site *s, const hv_query *q)
 
 static size_t columns_short(const hv_report *r, hv_metric *c)
 {
-    (void)r;
     size_t n = 0;
     c[n++] = HV_TBK;
     c[n++] = HV_AVG_LIFE;
+    if (r->has_hist) { /* hp_hist: the distribution, not only the mean */
+        c[n++] = HV_LIFE50;
+        c[n++] = HV_LIFE99;
+    }
     c[n++] = HV_AVG_SIZE;
     c[n++] = HV_TB;
     c[n++] = HV_MB;

@@ -68,17 +68,22 @@ fuzz:
 	@mkdir -p $(HV_FUZZ_DIR)/corpus
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iviewer $(HV_CJSON_CFL) $(if $(IBERTY_A),-DHV_HAVE_IBERTY=1) \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	    -o $(HV_FUZZ_DIR)/fuzz_load tests/unit/viewer/fuzz_load.c viewer/load.c viewer/model.c viewer/names.c $(HV_SHARED) \
+	    -o $(HV_FUZZ_DIR)/fuzz_load tests/unit/viewer/fuzz_load.c viewer/load.c viewer/model.c viewer/names.c viewer/fmt.c $(HV_SHARED) \
 	    $(HV_CJSON_LIBS) -lm $(IBERTY_A)
 	cp tests/data/viewer/*.json tests/data/viewer/bad/* $(HV_FUZZ_DIR)/corpus/ 2>/dev/null || true
 	$(HV_FUZZ_DIR)/fuzz_load -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=2048 -artifact_prefix=$(HV_FUZZ_DIR)/ -dict=tests/unit/viewer/report.dict $(HV_FUZZ_DIR)/corpus
 
-# ---- benchmark: generated reports of 1, 10, 100 MB; time and peak RSS of the summary ----
+# ---- benchmark: generated reports of 1, 10, 100 MB; time and peak RSS of the summary, and
+# the time of the flame graph's tree (flame_bench) ----
 HV_BENCH_DIR := build/bench-viewer
 $(B)/viewer/gen_report: viewer/bench/gen_report.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(BASE_CFLAGS) -o $@ $< $(USER_CFLAGS)
-viewer-bench: $(VIEWER) $(B)/viewer/gen_report
+# flame_bench: hv_flame_build (flame.h) alone on the same reports: the page's scale step.
+$(B)/viewer/flame_bench: viewer/bench/flame_bench.c $(HV_LIB_OBJ)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(HV_CFLAGS) -Iviewer -o $@ $^ $(HV_LIBS) $(USER_CFLAGS)
+viewer-bench: $(VIEWER) $(B)/viewer/gen_report $(B)/viewer/flame_bench
 	@mkdir -p $(HV_BENCH_DIR)
-	@viewer/bench/run.sh $(VIEWER) $(B)/viewer/gen_report $(HV_BENCH_DIR)
+	@viewer/bench/run.sh $(VIEWER) $(B)/viewer/gen_report $(HV_BENCH_DIR) $(B)/viewer/flame_bench

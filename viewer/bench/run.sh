@@ -1,9 +1,13 @@
 #!/bin/sh
 # run.sh - viewer-bench: generate reports of 1, 10 and 100 MB, time heapview's summary on each
-# and record its peak RSS (/usr/bin/time %M). Usage: run.sh HEAPVIEW GEN_REPORT OUTDIR
+# and record its peak RSS (/usr/bin/time %M); with FLAME_BENCH, also the time of the flame
+# graph's call tree (hv_flame_build, children below 1/2000 merged) and its nodes (kept / all).
+# Usage: run.sh HEAPVIEW GEN_REPORT OUTDIR [FLAME_BENCH]
 set -eu
-hv=$1 gen=$2 dir=$3
-printf '%-8s %10s %8s %10s %10s\n' "report" "bytes" "sites" "seconds" "peak RSS"
+hv=$1 gen=$2 dir=$3 fb=${4:-}
+printf '%-8s %10s %8s %10s %10s' "report" "bytes" "sites" "seconds" "peak RSS"
+[ -z "$fb" ] || printf ' %9s %16s' "flame s" "nodes kept/all"
+printf '\n'
 for mb in 1 10 100; do
     f=$dir/synthetic-${mb}MB.json
     [ -s "$f" ] || "$gen" $((mb * 1000000)) "$f"
@@ -11,5 +15,12 @@ for mb in 1 10 100; do
     sites=$(grep -c '^[,{]*{"tb"' "$f" || true)
     /usr/bin/time -f '%e %M' -o "$dir/time.txt" "$hv" "$f" >"$dir/out-${mb}MB.txt"
     read -r secs kb <"$dir/time.txt"
-    printf '%-8s %10s %8s %10s %7s MiB\n' "${mb}MB" "$bytes" "$sites" "$secs" $((kb / 1024))
+    printf '%-8s %10s %8s %10s %7s MiB' "${mb}MB" "$bytes" "$sites" "$secs" $((kb / 1024))
+    if [ -n "$fb" ]; then
+        read -r kept all fsecs <<EOT
+$("$fb" "$f")
+EOT
+        printf ' %9s %16s' "$fsecs" "$kept/$all"
+    fi
+    printf '\n'
 done

@@ -50,3 +50,25 @@ lk = json.loads(open("hand-leakcheck-classes.json", encoding="utf-8").read())
 lk["pps"][1]["hp_leak"]["sb"] = 2000
 lk["hp_leak_check"]["suppressed_bytes"] = 2000
 dump("leak-classes-sum.json", lk)
+
+# From hand-dist.json: hp_timeline and hp_hist (README.md, "hand-dist.json").
+dist = open("hand-dist.json", encoding="utf-8").read()
+
+def dist_variant(name, fn):
+    d = json.loads(dist)
+    fn(d)
+    dump(name, d)
+
+tl = lambda d: d["hp_timeline"]
+dist_variant("tl-not-ascending.json", lambda d: tl(d)["t"].__setitem__(3, 240))
+dist_variant("tl-length.json", lambda d: tl(d)["b"].pop())
+dist_variant("tl-site-length.json", lambda d: tl(d)["sites"][1]["b"].pop())
+dist_variant("tl-pp-range.json", lambda d: tl(d)["sites"][1].update(pp=7))
+dist_variant("tl-missing-bk.json", lambda d: tl(d).pop("bk"))
+dist_variant("tl-too-many.json", lambda d: tl(d).update(t=list(range(2001)), b=[0] * 2001,
+                                                         bk=[0] * 2001, sites=[]))
+dist_variant("tl-too-many-sites.json",
+             lambda d: tl(d).update(sites=[{"pp": 0, "b": [0] * 6}] * 17))
+dist_variant("hist-buckets.json", lambda d: d["pps"][0]["hp_hist"].update(size=[0] * 41))
+dist_variant("hist-sum.json", lambda d: d["pps"][0]["hp_hist"]["life"].__setitem__(0, 11))
+dist_variant("hist-type.json", lambda d: d["pps"][0]["hp_hist"].update(size="x"))

@@ -121,3 +121,13 @@ Test(names, cli_text_and_json)
     cr_expect_gt(hvt_count(out, "leaky::make_leak"), 0, "%s", out);
     free(out);
 }
+
+/* Found by make fuzz: a Rust v0 identifier of length 0 ("00") makes the demangler hand back an
+ * empty piece with a NULL pointer, which must not reach memcpy (UBSan: viewer-asan-test). */
+Test(names, empty_demangled_piece)
+{
+    char *f =
+        hv_names_frame("0x10B0: _RNvCsbt0fQicOZbh_00rust_ngrou_douild_index (rust_names.rs:9)");
+    cr_assert_not_null(f);
+    free(f);
+}
