@@ -11,6 +11,7 @@
 
 #include "../preload/glue.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,6 +63,8 @@ static const char usage_text[] =
     "Output:\n"
     "  --json               the views as JSON (docs/heapview.md)\n"
     "  --folded[=METRIC]    collapsed stacks for flamegraph.pl/speedscope/inferno\n"
+    "  --html FILE          one self-contained page in FILE (works offline): header, heap\n"
+    "                       over time, flamegraph, sortable table; with --diff, the difference\n"
     "  --color[=WHEN]       auto (default: on a terminal, unless NO_COLOR), always, never\n"
     "  --no-color           same as --color=never\n"
     "\n"
@@ -119,7 +122,8 @@ enum {
     O_MAXINC,
     O_MAXSITE,
     O_SITEMETRIC,
-    O_VERSION
+    O_VERSION,
+    O_HTML
 };
 
 static const struct option long_opts[] = {
@@ -142,6 +146,7 @@ static const struct option long_opts[] = {
     {"no-fold", no_argument, 0, O_NOFOLD},
     {"json", no_argument, 0, O_JSON},
     {"folded", optional_argument, 0, O_FOLDED},
+    {"html", required_argument, 0, O_HTML},
     {"color", optional_argument, 0, O_COLOR},
     {"colour", optional_argument, 0, O_COLOR},
     {"no-color", no_argument, 0, O_NOCOLOR},
@@ -167,7 +172,8 @@ typedef struct args {
     const hv_view *views[8];
     size_t nviews;
     const hv_out *out;
-    int color; /* -1 auto */
+    const char *html; /* --html FILE */
+    int color;        /* -1 auto */
     hv_metric fold;
     bool fold_set;
     bool diff, check;
@@ -291,6 +297,10 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
                     return usage_error("--folded: unknown metric '%s'", optarg);
                 a->fold_set = true;
             }
+            break;
+        case O_HTML:
+            a->out = &hv_out_html;
+            a->html = optarg;
             break;
         case O_COLOR:
             if (!optarg || strcmp(optarg, "always") == 0)
@@ -449,7 +459,9 @@ static int run_views(args *a, hv_outctx *o, const char *file)
     size_t n = 0;
     int rc = EXIT_BAD;
     o->label = file;
-    if (a->out == &hv_out_folded) {
+    if (a->out == &hv_out_html) {
+        /* every site: out_html.c chooses what the page can show */
+    } else if (a->out == &hv_out_folded) {
         a->q.top = 0; /* every site */
         const hv_view *v = a->nviews ? a->views[0] : &hv_view_hot;
         if (!a->nviews && !a->fold_set) {
@@ -523,6 +535,8 @@ int main(int argc, char **argv)
                    .fold_set = a.fold_set};
     if (a.diff && a.check) {
         rc = usage_error("--diff and --check are separate modes");
+    } else if (a.html && !(o.f = fopen(a.html, "w"))) {
+        fprintf(stderr, "heapview: %s: cannot create: %s\n", a.html, strerror(errno));
     } else if (a.diff) {
         if (nfiles != 2)
             rc = usage_error("--diff takes two reports: BASE NEW");
@@ -534,6 +548,10 @@ int main(int argc, char **argv)
         rc = run_check(&a, argv[optind]);
     } else {
         rc = run_views(&a, &o, argv[optind]);
+    }
+    if (a.html && o.f && o.f != stdout && fclose(o.f) != 0 && rc == 0) {
+        fprintf(stderr, "heapview: %s: cannot write\n", a.html);
+        rc = EXIT_BAD;
     }
 out:
     free(a.q.include);
