@@ -21,7 +21,7 @@
 #define HV_HTML_TOP 50
 
 /* Flamegraph metrics (page.js: FLAME): a site kept for any of them is drawn. */
-static const hv_metric flame_metrics[] = {HV_TB, HV_TBK, HV_GB, HV_EB, HV_DB, HV_IB};
+static const hv_metric flame_metrics[6] = {HV_TB, HV_TBK, HV_GB, HV_EB, HV_DB, HV_IB};
 
 /* JSON string: '<' as \u003c so that no "</script>" can close the data element. */
 static void put_str(FILE *f, const char *s)
@@ -155,12 +155,32 @@ static double item_value(const sel *s, size_t i)
     return v;
 }
 
-static int rank_cmp_cb(const void *a, const void *b, void *ctx)
+/* The HV_HTML_TOP best items by s: best[0..*nb) ascending by (value, -index), so best[0] is the
+ * one to drop; items arrive by ascending index, so an equal value never displaces (the
+ * earlier index ranks first, as in hv_select). O(n * HV_HTML_TOP) at worst, O(n) typically. */
+typedef struct ranked {
+    double v;
+    size_t i;
+} ranked;
+
+static void top_items(const sel *s, ranked *best, size_t *nb)
 {
-    const sel *s = ctx;
-    double va = item_value(s, *(const size_t *)a), vb = item_value(s, *(const size_t *)b);
-    if (va != vb) return va < vb ? 1 : -1;
-    return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+    *nb = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        double v = item_value(s, i);
+        if (!(v > 0)) continue;
+        if (*nb == HV_HTML_TOP) {
+            if (!(v > best[0].v)) continue;
+            memmove(best, best + 1, (HV_HTML_TOP - 1) * sizeof *best); /* drop the lowest */
+            (*nb)--;
+        }
+        size_t p = 0; /* first entry ranking above (v, -i): all have smaller indexes */
+        while (p < *nb && best[p].v < v)
+            p++;
+        memmove(best + p + 1, best + p, (*nb - p) * sizeof *best);
+        best[p] = (ranked){v, i};
+        (*nb)++;
+    }
 }
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
@@ -169,7 +189,7 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 }
 
 /* keep[i] for every item worth showing (see the file header). tot (and btot) are the totals
- * over all items. Returns 0, or -1 when out of memory. */
+ * over all items. Returns 0. */
 static int choose(const item *it, size_t n, const uint64_t *tot, const uint64_t *btot, bool *keep)
 {
     for (size_t i = 0; i < n; i++)
@@ -179,18 +199,15 @@ static int choose(const item *it, size_t n, const uint64_t *tot, const uint64_t 
             uint64_t v = max_u64(it[i].v[m], it[i].b ? it[i].b[m] : 0);
             keep[i] = v > 0 && (double)v * HV_HTML_PX >= (double)t;
         }
-    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
-    if (!idx) return -1;
+    ranked best[HV_HTML_TOP];
+    size_t nb;
     for (int pass = 0; pass < (btot ? 2 : 1); pass++)
         for (int m = 0; m < HV_NMETRIC; m++) {
             sel s = {it, n, (hv_metric)m, pass == 1};
-            for (size_t i = 0; i < n; i++)
-                idx[i] = i;
-            qsort_r(idx, n, sizeof *idx, rank_cmp_cb, &s);
-            for (size_t i = 0; i < n && i < HV_HTML_TOP; i++)
-                if (item_value(&s, idx[i]) > 0) keep[idx[i]] = true;
+            top_items(&s, best, &nb);
+            for (size_t k = 0; k < nb; k++)
+                keep[best[k].i] = true;
         }
-    free(idx);
     return 0;
 }
 
@@ -262,29 +279,238 @@ static void put_frames(FILE *f, const ftab *t, const hv_report *const *rs)
     free(order);
 }
 
-/* The "other" entry: sums of the items not kept. */
-static void put_other(FILE *f, const hv_report *r, const item *it, size_t n, const bool *keep,
-                      bool diff)
+/* ---- the sites not kept, as a tree ----
+ * Their stacks (outermost first, system frames dropped as page.js does) are grouped level by
+ * level into a tree keyed by function name. A node at least 1/HV_HTML_PX of some flamegraph
+ * metric's total stays in the page with what its narrower descendants sum to ("[N smaller
+ * sites]" under it), so the flamegraph keeps its callers; a site stops descending at its first
+ * narrow prefix. Kept nodes: at most HV_HTML_PX per depth and metric; memory: O(sites) for one
+ * level at a time, whatever the stacks' shapes. */
+
+enum { AF_SHORT = 6, AF_N = 7 }; /* tb tbk gb eb db ib (flame_metrics), short-lived blocks */
+
+typedef struct anode {
+    uint32_t parent, canon; /* canon: the function's id (fn_canon) */
+    uint64_t n, rest_n;     /* sites under it; those not under a kept child */
+} anode; /* its values: kv[i * 2nv ..] totals (new, then base in a diff), then the residual */
+
+typedef struct atree {
+    uint32_t *canon[2];           /* per report: frame index -> function id */
+    uint32_t *rep_side, *rep_idx; /* function id -> one of its frames */
+    uint32_t ncanon;
+} atree;
+
+static uint64_t hash_str(const char *s)
 {
-    uint64_t v[HV_NRAW] = {0}, b[HV_NRAW] = {0}, sv = 0, sb = 0;
-    size_t cnt = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (keep[i]) continue;
-        cnt++;
-        for (int m = 0; m < HV_NRAW; m++) {
-            v[m] += it[i].v[m];
-            b[m] += it[i].b ? it[i].b[m] : 0;
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static size_t pow2_above(size_t n)
+{
+    size_t p = 16;
+    while (p < 2 * n)
+        p *= 2;
+    return p;
+}
+
+/* Function ids shared by both reports: equal names, equal ids. */
+static int fn_canon(atree *a, const hv_report *const *rs)
+{
+    size_t tot = rs[0]->nframes + (rs[1] ? rs[1]->nframes : 0), mask = pow2_above(tot) - 1;
+    uint32_t *tab = calloc(mask + 1, sizeof *tab);
+    a->rep_side = malloc((tot + 1) * sizeof *a->rep_side);
+    a->rep_idx = malloc((tot + 1) * sizeof *a->rep_idx);
+    if (!tab || !a->rep_side || !a->rep_idx) goto oom;
+    for (int side = 0; side < 2 && rs[side]; side++) {
+        if (!(a->canon[side] = malloc((rs[side]->nframes + 1) * sizeof(uint32_t)))) goto oom;
+        for (uint32_t i = 0; i < rs[side]->nframes; i++) {
+            const char *fn = rs[side]->frames[i].func;
+            size_t h = hash_str(fn) & mask;
+            while (tab[h]) {
+                uint32_t c = tab[h] - 1;
+                if (strcmp(fn, rs[a->rep_side[c]]->frames[a->rep_idx[c]].func) == 0) break;
+                h = (h + 1) & mask;
+            }
+            if (!tab[h]) {
+                a->rep_side[a->ncanon] = (uint32_t)side;
+                a->rep_idx[a->ncanon] = i;
+                tab[h] = ++a->ncanon;
+            }
+            a->canon[side][i] = tab[h] - 1;
         }
-        if (short_lived(r, it[i].v)) sv += it[i].v[HV_TBK];
-        if (it[i].b && short_lived(r, it[i].b)) sb += it[i].b[HV_TBK];
     }
-    fprintf(f, "\"other\":{\"n\":%zu,\"slv\":%llu,\"v\":", cnt, (unsigned long long)sv);
-    put_raw(f, v);
-    if (diff) {
-        fprintf(f, ",\"slb\":%llu,\"b\":", (unsigned long long)sb);
-        put_raw(f, b);
+    free(tab);
+    return 0;
+oom:
+    free(tab);
+    return -1;
+}
+
+/* The site's flamegraph values (flame_metrics, then short-lived blocks). */
+static void flame_values(const hv_report *r, const uint64_t *v, uint64_t *out)
+{
+    for (int k = 0; k < 6; k++)
+        out[k] = v ? v[flame_metrics[k]] : 0;
+    out[AF_SHORT] = v && short_lived(r, v) ? v[HV_TBK] : 0;
+}
+
+/* One dropped site on its way down: its report, stack, the next frame to read (counting down),
+ * the kept node it is at, and its values. */
+typedef struct walker {
+    int side;
+    bool any_user;
+    const uint32_t *fs;
+    uint32_t k, at, tmp;
+    uint64_t *fv;
+} walker;
+
+static int put_agg(FILE *f, ftab *t, const hv_report *const *rs, const item *it,
+                   const hv_site *const *site, size_t n, const bool *keep)
+{
+    size_t nv = rs[1] ? 2 * AF_N : AF_N, nw = 0, nk = 0, capk = 256, ntmp = 0;
+    atree a = {0};
+    uint64_t tot[2 * AF_N] = {0};
+    walker *w = calloc(n ? n : 1, sizeof *w);
+    uint64_t *fvs = calloc((n ? n : 1) * nv, sizeof *fvs);
+    anode *kn = malloc(capk * sizeof *kn);
+    uint64_t *kv = NULL, *tv = NULL, *tn = NULL;
+    uint32_t *slot = NULL, *tparent = NULL, *tcanon = NULL, *tkept = NULL;
+    int rc = -1;
+    if (!w || !fvs || !kn || fn_canon(&a, rs) < 0) goto out;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *fv = fvs + nw * nv;
+        flame_values(it[i].r, it[i].v, fv);
+        if (rs[1]) flame_values(it[i].r, it[i].b, fv + AF_N);
+        for (size_t k = 0; k < nv; k++)
+            tot[k] += fv[k];
+        if (keep[i]) continue;
+        int side = site[i] >= rs[0]->sites && site[i] < rs[0]->sites + rs[0]->nsites ? 0 : 1;
+        walker *x = &w[nw++];
+        *x = (walker){side, false, hv_site_frames(rs[side], site[i]), site[i]->nfs, 0, 0, fv};
+        for (uint32_t k = 0; k < x->k; k++)
+            x->any_user |= !rs[side]->frames[x->fs[k]].system;
     }
-    fputc('}', f);
+    /* kept node 0: the root, every dropped site */
+    kn[nk++] = (anode){UINT32_MAX, UINT32_MAX, nw, nw};
+    uint64_t root[2 * AF_N] = {0};
+    for (size_t i = 0; i < nw; i++)
+        for (size_t k = 0; k < nv; k++)
+            root[k] += w[i].fv[k];
+    size_t nkv = 1, capkv = 256;
+    if (!(kv = malloc(capkv * 2 * nv * sizeof *kv))) goto out;
+    memcpy(kv, root, nv * sizeof *kv);
+    memcpy(kv + nv, root, nv * sizeof *kv);
+    size_t mask = pow2_above(nw) - 1;
+    slot = malloc((mask + 1) * sizeof *slot);
+    tparent = malloc((nw + 1) * sizeof *tparent);
+    tcanon = malloc((nw + 1) * sizeof *tcanon);
+    tkept = malloc((nw + 1) * sizeof *tkept);
+    tn = malloc((nw + 1) * sizeof *tn);
+    tv = malloc((nw + 1) * nv * sizeof *tv);
+    if (!slot || !tparent || !tcanon || !tkept || !tn || !tv) goto out;
+    for (size_t alive = nw; alive;) {
+        /* one level: group the walkers by (node, next function) */
+        memset(slot, 0, (mask + 1) * sizeof *slot);
+        ntmp = 0;
+        size_t j = 0;
+        for (size_t i = 0; i < alive; i++) {
+            walker *x = &w[i];
+            const hv_report *r = rs[x->side];
+            while (x->k > 0 && x->any_user && r->frames[x->fs[x->k - 1]].system)
+                x->k--;
+            if (x->k == 0) continue; /* ends at its node */
+            uint32_t c = a.canon[x->side][x->fs[--x->k]];
+            size_t h = (size_t)((((uint64_t)x->at << 32 | c) * 0x9E3779B97F4A7C15ull) >> 17) & mask;
+            while (slot[h] && !(tparent[slot[h] - 1] == x->at && tcanon[slot[h] - 1] == c))
+                h = (h + 1) & mask;
+            if (!slot[h]) {
+                tparent[ntmp] = x->at;
+                tcanon[ntmp] = c;
+                tn[ntmp] = 0;
+                memset(tv + ntmp * nv, 0, nv * sizeof *tv);
+                slot[h] = (uint32_t)++ntmp;
+            }
+            x->tmp = slot[h] - 1;
+            tn[x->tmp]++;
+            for (size_t k = 0; k < nv; k++)
+                tv[x->tmp * nv + k] += x->fv[k];
+            w[j++] = *x;
+        }
+        /* keep the wide groups */
+        for (size_t g = 0; g < ntmp; g++) {
+            bool pass = false;
+            for (size_t k = 0; k < nv && !pass; k++)
+                pass = tv[g * nv + k] > 0 && (double)tv[g * nv + k] * HV_HTML_PX >= (double)tot[k];
+            tkept[g] = UINT32_MAX;
+            if (!pass) continue;
+            if (nk == capk || nkv == capkv) {
+                capk *= 2;
+                capkv = capk;
+                anode *k2 = realloc(kn, capk * sizeof *kn);
+                if (k2) kn = k2;
+                uint64_t *v2 = realloc(kv, capkv * 2 * nv * sizeof *kv);
+                if (v2) kv = v2;
+                if (!k2 || !v2) goto out;
+            }
+            tkept[g] = (uint32_t)nk;
+            kn[nk++] = (anode){tparent[g], tcanon[g], tn[g], tn[g]};
+            memcpy(kv + nkv * 2 * nv, tv + g * nv, nv * sizeof *kv);
+            memcpy(kv + nkv * 2 * nv + nv, tv + g * nv, nv * sizeof *kv);
+            nkv++;
+            /* the parent's residual loses what this child keeps */
+            anode *p = &kn[tparent[g]];
+            p->rest_n -= tn[g];
+            for (size_t k = 0; k < nv; k++)
+                kv[tparent[g] * 2 * nv + nv + k] -= tv[g * nv + k];
+        }
+        alive = 0;
+        for (size_t i = 0; i < j; i++)
+            if (tkept[w[i].tmp] != UINT32_MAX) {
+                w[i].at = tkept[w[i].tmp];
+                w[alive++] = w[i];
+            }
+    }
+    fputs("\"agg\":[", f);
+    size_t out_n = 0;
+    for (size_t i = 0; i < nk; i++) {
+        if (!kn[i].rest_n) continue;
+        uint32_t path[HV_MAX_SITE_FRAMES + 1], np = 0;
+        for (uint32_t y = (uint32_t)i; y != 0 && np <= HV_MAX_SITE_FRAMES; y = kn[y].parent)
+            path[np++] = kn[y].canon;
+        fputs(out_n++ ? ",\n{\"p\":[" : "{\"p\":[", f);
+        for (uint32_t q = np; q-- > 0;)
+            fprintf(f, "%u%s", frame_id(t, (int)a.rep_side[path[q]], a.rep_idx[path[q]]),
+                    q ? "," : "");
+        fprintf(f, "],\"n\":%llu,\"v\":[", (unsigned long long)kn[i].rest_n);
+        const uint64_t *rest = kv + i * 2 * nv + nv;
+        for (size_t m = 0; m < AF_N; m++)
+            fprintf(f, "%s%llu", m ? "," : "", (unsigned long long)rest[m]);
+        fputs("],\"b\":[", f);
+        for (size_t m = 0; m < AF_N; m++)
+            fprintf(f, "%s%llu", m ? "," : "", (unsigned long long)(rs[1] ? rest[AF_N + m] : 0));
+        fputs("]}", f);
+    }
+    fputc(']', f);
+    rc = 0;
+out:
+    free(w);
+    free(fvs);
+    free(kn);
+    free(kv);
+    free(slot);
+    free(tparent);
+    free(tcanon);
+    free(tkept);
+    free(tn);
+    free(tv);
+    free(a.canon[0]);
+    free(a.canon[1]);
+    free(a.rep_side);
+    free(a.rep_idx);
+    return rc;
 }
 
 static int put_page(const hv_outctx *o, const char *kind, const hv_report *r, const hv_report *base,
@@ -335,7 +561,7 @@ static int put_page(const hv_outctx *o, const char *kind, const hv_report *r, co
         put_site(f, &t, side, rs[side], site[i], it[i].v, it[i].b);
     }
     fputs("],\n", f);
-    put_other(f, r, it, n, keep, base != NULL);
+    if (put_agg(f, &t, rs, it, site, n, keep) < 0) goto out;
     fputc(',', f);
     put_frames(f, &t, rs);
     /* The timeline (hp_timeline) and the histograms (hp_hist) are drawn by page.js when the

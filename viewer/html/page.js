@@ -206,11 +206,8 @@
     if (metric === 'short') return base ? (s.bsl ? s.b[M.tbk] : 0) : (s.sl ? s.v[M.tbk] : 0);
     return base ? bval(s, M[metric]) : val(s, M[metric]);
   }
-  function otherVal(base) {
-    const o = D.other;
-    if (metric === 'short') return base ? o.slb || 0 : o.slv;
-    return base ? (o.b ? o.b[M[metric]] : 0) : o.v[M[metric]];
-  }
+  const AGG = ['tb', 'tbk', 'gb', 'eb', 'db', 'ib', 'short']; /* out_html.c: put_agg */
+  const NOTHER = D.agg.reduce((a, x) => a + x.n, 0);
   function node(name, sym, parent) {
     return { name, sym, v: 0, bv: 0, kids: new Map(), parent, depth: parent ? parent.depth + 1 : 0, glue: false };
   }
@@ -228,12 +225,24 @@
         n = k;
       }
     }
-    const ov = otherVal(false), obv = DIFF ? otherVal(true) : 0;
-    if (ov || obv) {
-      const k = node('[' + D.other.n + ' other sites]', 'sites too small to draw, summed', root);
-      k.other = true; k.v = ov; k.bv = obv;
-      root.kids.set(k.name, k);
-      root.v += ov; root.bv += obv;
+    /* sites too narrow to draw, summed under the widest caller they share */
+    const ai = AGG.indexOf(metric);
+    for (const x of D.agg) {
+      const v = x.v[ai], bv = DIFF ? x.b[ai] : 0;
+      if (!v && !bv) continue;
+      root.v += v; root.bv += bv;
+      let n = root;
+      for (const id of x.p) {
+        if (n !== root) { n.v += v; n.bv += bv; }
+        let k = n.kids.get(F[id][0]);
+        if (!k) { k = node(F[id][0], F[id][1], n); n.kids.set(F[id][0], k); }
+        n = k;
+      }
+      if (n !== root) { n.v += v; n.bv += bv; }
+      const name = '[' + x.n + ' smaller site' + (x.n === 1 ? '' : 's') + ']';
+      let k = n.kids.get(name);
+      if (!k) { k = node(name, 'sites too narrow to draw, summed', n); k.other = true; n.kids.set(name, k); }
+      k.v += v; k.bv += bv;
     }
     return root;
   }
@@ -464,7 +473,7 @@
       tbody.append(tr);
     }
     $('more').hidden = showAll || n <= LIMIT;
-    $('table-note').textContent = n + ' sites shown' + (D.other.n ? '; ' + D.other.n + ' smaller sites summed as "other" (not listed)' : '') +
+    $('table-note').textContent = n + ' sites shown' + (NOTHER ? '; ' + NOTHER + ' smaller sites not listed (summed in the flamegraph)' : '') +
       (n > rows.length ? '; first ' + rows.length + ' rows' : '');
   }
 
