@@ -11,14 +11,29 @@
  * v: raw counters, d: derived metrics, sl: short-lived, b: base counters (diff)}. */
 #include "out.h"
 
+#include "heapprof_report.h"
 #include "html_assets.h"
 #include "view.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define HV_HTML_PX  2000
 #define HV_HTML_TOP 50
+
+/* The report's timeline and histograms (hp_timeline, hp_hist: docs/report-format.md) are in
+ * the model once heapview loads them (model.h's hv_timeline, hv_site.hsize/hlife, together
+ * with flame.h); with a model without them, the page says "no timeline" and shows no
+ * distributions. */
+#if defined(__has_include)
+#if __has_include("flame.h")
+#define HV_HTML_DIST 1
+#endif
+#endif
+#ifndef HV_HTML_DIST
+#define HV_HTML_DIST 0
+#endif
 
 /* Flamegraph metrics (page.js: FLAME): a site kept for any of them is drawn. */
 static const hv_metric flame_metrics[6] = {HV_TB, HV_TBK, HV_GB, HV_EB, HV_DB, HV_IB};
@@ -54,15 +69,87 @@ static void put_raw(FILE *f, const uint64_t *v)
     fputc(']', f);
 }
 
-static void put_derived(FILE *f, const hv_report *r, const uint64_t *v)
+/* Derived metrics of counters v; s: the site for its percentiles (NULL: none known). */
+static void put_derived(FILE *f, const hv_report *r, const uint64_t *v, const hv_site *s)
 {
     fputc('[', f);
     for (int m = HV_NRAW; m < HV_NMETRIC; m++) {
         if (m > HV_NRAW) fputc(',', f);
+#if HV_HTML_DIST
+        if (hv_metric_is_pct((hv_metric)m)) {
+            static const double p[4] = {0.5, 0.99, 0.5, 0.99};
+            double x = s ? hv_site_pct(r, s, m >= HV_LIFE50, p[m - HV_SIZE50]) : NAN;
+            if (x == x)
+                put_num(f, x);
+            else
+                fputs("null", f);
+            continue;
+        }
+#endif
         put_num(f, hv_metric_value(r, v, (hv_metric)m));
     }
     fputc(']', f);
+    (void)s;
 }
+
+#if HV_HTML_DIST
+static void put_u64s(FILE *f, const uint64_t *v, size_t n)
+{
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)v[i]);
+    fputc(']', f);
+}
+
+static void put_hist(FILE *f, const uint64_t *size, size_t nsize, const uint64_t *life,
+                     size_t nlife)
+{
+    fputs("{\"size\":", f);
+    put_u64s(f, size, nsize);
+    fputs(",\"life\":", f);
+    put_u64s(f, life, nlife);
+    fputc('}', f);
+}
+
+/* hp_timeline with each series' site as its index in the page (pidx[site] - 1). */
+static void put_timeline(FILE *f, const hv_timeline *tl, const size_t *pidx)
+{
+    fputs("{\"t\":[", f);
+    for (size_t i = 0; i < tl->n; i++) {
+        if (i) fputc(',', f);
+        put_num(f, tl->t_us[i]);
+    }
+    fputs("],\"b\":", f);
+    put_u64s(f, tl->b, tl->n);
+    fputs(",\"bk\":", f);
+    put_u64s(f, tl->bk, tl->n);
+    fputs(",\"sites\":[", f);
+    for (size_t k = 0; k < tl->nsites; k++) {
+        fprintf(f, "%s{\"s\":%lld,\"b\":", k ? "," : "", (long long)pidx[tl->sites[k].site] - 1);
+        put_u64s(f, tl->sites[k].b, tl->n);
+        fputc('}', f);
+    }
+    fputs("]}", f);
+}
+
+/* The whole heap's histograms: every site's buckets summed. */
+static void put_heap_hist(FILE *f, const hv_report *r)
+{
+    uint64_t size[HPR_H_MAX_BUCKETS] = {0}, life[HPR_H_MAX_BUCKETS] = {0};
+    size_t ns = 0, nl = 0;
+    for (size_t i = 0; i < r->nsites; i++) {
+        const hv_site *s = &r->sites[i];
+        for (uint32_t k = 0; k < s->nsize && k < HPR_H_MAX_BUCKETS; k++)
+            size[k] += s->hsize[k];
+        for (uint32_t k = 0; k < s->nlife && k < HPR_H_MAX_BUCKETS; k++)
+            life[k] += s->hlife[k];
+        ns = s->nsize > ns ? s->nsize : ns;
+        nl = s->nlife > nl ? s->nlife : nl;
+    }
+    put_hist(f, size, ns < HPR_H_MAX_BUCKETS ? ns : HPR_H_MAX_BUCKETS, life,
+             nl < HPR_H_MAX_BUCKETS ? nl : HPR_H_MAX_BUCKETS);
+}
+#endif
 
 static const char *unit_name(hv_unit u)
 {
@@ -247,12 +334,18 @@ static void put_site(FILE *f, ftab *t, int side, const hv_report *r, const hv_si
             vid, short_lived(r, v));
     put_raw(f, v);
     fputs(",\"d\":", f);
-    put_derived(f, r, v);
+    put_derived(f, r, v, s);
+#if HV_HTML_DIST
+    if (s->nsize || s->nlife) {
+        fputs(",\"hist\":", f);
+        put_hist(f, s->hsize, s->nsize, s->hlife, s->nlife);
+    }
+#endif
     if (b) {
         fputs(",\"b\":", f);
         put_raw(f, b);
         fputs(",\"bd\":", f);
-        put_derived(f, r, b);
+        put_derived(f, r, b, NULL);
         fprintf(f, ",\"bsl\":%d", short_lived(r, b));
     }
     fputc('}', f);
@@ -523,8 +616,14 @@ static int put_page(const hv_outctx *o, const char *kind, const hv_report *r, co
     ftab t = {{calloc(r->nframes + 1, sizeof(uint32_t)),
                calloc((base ? base->nframes : 0) + 1, sizeof(uint32_t))},
               0};
+    size_t *pidx = calloc(n ? n : 1, sizeof *pidx); /* item -> page site index + 1 */
     int rc = -1;
-    if (!keep || !t.map[0] || !t.map[1] || choose(it, n, tot, btot, keep) < 0) goto out;
+    if (!keep || !pidx || !t.map[0] || !t.map[1] || choose(it, n, tot, btot, keep) < 0) goto out;
+#if HV_HTML_DIST
+    /* the timeline's sites are drawn by name: keep them (a report's items are its sites) */
+    for (size_t k = 0; !base && r->timeline && k < r->timeline->nsites; k++)
+        if (r->timeline->sites[k].site < n) keep[r->timeline->sites[k].site] = true;
+#endif
 
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width\">\n<title>heapview: ",
@@ -556,7 +655,8 @@ static int put_page(const hv_outctx *o, const char *kind, const hv_report *r, co
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (!keep[i]) continue;
-        if (k++) fputs(",\n", f);
+        pidx[i] = ++k;
+        if (k > 1) fputs(",\n", f);
         int side = site[i] >= r->sites && site[i] < r->sites + r->nsites ? 0 : 1;
         put_site(f, &t, side, rs[side], site[i], it[i].v, it[i].b);
     }
@@ -564,14 +664,26 @@ static int put_page(const hv_outctx *o, const char *kind, const hv_report *r, co
     if (put_agg(f, &t, rs, it, site, n, keep) < 0) goto out;
     fputc(',', f);
     put_frames(f, &t, rs);
-    /* The timeline (hp_timeline) and the histograms (hp_hist) are drawn by page.js when the
-     * data has "timeline" and per-site "hist" (docs/heapview.md); this model has neither. */
-    fputs(",\"timeline\":null}</script>\n<script>\n", f);
+    fputs(",\"timeline\":", f);
+#if HV_HTML_DIST
+    if (!base && r->timeline)
+        put_timeline(f, r->timeline, pidx);
+    else
+        fputs("null", f);
+    if (!base && r->has_hist) {
+        fputs(",\"hist\":", f);
+        put_heap_hist(f, r);
+    }
+#else
+    fputs("null", f);
+#endif
+    fputs("}</script>\n<script>\n", f);
     fputs(hv_html_page_js, f);
     fputs("</script>\n</body></html>\n", f);
     rc = ferror(f) ? -1 : 0;
 out:
     free(keep);
+    free(pidx);
     free(t.map[0]);
     free(t.map[1]);
     return rc;

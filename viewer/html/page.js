@@ -42,6 +42,7 @@
     return (t / 1e6).toFixed(2) + ' s';
   }
   function fmt(m, v) {
+    if (v === null || v === undefined) return '\u2013'; /* a percentile without a histogram */
     switch (D.metrics[m][2]) {
       case 'B': return fmtBytes(v);
       case 't': return fmtTime(v);
@@ -399,6 +400,7 @@
     return idx;
   }
   const rowVal = (s, m) => (DIFF ? val(s, m) - bval(s, m) : val(s, m));
+  const num = (x) => (x === null || x === undefined ? -Infinity : x);
   function table() {
     const sel = $('sort');
     D.metrics.forEach((m, i) => sel.append(el('option', { value: i }, m[0] + ' (' + m[1] + ')')));
@@ -441,7 +443,10 @@
     thead.append(hr);
     const q = $('filter').value.trim().toLowerCase();
     let rows = D.sites.filter((s) => !q || s.f.some((fi) => F[fi][1].toLowerCase().includes(q)));
-    rows.sort((a, b) => (asc ? 1 : -1) * (rowVal(a, sortM) - rowVal(b, sortM)) || (b.v[M.tb] - a.v[M.tb]));
+    rows.sort((a, b) => {
+      const x = num(rowVal(a, sortM)), y = num(rowVal(b, sortM));
+      return (x === y ? 0 : (asc ? 1 : -1) * (x < y ? -1 : 1)) || (b.v[M.tb] - a.v[M.tb]);
+    });
     const n = rows.length;
     if (!showAll && n > LIMIT) rows = rows.slice(0, LIMIT);
     for (const s of rows) {
