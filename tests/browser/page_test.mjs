@@ -30,7 +30,8 @@ mkdirSync(OUT, { recursive: true });
 function profile(name, prog, args) {
   const dir = path.join(OUT, name);
   mkdirSync(dir);
-  execFileSync(path.join(PROGS, prog), args, {
+  execFileSync('./' + prog, args, {
+    cwd: PROGS, // the report's cmd reads "./demo"
     env: { ...process.env, LD_PRELOAD: HP_LIB, HEAPPROF_OUT: dir + '/heapprof.%p.json', HEAPPROF_QUIET: '1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -73,7 +74,7 @@ async function open(file, width) {
 if (process.argv[2] === '--screenshot') {
   const png = process.argv[3];
   const rep = profile('shot', 'demo', []);
-  const { page, problems } = await open(html(path.join(OUT, 'demo.html'), rep), 1100);
+  const { page, problems } = await open(html(path.join(OUT, 'demo.html'), path.relative(process.cwd(), rep)), 1100);
   await page.locator('#sites tbody tr.site td.fn').nth(1).click(); // one expanded stack
   await page.screenshot({ path: png, fullPage: true });
   await browser.close();

@@ -395,7 +395,8 @@
     const c = ['tb', 'tbk', 'gb', 'eb', 'mb', 'avg-size', 'avg-life'];
     if (D.hdr.writer === 'heapprof') c.push('rs');
     if (D.hdr.lc) c.push('db', 'ib');
-    const idx = c.map((n) => M[n]);
+    if (D.sites.some((s) => s.hist)) c.push('size50', 'life50', 'life99'); /* hp_hist percentiles */
+    const idx = c.filter((n) => n in M).map((n) => M[n]);
     if (!idx.includes(sortM)) idx.push(sortM);
     return idx;
   }
