@@ -81,13 +81,13 @@
     const h = D.hdr, b = D.bhdr;
     $('title').textContent = (DIFF ? 'heapview diff: ' : 'heapview: ') + (h.cmd || D.file);
     const facts = $('facts');
-    const add = (k, v, id) => {
-      const d = el('div');
+    const add = (k, v, id, wide) => {
+      const d = el('div', wide ? { class: 'wide' } : {});
       d.append(el('dt', {}, k), el('dd', id ? { id } : {}, v));
       facts.append(d);
     };
     const both = (m, f) => (DIFF ? f(b.tot[m]) + ' \u2192 ' + f(h.tot[m]) : f(h.tot[m]));
-    add('file', D.file);
+    add('file', D.file, undefined, true);
     if (!DIFF) add('pid', String(h.pid));
     add('written by', h.writer + (h.complete ? '' : ' (incomplete)'));
     add('run time', DIFF ? fmtTime(b.te) + ' \u2192 ' + fmtTime(h.te) : fmtTime(h.te));
