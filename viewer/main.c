@@ -420,13 +420,24 @@ out:
     return rc;
 }
 
+/* --html FILE: the output file, created once the input has loaded (no empty page is left
+ * behind a bad report). Returns 0, or -1 with the message printed. */
+static int open_out(const args *a, hv_outctx *o)
+{
+    if (!a->html) return 0;
+    if ((o->f = fopen(a->html, "w"))) return 0;
+    fprintf(stderr, "heapview: %s: cannot create: %s\n", a->html, strerror(errno));
+    o->f = stdout;
+    return -1;
+}
+
 static int run_diff(args *a, hv_outctx *o, const char *bfile, const char *cfile)
 {
     hv_report *b = load_or_say(a, bfile), *c = NULL;
     int rc = EXIT_BAD;
     hv_diff d = {0};
     char label[1024];
-    if (!b || !(c = load_or_say(a, cfile))) goto out;
+    if (!b || !(c = load_or_say(a, cfile)) || open_out(a, o) < 0) goto out;
     if (hv_diff_build(b, c, &a->q, a->sort_set ? a->q.sort : HV_TB, &d) < 0) {
         fprintf(stderr, "heapview: out of memory\n");
         goto out;
@@ -455,6 +466,10 @@ static int run_views(args *a, hv_outctx *o, const char *file)
 {
     hv_report *r = load_or_say(a, file);
     if (!r) return EXIT_BAD;
+    if (open_out(a, o) < 0) {
+        hv_report_free(r);
+        return EXIT_BAD;
+    }
     hv_section sec[16];
     size_t n = 0;
     int rc = EXIT_BAD;
@@ -535,8 +550,6 @@ int main(int argc, char **argv)
                    .fold_set = a.fold_set};
     if (a.diff && a.check) {
         rc = usage_error("--diff and --check are separate modes");
-    } else if (a.html && !(o.f = fopen(a.html, "w"))) {
-        fprintf(stderr, "heapview: %s: cannot create: %s\n", a.html, strerror(errno));
     } else if (a.diff) {
         if (nfiles != 2)
             rc = usage_error("--diff takes two reports: BASE NEW");
@@ -549,7 +562,7 @@ int main(int argc, char **argv)
     } else {
         rc = run_views(&a, &o, argv[optind]);
     }
-    if (a.html && o.f && o.f != stdout && fclose(o.f) != 0 && rc == 0) {
+    if (o.f != stdout && fclose(o.f) != 0 && rc == 0) {
         fprintf(stderr, "heapview: %s: cannot write\n", a.html);
         rc = EXIT_BAD;
     }
