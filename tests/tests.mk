@@ -134,6 +134,13 @@ PROGS  += $(PROGS_D)/noalloc
 # The heap over time and the histograms (tests/itest/test_timeline.c).
 PROGS  += $(PROGS_D)/timeline
 
+# The browser test's programs (tests/browser/page_test.mjs): the demo, and leaky.c, whose
+# numbers tests/data/viewer/README.md computes by hand (for the diff page).
+PROGS  += $(PROGS_D)/leaky
+$(PROGS_D)/leaky: tests/data/viewer/src/leaky.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
@@ -205,11 +212,30 @@ dogfood: lib $(DOGFOOD_BIN) $(if $(wildcard viewer/viewer.mk),$(VIEWER))
 	    HEAPVIEW=$(CURDIR)/$(VIEWER) HEAPPROF_LEAK_CHECK=1 HEAPPROF_QUIET=1 HEAPPROF_OUT=$$d/h.%p.json \
 	    LD_PRELOAD=$(CURDIR)/$(LIBR) $$t --jobs 1 $(CRITERION_FLAGS); done; rm -rf $$d
 
+# ---- heapview --html in a real browser: Debian's Chromium, headless, driven by Playwright ----
+# playwright-core (pinned) from the npm registry into build/browser, only if missing; it drives
+# /usr/bin/chromium (apt package chromium, scripts/deps.sh test) and downloads no browser.
+PW_VERSION := 1.65.1
+PW_DIR     := build/browser/node_modules/playwright-core
+PW_STAMP   := $(PW_DIR)/package.json
+$(PW_STAMP):
+	@scripts/deps.sh browser
+	npm install --prefix build/browser --no-audit --no-fund playwright-core@$(PW_VERSION)
+BROWSER_ENV = HP_LIB=$(CURDIR)/$(LIBR) HP_PROGS=$(CURDIR)/$(PROGS_D) HEAPVIEW=$(CURDIR)/$(VIEWER) \
+              PW_DIR=$(CURDIR)/build/browser/node_modules OUT_DIR=$(CURDIR)/build/browser/out
+.PHONY: browser-test screenshot
+browser-test: lib $(VIEWER) $(PROGS_D)/demo $(PROGS_D)/leaky $(PW_STAMP)
+	$(BROWSER_ENV) node tests/browser/page_test.mjs
+# The README's picture: the demo's page, taken by the same machinery (commit docs/heapview-page.png).
+screenshot: lib $(VIEWER) $(PROGS_D)/demo $(PW_STAMP)
+	$(BROWSER_ENV) node tests/browser/page_test.mjs --screenshot $(CURDIR)/docs/heapview-page.png
+
 .SECONDARY:
 .PHONY: progs itest unit tsan-unit test test-fast dogfood
 TEST_PARTS := lib check-exports check-nomalloc unit tsan-unit itest \
               $(if $(wildcard tests/itest/real.mk),itest-real-quick) \
               $(if $(wildcard viewer/viewer.mk),viewer-test viewer-asan-test) \
+              $(if $(wildcard viewer/viewer.mk),browser-test) \
               dogfood example-api lint format-check
 test:
 	@scripts/deps.sh test

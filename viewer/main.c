@@ -11,6 +11,7 @@
 
 #include "../preload/glue.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,6 +65,8 @@ static const char usage_text[] =
     "Output:\n"
     "  --json               the views as JSON (docs/heapview.md)\n"
     "  --folded[=METRIC]    collapsed stacks for flamegraph.pl/speedscope/inferno\n"
+    "  --html FILE          one self-contained page in FILE (works offline): header, heap\n"
+    "                       over time, flamegraph, sortable table; with --diff, the difference\n"
     "  --color[=WHEN]       auto (default: on a terminal, unless NO_COLOR), always, never\n"
     "  --no-color           same as --color=never\n"
     "\n"
@@ -121,7 +124,8 @@ enum {
     O_MAXINC,
     O_MAXSITE,
     O_SITEMETRIC,
-    O_VERSION
+    O_VERSION,
+    O_HTML
 };
 
 static const struct option long_opts[] = {
@@ -144,6 +148,7 @@ static const struct option long_opts[] = {
     {"no-fold", no_argument, 0, O_NOFOLD},
     {"json", no_argument, 0, O_JSON},
     {"folded", optional_argument, 0, O_FOLDED},
+    {"html", required_argument, 0, O_HTML},
     {"color", optional_argument, 0, O_COLOR},
     {"colour", optional_argument, 0, O_COLOR},
     {"no-color", no_argument, 0, O_NOCOLOR},
@@ -169,7 +174,8 @@ typedef struct args {
     const hv_view *views[8];
     size_t nviews;
     const hv_out *out;
-    int color; /* -1 auto */
+    const char *html; /* --html FILE */
+    int color;        /* -1 auto */
     hv_metric fold;
     bool fold_set;
     bool diff, check;
@@ -296,6 +302,10 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
                 a->fold_set = true;
             }
             break;
+        case O_HTML:
+            a->out = &hv_out_html;
+            a->html = optarg;
+            break;
         case O_COLOR:
             if (!optarg || strcmp(optarg, "always") == 0)
                 a->color = 1;
@@ -416,13 +426,24 @@ out:
     return rc;
 }
 
+/* --html FILE: the output file, created once the input has loaded (no empty page is left
+ * behind a bad report). Returns 0, or -1 with the message printed. */
+static int open_out(const args *a, hv_outctx *o)
+{
+    if (!a->html) return 0;
+    if ((o->f = fopen(a->html, "w"))) return 0;
+    fprintf(stderr, "heapview: %s: cannot create: %s\n", a->html, strerror(errno));
+    o->f = stdout;
+    return -1;
+}
+
 static int run_diff(args *a, hv_outctx *o, const char *bfile, const char *cfile)
 {
     hv_report *b = load_or_say(a, bfile), *c = NULL;
     int rc = EXIT_BAD;
     hv_diff d = {0};
     char label[1024];
-    if (!b || !(c = load_or_say(a, cfile))) goto out;
+    if (!b || !(c = load_or_say(a, cfile)) || open_out(a, o) < 0) goto out;
     if (hv_diff_build(b, c, &a->q, a->sort_set ? a->q.sort : HV_TB, &d) < 0) {
         fprintf(stderr, "heapview: out of memory\n");
         goto out;
@@ -451,11 +472,17 @@ static int run_views(args *a, hv_outctx *o, const char *file)
 {
     hv_report *r = load_or_say(a, file);
     if (!r) return EXIT_BAD;
+    if (open_out(a, o) < 0) {
+        hv_report_free(r);
+        return EXIT_BAD;
+    }
     hv_section sec[16];
     size_t n = 0;
     int rc = EXIT_BAD;
     o->label = file;
-    if (a->out == &hv_out_folded) {
+    if (a->out == &hv_out_html) {
+        /* every site: out_html.c chooses what the page can show */
+    } else if (a->out == &hv_out_folded) {
         a->q.top = 0; /* every site */
         const hv_view *v = a->nviews ? a->views[0] : &hv_view_hot;
         if (!a->nviews && !a->fold_set) {
@@ -543,6 +570,10 @@ int main(int argc, char **argv)
         rc = run_check(&a, argv[optind]);
     } else {
         rc = run_views(&a, &o, argv[optind]);
+    }
+    if (o.f != stdout && fclose(o.f) != 0 && rc == 0) {
+        fprintf(stderr, "heapview: %s: cannot write\n", a.html);
+        rc = EXIT_BAD;
     }
 out:
     free(a.q.include);

@@ -11,6 +11,9 @@ HV_LIB_SRC := $(filter-out viewer/main.c,$(HV_SRC))
 # The allocator-glue table and its matcher are the preload's own (one list, both sides).
 HV_SHARED  := preload/glue.c preload/glob.c
 HV_LIB_OBJ := $(HV_LIB_SRC:%.c=$(B)/%.o) $(HV_SHARED:preload/%.c=$(B)/viewer/shared/%.o)
+# The HTML page's files (viewer/html/), compiled in as strings (html_assets.h)
+HV_ASSETS  := $(B)/viewer/gen/html_assets.o
+HV_LIB_OBJ += $(HV_ASSETS)
 # libiberty.a (IBERTY_A, found by the top Makefile) demangles names that arrive mangled (names.c)
 HV_CFLAGS   = $(BASE_CFLAGS) $(SANFL) $(HV_CJSON_CFL) $(if $(IBERTY_A),-DHV_HAVE_IBERTY=1)
 HV_LIBS    := $(HV_CJSON_LIBS) -lm $(IBERTY_A)
@@ -28,6 +31,19 @@ $(B)/viewer/shared/%.o: preload/%.c
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(HV_CFLAGS) -c -o $@ $< $(USER_CFLAGS)
+
+# Each file becomes `const char hv_html_page_<ext>[] = {0x.., ..., 0};` (od: no xxd needed).
+HV_PAGE := viewer/html/page.html viewer/html/page.css viewer/html/page.js
+$(B)/viewer/gen/html_assets.c: $(HV_PAGE) viewer/viewer.mk
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	$(Q){ echo '#include "html_assets.h"'; for f in $(HV_PAGE); do \
+	    n=$$(basename $$f); n=$${n#page.}; [ $$n = html ] && n=body; \
+	    echo "const char hv_html_page_$$n[] = {"; \
+	    od -An -v -tx1 $$f | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo '0};'; done; } > $@.tmp && mv $@.tmp $@
+$(HV_ASSETS): $(B)/viewer/gen/html_assets.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(HV_CFLAGS) -Iviewer -c -o $@ $< $(USER_CFLAGS)
 
 $(VIEWER): $(B)/viewer/main.o $(HV_LIB_OBJ)
 	@echo "  LD      $@"
