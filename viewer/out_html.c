@@ -22,18 +22,9 @@
 #define HV_HTML_PX  2000
 #define HV_HTML_TOP 50
 
-/* The report's timeline and histograms (hp_timeline, hp_hist: docs/report-format.md) are in
- * the model once heapview loads them (model.h's hv_timeline, hv_site.hsize/hlife, together
- * with flame.h); with a model without them, the page says "no timeline" and shows no
- * distributions. */
-#if defined(__has_include)
-#if __has_include("flame.h")
-#define HV_HTML_DIST 1
-#endif
-#endif
-#ifndef HV_HTML_DIST
-#define HV_HTML_DIST 0
-#endif
+/* The report's timeline and histograms (hp_timeline, hp_hist: docs/report-format.md) come from
+ * the model (model.h's hv_timeline, hv_site.hsize/hlife); a report without them (a DHAT file,
+ * a diff) gives a page that says "no timeline" and shows no distributions. */
 
 /* Flamegraph metrics (page.js: FLAME): a site kept for any of them is drawn. */
 static const hv_metric flame_metrics[6] = {HV_TB, HV_TBK, HV_GB, HV_EB, HV_DB, HV_IB};
@@ -75,7 +66,6 @@ static void put_derived(FILE *f, const hv_report *r, const uint64_t *v, const hv
     fputc('[', f);
     for (int m = HV_NRAW; m < HV_NMETRIC; m++) {
         if (m > HV_NRAW) fputc(',', f);
-#if HV_HTML_DIST
         if (hv_metric_is_pct((hv_metric)m)) {
             static const double p[4] = {0.5, 0.99, 0.5, 0.99};
             double x = s ? hv_site_pct(r, s, m >= HV_LIFE50, p[m - HV_SIZE50]) : NAN;
@@ -85,14 +75,12 @@ static void put_derived(FILE *f, const hv_report *r, const uint64_t *v, const hv
                 fputs("null", f);
             continue;
         }
-#endif
         put_num(f, hv_metric_value(r, v, (hv_metric)m));
     }
     fputc(']', f);
     (void)s;
 }
 
-#if HV_HTML_DIST
 static void put_u64s(FILE *f, const uint64_t *v, size_t n)
 {
     fputc('[', f);
@@ -149,7 +137,6 @@ static void put_heap_hist(FILE *f, const hv_report *r)
     put_hist(f, size, ns < HPR_H_MAX_BUCKETS ? ns : HPR_H_MAX_BUCKETS, life,
              nl < HPR_H_MAX_BUCKETS ? nl : HPR_H_MAX_BUCKETS);
 }
-#endif
 
 static const char *unit_name(hv_unit u)
 {
@@ -335,12 +322,10 @@ static void put_site(FILE *f, ftab *t, int side, const hv_report *r, const hv_si
     put_raw(f, v);
     fputs(",\"d\":", f);
     put_derived(f, r, v, s);
-#if HV_HTML_DIST
     if (s->nsize || s->nlife) {
         fputs(",\"hist\":", f);
         put_hist(f, s->hsize, s->nsize, s->hlife, s->nlife);
     }
-#endif
     if (b) {
         fputs(",\"b\":", f);
         put_raw(f, b);
@@ -619,11 +604,9 @@ static int put_page(const hv_outctx *o, const char *kind, const hv_report *r, co
     size_t *pidx = calloc(n ? n : 1, sizeof *pidx); /* item -> page site index + 1 */
     int rc = -1;
     if (!keep || !pidx || !t.map[0] || !t.map[1] || choose(it, n, tot, btot, keep) < 0) goto out;
-#if HV_HTML_DIST
     /* the timeline's sites are drawn by name: keep them (a report's items are its sites) */
     for (size_t k = 0; !base && r->timeline && k < r->timeline->nsites; k++)
         if (r->timeline->sites[k].site < n) keep[r->timeline->sites[k].site] = true;
-#endif
 
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width\">\n<title>heapview: ",
@@ -665,7 +648,6 @@ static int put_page(const hv_outctx *o, const char *kind, const hv_report *r, co
     fputc(',', f);
     put_frames(f, &t, rs);
     fputs(",\"timeline\":", f);
-#if HV_HTML_DIST
     if (!base && r->timeline)
         put_timeline(f, r->timeline, pidx);
     else
@@ -674,9 +656,6 @@ static int put_page(const hv_outctx *o, const char *kind, const hv_report *r, co
         fputs(",\"hist\":", f);
         put_heap_hist(f, r);
     }
-#else
-    fputs("null", f);
-#endif
     fputs("}</script>\n<script>\n", f);
     fputs(hv_html_page_js, f);
     fputs("</script>\n</body></html>\n", f);
