@@ -313,6 +313,11 @@ bool hp_agg_try_lock_and_drain_all(void)
     return true;
 }
 
+void hp_agg_drain_all_locked(void)
+{
+    drain_locked(UINT64_MAX);
+}
+
 void hp_agg_unlock(void)
 {
     pthread_mutex_unlock(&ag.lock);

@@ -26,6 +26,9 @@ bool hp_agg_try_lock_and_drain(void);
  * lock is taken, e.g. by the very drain a signal handler interrupted. */
 bool hp_agg_try_lock_and_drain_all(void);
 void hp_agg_unlock(void);
+/* With the lock held: drains every event already appended (the leak check, after it gave other
+ * threads a moment to free what they were freeing). */
+void hp_agg_drain_all_locked(void);
 /* Counters, valid under the agg lock. */
 uint64_t hp_agg_unknown_frees(void);
 uint64_t hp_agg_lost_blocks(void);

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "config.h"
 #include "leakcheck.h"
+#include "lkwatch.h"
 #include "log.h"
 #include "report.h"
 #include "sites.h"
@@ -234,6 +235,8 @@ int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
     }
     /* exit/_exit: later events are outside the run. exec: recording goes on (other threads'
      * events are kept, in their queues, for the report of a failed exec's image). */
+    if (why != HP_FIN_EXEC && why != HP_FIN_DAEMON && strcmp(hp_opt.LEAK_CHECK, "0") != 0)
+        hp_lkwatch_start(); /* frees the other threads make from now on: not leaks (lkwatch.h) */
     if (why != HP_FIN_EXEC) hp_store_release(&hp_state, HP_ST_OFF);
     int code = finish_on_own_stack(why, handler, caller_sp, regs, regs_size);
     hp_tls_v.in_hook = was;

@@ -11,6 +11,7 @@
  * A nested realloc passes through unrecorded (its two events would interleave with the
  * interrupted realloc's); the consumer detects it if the address comes back (agg.c). */
 #include "hooks.h"
+#include "lkwatch.h"
 
 #include "state.h"
 
@@ -185,6 +186,8 @@ HP_EXPORT void free(void *p)
         free_rec(t, p);
     else if (NESTED())
         nested_free(p);
+    else
+        hp_lkwatch_note(p); /* recording stopped: a free during the exit's leak check */
     hp_real.free(p);
     errno = saved;
 }
@@ -213,7 +216,10 @@ static void *realloc_impl(void *p, size_t n)
         return q;
     }
     hp_thread *t = hp_enter();
-    if (!t) return hp_real.realloc(p, n);
+    if (!t) {
+        if (!NESTED()) hp_lkwatch_note(p);
+        return hp_real.realloc(p, n);
+    }
     if (!p) return alloc_rec(t, K_MALLOC, n, 0, n, NULL);
     if (HP_UNLIKELY(!hp_tlbuf_begin(t))) {
         void *q = hp_real.realloc(p, n);

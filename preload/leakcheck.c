@@ -15,15 +15,18 @@
  * Threads: the caller holds the agg lock; other threads may still run (reads never fault). */
 #include "leakcheck.h"
 
+#include "agg.h"
 #include "arena.h"
 #include "config.h"
 #include "fmt.h"
+#include "livetab.h"
 #include "lkalloc.h"
 #include "lkblocks.h"
 #include "lkmaps.h"
 #include "lkread.h"
 #include "lkroots.h"
 #include "lkscan.h"
+#include "lkwatch.h"
 #include "log.h"
 #include "sites.h"
 #include "stacktab.h"
@@ -37,6 +40,7 @@
 #include <libunwind.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct {
@@ -44,7 +48,9 @@ static struct {
     size_t nsites, site_bytes;
     hp_leak_totals tot;
     bool ran;
-    char why[160]; /* no_verdict's text */
+    char why[160];      /* no_verdict's text */
+    uintptr_t lost[64]; /* the first lost blocks of a pass (lost_freed_meanwhile) */
+    size_t nlost;
 } lk;
 
 /* The stack pointer of the program's frame that called exit(), found by unwinding: the frames
@@ -176,12 +182,14 @@ static void classify(void)
             break;
         case LK_INDIRECT:
             s->ib += sz, s->ibk++;
+            if (lk.nlost < sizeof lk.lost / sizeof *lk.lost) lk.lost[lk.nlost++] = k->lo;
             break;
         case LK_UNREADABLE:
             s->ub += sz, s->ubk++;
             break;
         default:
             s->db += sz, s->dbk++;
+            if (lk.nlost < sizeof lk.lost / sizeof *lk.lost) lk.lost[lk.nlost++] = k->lo;
         }
     }
     for (uint32_t sid = 0; sid < lk.nsites; sid++) {
@@ -205,34 +213,66 @@ static void release(void)
 
 void hp_lkwhy_explain(const char *pattern); /* lkwhy.c */
 
-int hp_leakcheck_run(const hp_thread *self, uintptr_t from_sp, const void *regs, size_t regs_size)
+#define WATCH_MAX (1u << 16)
+
+static bool in_sorted(const uintptr_t *v, size_t n, uintptr_t a)
 {
-    hp_unmap(lk.sites, lk.site_bytes);
-    memset(&lk.tot, 0, sizeof lk.tot);
-    lk.ran = false;
-    lk.nsites = hp_sites_count();
-    lk.site_bytes = (lk.nsites + 1) * sizeof(hp_leak_site);
-    lk.sites = hp_map(lk.site_bytes);
-    if (!lk.sites) {
-        hp_log("leak check: out of memory; no check", NULL, NULL);
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && v[lo] == a;
+}
+
+/* Blocks another thread freed while recording was stopped for the check (lkwatch.h): gone,
+ * counted with the unreadable ones (freed where heapprof did not record it), never lost. -1 if
+ * the watch overflowed. */
+static int leave_out_freed(void)
+{
+    uintptr_t *w = hp_map(WATCH_MAX * sizeof(uintptr_t));
+    if (!w) return 0; /* no memory for it: the check goes on as without a watch */
+    size_t n = hp_lkwatch_sorted(w, WATCH_MAX);
+    if (n == SIZE_MAX) {
+        hp_unmap(w, WATCH_MAX * sizeof(uintptr_t));
         return -1;
     }
-    lk.ran = true;
-    uintptr_t exit_sp = hp_leakcheck_exit_caller_sp();
+    for (size_t i = 0; n && i < hp_lkb_count(); i++)
+        if (in_sorted(w, n, hp_lkb_at(i)->lo)) hp_lkb_at(i)->state = LK_UNREADABLE;
+    hp_unmap(w, WATCH_MAX * sizeof(uintptr_t));
+    return 0;
+}
+
+/* One pass: every phase, from a fresh block set and fresh mappings. 0, or -1 if it could not
+ * conclude (no_verdict set). */
+static int check_once(const hp_thread *self, uintptr_t exit_sp, uintptr_t from_sp, const void *regs,
+                      size_t regs_size, bool last)
+{
+    memset(lk.sites, 0, lk.site_bytes);
+    memset(&lk.tot, 0, sizeof lk.tot);
+    lk.nlost = 0;
     int err;
     if ((err = hp_lkread_open()) != 0) {
         no_verdict("cannot read the process's memory without risking a fault", err);
-        return 0;
+        return -1;
     }
     if ((err = hp_lkmaps_load()) != 0) {
         release();
         no_verdict("cannot read /proc/self/maps", err);
-        return 0;
+        return -1;
     }
     if (hp_lkb_load() || hp_lkscan_begin(hp_opt.LEAK_LOG) || hp_lkroots_begin()) {
         release();
         no_verdict("out of memory", 0);
-        return 0;
+        return -1;
+    }
+    if (leave_out_freed() != 0) {
+        release();
+        no_verdict("more than 65,536 frees by other threads during the check", 0);
+        return -1;
     }
     hp_lkalloc_begin();
     hp_lkroots_registers(regs, regs_size);
@@ -248,9 +288,81 @@ int hp_leakcheck_run(const hp_thread *self, uintptr_t from_sp, const void *regs,
     classify();
     if (!named && lk.tot.dbk + lk.tot.ibk)
         no_verdict("cannot open files to name the frames, so suppressions cannot apply", EMFILE);
-    if (*hp_opt.LEAK_WHY) hp_lkwhy_explain(hp_opt.LEAK_WHY);
+    if (last && *hp_opt.LEAK_WHY) hp_lkwhy_explain(hp_opt.LEAK_WHY);
     restore_fds();
     release();
+    return 0;
+}
+
+/* Another thread still running (it may be freeing a block it holds only in a register). */
+static bool others_running(const hp_thread *self)
+{
+    for (hp_thread *t = hp_tlbuf_first(); t; t = t->next)
+        if (t != self && hp_load_acquire(&t->state) == HP_T_ACTIVE) return true;
+    return false;
+}
+
+/* Other threads keep running while the program exits. One that holds a block only in a
+ * register is freeing it, or about to (Python's exiting thread frees its thread state after it
+ * released the joiner): give them a moment, and say whether a block found lost was freed
+ * meanwhile (then the check runs again on what is live now). A block still live after
+ * SETTLE_NS is lost for good; a block freed is, by definition, not leaked. */
+#define SETTLE_NS      (100 * 1000 * 1000ull)
+#define SETTLE_STEP_NS (2 * 1000 * 1000l)
+static bool lost_freed_meanwhile(void)
+{
+    uint64_t waited = 0;
+    while (waited < SETTLE_NS) {
+        struct timespec ts = {0, SETTLE_STEP_NS};
+        nanosleep(&ts, NULL);
+        waited += SETTLE_STEP_NS;
+        hp_agg_drain_all_locked();
+        uintptr_t w[256];
+        size_t nw = hp_lkwatch_sorted(w, 256);
+        if (nw == SIZE_MAX) return true;
+        for (size_t i = 0; i < lk.nlost; i++)
+            if (!hp_livetab_contains(lk.lost[i]) || in_sorted(w, nw, lk.lost[i])) return true;
+    }
+    return false;
+}
+
+int hp_leakcheck_run(const hp_thread *self, uintptr_t from_sp, const void *regs, size_t regs_size)
+{
+    hp_unmap(lk.sites, lk.site_bytes);
+    memset(&lk.tot, 0, sizeof lk.tot);
+    lk.ran = false;
+    lk.nsites = hp_sites_count();
+    lk.site_bytes = (lk.nsites + 1) * sizeof(hp_leak_site);
+    lk.sites = hp_map(lk.site_bytes);
+    if (!lk.sites) {
+        hp_log("leak check: out of memory; no check", NULL, NULL);
+        return -1;
+    }
+    lk.ran = true;
+    uintptr_t exit_sp = hp_leakcheck_exit_caller_sp();
+    bool settle = others_running(self);
+    if (check_once(self, exit_sp, from_sp, regs, regs_size, !settle) != 0) return 0;
+    if (!settle || !lk.nlost) {
+        if (settle && *hp_opt.LEAK_WHY) check_once(self, exit_sp, from_sp, regs, regs_size, true);
+        return 0;
+    }
+    if (lost_freed_meanwhile() && hp_opt.LEAK_LOG)
+        hp_log("leak check: a block found lost was freed by another thread meanwhile; checking "
+               "again",
+               NULL, NULL);
+    /* again on what is live now (sites may have grown: the table was sized for the old count) */
+    if (hp_sites_count() != lk.nsites) {
+        hp_unmap(lk.sites, lk.site_bytes);
+        lk.nsites = hp_sites_count();
+        lk.site_bytes = (lk.nsites + 1) * sizeof(hp_leak_site);
+        lk.sites = hp_map(lk.site_bytes);
+        if (!lk.sites) {
+            lk.ran = false;
+            hp_log("leak check: out of memory; no check", NULL, NULL);
+            return -1;
+        }
+    }
+    check_once(self, exit_sp, from_sp, regs, regs_size, true);
     return 0;
 }
 

@@ -82,6 +82,17 @@ int hp_livetab_insert(uintptr_t addr, const hp_block *b, hp_block *old)
     return put(addr, b->birth, b->size, b->sid, b->ignored, old) ? HP_LIVE_REPLACED : HP_LIVE_NEW;
 }
 
+bool hp_livetab_contains(uintptr_t addr)
+{
+    if (!lt.cap) return false;
+    size_t mask = lt.cap - 1, i = home(addr);
+    while (lt.s[i].addr != addr) {
+        if (!lt.s[i].addr) return false;
+        i = (i + 1) & mask;
+    }
+    return true;
+}
+
 bool hp_livetab_remove(uintptr_t addr, hp_block *out)
 {
     size_t mask = lt.cap - 1, i = home(addr);

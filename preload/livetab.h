@@ -17,6 +17,8 @@ enum { HP_LIVE_NEW, HP_LIVE_REPLACED, HP_LIVE_NOMEM };
 int hp_livetab_insert(uintptr_t addr, const hp_block *b, hp_block *old);
 /* Removes addr; true and *out filled if it was live. */
 bool hp_livetab_remove(uintptr_t addr, hp_block *out);
+/* Is a block live at addr? */
+bool hp_livetab_contains(uintptr_t addr);
 size_t hp_livetab_count(void);
 /* Iteration: *cursor starts at 0; returns false at the end. The table must not change meanwhile. */
 bool hp_livetab_next(size_t *cursor, uintptr_t *addr, hp_block *b);
