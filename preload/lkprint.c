@@ -147,12 +147,13 @@ static void summary(const hp_leak_totals *t)
         hp_fmt_u64(a, t->ub);
         hp_fmt_u64(b, t->ubk);
         const char *u[] = {
-            "leak check: ",
+            "leak check: not counted: ",
             a,
             " bytes in ",
             b,
             t->ubk == 1 ? " block" : " blocks",
-            " could not be read (freed where heapprof could not see it?); not counted",
+            " freed unseen (by another thread during the check, or where heapprof could not see "
+            "the free)",
             NULL};
         join(msg, sizeof msg, u);
         hp_log(msg, NULL, NULL);

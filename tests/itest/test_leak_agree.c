@@ -253,7 +253,7 @@ static leaks parse_gate(const char *err)
             continue;
         }
         cur = NULL;
-        if (!strncmp(s, "leak check: ", 12)) {
+        if (!strncmp(s, "leak check: ", 12) && strstr(s, "definitely lost, ")) { /* the summary */
             const char *p = s + 12;
             l.db = num(&p);
             l.dk = num_after(p, " bytes in ");
