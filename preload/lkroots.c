@@ -156,10 +156,19 @@ static bool thread_stack(uintptr_t sp, uintptr_t tp, uintptr_t main_end, uintptr
     return true;
 }
 
-/* The offset of the tid in glibc's struct pthread, found in the calling thread's own. */
+/* The offset of the tid in glibc's struct pthread: from the descriptor glibc exports for
+ * libthread_db (_thread_db_pthread_tid: size in bits, count, offset; glibc >= 2.34), else found
+ * in the calling thread's own descriptor. Tids are small where pid_max is (32768 on many
+ * machines, and the counter wraps): a tid below 1000 is too small to tell from a flag, so
+ * without glibc's descriptor the search stays conservative (every thread taken as live). */
 static void find_tid_offset(void)
 {
     rt.tid_off = 0;
+    const uint32_t *d = (const uint32_t *)dlsym(RTLD_DEFAULT, "_thread_db_pthread_tid");
+    if (d && d[0] == 32 && d[1] == 1 && d[2] >= 64 && d[2] < DESC_LIMIT) {
+        rt.tid_off = d[2];
+        return;
+    }
     pid_t tid = (pid_t)syscall(SYS_gettid);
     if (tid < 1000) return; /* too small to tell from a flag: stay conservative */
     uintptr_t tp = (uintptr_t)__builtin_thread_pointer();
