@@ -108,6 +108,17 @@ Test(pprof, top_alloc_space)
     free(top);
 }
 
+Test(pprof, no_collapse_keeps_glue)
+{
+    /* README: B is allocated via operator new, C via strdup; with --no-collapse they are flat */
+    char *top =
+        pprof("--no-collapse", "hand-leakcheck.json", "-top -unit=B -sample_index=alloc_space");
+    assert_flat(top, "operator new(unsigned long)", "4096B");
+    assert_flat(top, "strdup", "800B");
+    assert_flat(top, "parse_line", "6000B"); /* A only */
+    free(top);
+}
+
 Test(pprof, top_inuse_default)
 {
     /* No -sample_index: pprof uses default_sample_type, inuse_space (live at exit) */
