@@ -2,8 +2,8 @@
 # deps.sh - install the Debian packages a make target needs, only those missing.
 # Usage: scripts/deps.sh build|test|bench|fuzz|browser
 set -eu
-build="gcc make pkg-config libunwind-dev libcjson-dev libdw-dev libelf-dev libiberty-dev"
-test="$build nodejs chromium libcriterion-dev libjemalloc-dev libjemalloc2 valgrind python3 perl sqlite3 xz-utils g++ git coreutils liblsan0"
+build="gcc make pkg-config libunwind-dev libcjson-dev libdw-dev libelf-dev libiberty-dev zlib1g-dev"
+test="$build golang-go nodejs chromium libcriterion-dev libjemalloc-dev libjemalloc2 valgrind python3 perl sqlite3 xz-utils g++ git coreutils liblsan0"
 bench="$test heaptrack hyperfine"
 fuzz="$test clang libclang-rt-14-dev"
 # heapview --html's browser test: Chromium, driven by Playwright (npm, tests/tests.mk)

@@ -67,6 +67,9 @@ static const char usage_text[] =
     "  --folded[=METRIC]    collapsed stacks for flamegraph.pl/speedscope/inferno\n"
     "  --html FILE          one self-contained page in FILE (works offline): header, heap\n"
     "                       over time, flamegraph, sortable table; with --diff, the difference\n"
+    "  --pprof FILE         the report as a gzipped pprof profile (profile.proto, as Go's\n"
+    "                       heap profiles): alloc_objects, alloc_space, inuse_objects,\n"
+    "                       inuse_space (live at exit) per stack, for go tool pprof\n"
     "  --color[=WHEN]       auto (default: on a terminal, unless NO_COLOR), always, never\n"
     "  --no-color           same as --color=never\n"
     "\n"
@@ -125,7 +128,8 @@ enum {
     O_MAXSITE,
     O_SITEMETRIC,
     O_VERSION,
-    O_HTML
+    O_HTML,
+    O_PPROF
 };
 
 static const struct option long_opts[] = {
@@ -149,6 +153,7 @@ static const struct option long_opts[] = {
     {"json", no_argument, 0, O_JSON},
     {"folded", optional_argument, 0, O_FOLDED},
     {"html", required_argument, 0, O_HTML},
+    {"pprof", required_argument, 0, O_PPROF},
     {"color", optional_argument, 0, O_COLOR},
     {"colour", optional_argument, 0, O_COLOR},
     {"no-color", no_argument, 0, O_NOCOLOR},
@@ -174,7 +179,7 @@ typedef struct args {
     const hv_view *views[8];
     size_t nviews;
     const hv_out *out;
-    const char *html; /* --html FILE */
+    const char *html; /* --html FILE or --pprof FILE: the output file */
     int color;        /* -1 auto */
     hv_metric fold;
     bool fold_set;
@@ -306,6 +311,10 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
             a->out = &hv_out_html;
             a->html = optarg;
             break;
+        case O_PPROF:
+            a->out = &hv_out_pprof;
+            a->html = optarg;
+            break;
         case O_COLOR:
             if (!optarg || strcmp(optarg, "always") == 0)
                 a->color = 1;
@@ -426,8 +435,8 @@ out:
     return rc;
 }
 
-/* --html FILE: the output file, created once the input has loaded (no empty page is left
- * behind a bad report). Returns 0, or -1 with the message printed. */
+/* --html FILE, --pprof FILE: the output file, created once the input has loaded (no empty
+ * page or profile is left behind a bad report). Returns 0, or -1 with the message printed. */
 static int open_out(const args *a, hv_outctx *o)
 {
     if (!a->html) return 0;
@@ -480,8 +489,8 @@ static int run_views(args *a, hv_outctx *o, const char *file)
     size_t n = 0;
     int rc = EXIT_BAD;
     o->label = file;
-    if (a->out == &hv_out_html) {
-        /* every site: out_html.c chooses what the page can show */
+    if (a->out == &hv_out_html || a->out == &hv_out_pprof) {
+        /* every site: out_html.c chooses what the page can show; out_pprof.c writes all */
     } else if (a->out == &hv_out_folded) {
         a->q.top = 0; /* every site */
         const hv_view *v = a->nviews ? a->views[0] : &hv_view_hot;
@@ -559,6 +568,8 @@ int main(int argc, char **argv)
     } else if (a.diff && a.sort_set && hv_metric_is_pct(a.q.sort)) {
         rc =
             usage_error("--diff: --sort %s is a percentile (views only)", hv_metric_name(a.q.sort));
+    } else if (a.diff && a.out == &hv_out_pprof) {
+        rc = usage_error("--pprof writes one report, not a --diff");
     } else if (a.diff) {
         if (nfiles != 2)
             rc = usage_error("--diff takes two reports: BASE NEW");
@@ -575,6 +586,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "heapview: %s: cannot write\n", a.html);
         rc = EXIT_BAD;
     }
+    /* A profile cut short would be read as a smaller one: none is better. */
+    if (o.f != stdout && rc != 0 && a.out == &hv_out_pprof) unlink(a.html);
 out:
     free(a.q.include);
     free(a.q.exclude);

@@ -1,6 +1,7 @@
 /* out.h - heapview's outputs: one hv_out vtable per format (out_text.c, out_json.c, out_html.c,
- * out_folded.c). main.c selects the rows (hv_select); an output only renders them.
- * Each entry returns 0, or -1 (out of memory or write error) with nothing else to report. */
+ * out_folded.c, out_pprof.c). main.c selects the rows (hv_select); an output only renders them.
+ * Each entry returns 0, or -1 (out of memory or write error) with nothing else to report.
+ * diff is NULL for an output that has no diff form (pprof; main.c refuses the pair). */
 #ifndef HV_OUT_H
 #define HV_OUT_H
 
@@ -34,6 +35,6 @@ typedef struct hv_out {
     int (*diff)(const hv_outctx *o, const hv_diff *d);
 } hv_out;
 
-extern const hv_out hv_out_text, hv_out_json, hv_out_folded, hv_out_html;
+extern const hv_out hv_out_text, hv_out_json, hv_out_folded, hv_out_html, hv_out_pprof;
 
 #endif

@@ -16,7 +16,7 @@ HV_ASSETS  := $(B)/viewer/gen/html_assets.o
 HV_LIB_OBJ += $(HV_ASSETS)
 # libiberty.a (IBERTY_A, found by the top Makefile) demangles names that arrive mangled (names.c)
 HV_CFLAGS   = $(BASE_CFLAGS) $(SANFL) $(HV_CJSON_CFL) $(if $(IBERTY_A),-DHV_HAVE_IBERTY=1)
-HV_LIBS    := $(HV_CJSON_LIBS) -lm $(IBERTY_A)
+HV_LIBS    := $(HV_CJSON_LIBS) -lm -lz $(IBERTY_A)
 
 .PHONY: viewer viewer-test viewer-asan-test fuzz viewer-bench
 all: viewer
