@@ -384,7 +384,7 @@ static int write_gzip(FILE *f, const pbuf *b)
     memset(&z, 0, sizeof z);
     if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return -1;
-    unsigned char chunk[65536];
+    unsigned char chunk[65536] = {0}; /* (deflate fills it; initialised for cppcheck) */
     z.next_in = b->p;
     z.avail_in = (uInt)b->n;
     int zr, rc = 0;
