@@ -5,18 +5,21 @@
 #include "diff.h"
 #include "fmt.h"
 #include "load.h"
+#include "merge.h"
 #include "model.h"
 #include "out.h"
 #include "view.h"
 
 #include "../preload/glue.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define HV_VERSION "0.1"
@@ -24,14 +27,17 @@
 #define EXIT_BAD   2
 
 static const char usage_text[] =
-    "Usage: heapview [VIEW...] [OPTIONS] REPORT\n"
+    "Usage: heapview [VIEW...] [OPTIONS] REPORT...\n"
     "       heapview --diff [OPTIONS] BASE NEW\n"
-    "       heapview --check LIMIT... [--baseline BASE --max-increase PCT] REPORT\n"
-    "       heapview --check --baseline BASE --max-site-growth PCT REPORT\n"
+    "       heapview --check LIMIT... [--baseline BASE --max-increase PCT] REPORT...\n"
+    "       heapview --check --baseline BASE --max-site-growth PCT REPORT...\n"
     "\n"
     "Reads a heapprof report (libheapprof.so) or a Valgrind DHAT heap profile\n"
     "(valgrind --tool=dhat) and answers: what leaked, what made the peak, who allocates\n"
     "most, what dies young. Without a view: a summary with the top sites of each.\n"
+    "Several REPORTs (or a directory: each *.json in it that loads) are merged into one\n"
+    "before any view or check: sites matched as by --diff, counters summed; per-site max\n"
+    "and the peak are the sum of each report's own, an upper bound (docs/heapview.md).\n"
     "\n"
     "Views (any number; each ranked, with the call stack of every row):\n"
     "  --leaks              bytes live at exit per site (leak classes with HEAPPROF_LEAK_CHECK)\n"
@@ -382,16 +388,20 @@ static int parse_args(int argc, char **argv, args *a, bool *done)
     return 0;
 }
 
-static hv_report *load_or_say(const args *a, const char *file)
+static void set_glue(const args *a, hv_report *r)
 {
-    char err[512];
-    hv_report *r;
-    if (hv_load_file(file, &r, err, sizeof err) < 0) {
-        fprintf(stderr, "heapview: %s: %s\n", file, err);
-        return NULL;
-    }
     if (a->glue.nadd || a->glue.ndel || a->glue.no_defaults || a->no_fold)
         hv_report_set_glue(r, &a->glue, !a->no_fold);
+}
+
+/* Loads file; on failure says so in one line (unless quiet: then the reason is in err). */
+static hv_report *load_raw(const char *file, bool quiet, char *err, size_t errlen)
+{
+    hv_report *r;
+    if (hv_load_file(file, &r, err, errlen) < 0) {
+        if (!quiet) fprintf(stderr, "heapview: %s: %s\n", file, err);
+        return NULL;
+    }
     if (r->cut_sites)
         fprintf(stderr,
                 "heapview: %s: %zu site%s had more than %d frames: kept the first %d of each, "
@@ -401,7 +411,162 @@ static hv_report *load_or_say(const args *a, const char *file)
     return r;
 }
 
-static int run_check(args *a, const char *file)
+static hv_report *load_or_say(const args *a, const char *file)
+{
+    char err[512];
+    hv_report *r = load_raw(file, false, err, sizeof err);
+    if (r) set_glue(a, r);
+    return r;
+}
+
+typedef struct rlist {
+    hv_report **r;
+    char **name; /* each report's file (malloc'd) */
+    size_t n, cap;
+} rlist;
+
+static void rlist_free(rlist *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        hv_report_free(l->r[i]);
+        free(l->name[i]);
+    }
+    free(l->r);
+    free(l->name);
+}
+
+static int rlist_add(rlist *l, hv_report *r, const char *name)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        hv_report **nr = realloc(l->r, cap * sizeof *nr);
+        if (nr) l->r = nr;
+        char **nn = realloc(l->name, cap * sizeof *nn);
+        if (nn) l->name = nn;
+        if (!nr || !nn) return -1;
+        l->cap = cap;
+    }
+    if (!(l->name[l->n] = strdup(name))) return -1;
+    l->r[l->n++] = r;
+    return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every *.json of dir that loads as a report, in name order; one that does not is skipped
+ * with a note naming it, unless none loads (then one line: the directory holds no report).
+ * Returns 0, or -1 (said). */
+static int load_dir(const char *dir, rlist *l)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "heapview: %s: cannot read: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    char **names = NULL;
+    size_t n = 0, cap = 0, before = l->n;
+    int rc = -1;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0) continue;
+        if (n == cap) {
+            char **nn = realloc(names, (cap = cap ? 2 * cap : 16) * sizeof *nn);
+            if (!nn) goto oom;
+            names = nn;
+        }
+        size_t pl = strlen(dir) + len + 2;
+        if (!(names[n] = malloc(pl))) goto oom;
+        snprintf(names[n++], pl, "%s/%s", dir, de->d_name);
+    }
+    if (n) qsort(names, n, sizeof *names, name_cmp);
+    bool *failed = calloc(n ? n : 1, sizeof *failed);
+    if (!failed) goto oom;
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        char err[512];
+        if (stat(names[i], &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        hv_report *r = load_raw(names[i], true, err, sizeof err);
+        if (!r) {
+            failed[i] = true;
+            continue;
+        }
+        if (rlist_add(l, r, names[i]) < 0) {
+            hv_report_free(r);
+            free(failed);
+            goto oom;
+        }
+    }
+    if (l->n == before) {
+        fprintf(stderr, "heapview: %s: no report in this directory\n", dir);
+        free(failed);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (failed[i]) fprintf(stderr, "heapview: %s: skipped, not a report\n", names[i]);
+    free(failed);
+    rc = 0;
+    goto out;
+oom:
+    fprintf(stderr, "heapview: out of memory\n");
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    closedir(d);
+    return rc;
+}
+
+/* The report that files[0..n) make: one file as it is, several (or a directory) merged
+ * (merge.h). label: what the output names it. NULL when one does not load (said in one line
+ * naming it) or the merge fails. */
+static hv_report *load_merged(const args *a, char **files, int n, char *label, size_t labellen)
+{
+    rlist l = {0};
+    hv_report *r = NULL;
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(files[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (load_dir(files[i], &l) < 0) goto out;
+            continue;
+        }
+        char err[512];
+        hv_report *x = load_raw(files[i], false, err, sizeof err);
+        if (!x) goto out;
+        if (rlist_add(&l, x, files[i]) < 0) {
+            hv_report_free(x);
+            fprintf(stderr, "heapview: out of memory\n");
+            goto out;
+        }
+    }
+    if (l.n == 1 && n == 1 && strcmp(l.name[0], files[0]) == 0) {
+        r = l.r[0]; /* one file: the report as it is */
+        l.r[0] = NULL;
+        snprintf(label, labellen, "%s", files[0]);
+    } else {
+        char err[512];
+        size_t bad;
+        if (hv_merge(l.r, l.n, &r, &bad, err, sizeof err) < 0) {
+            if (bad < l.n)
+                fprintf(stderr, "heapview: %s: %s\n", l.name[bad], err);
+            else
+                fprintf(stderr, "heapview: %s\n", err);
+            goto out;
+        }
+        size_t off = 0;
+        for (int i = 0; i < n && off < labellen; i++)
+            off += (size_t)snprintf(label + off, labellen - off, "%s%s", i ? " " : "", files[i]);
+    }
+    set_glue(a, r);
+out:
+    rlist_free(&l);
+    return r;
+}
+
+static int run_check(args *a, char **files, int nfiles)
 {
     bool relative = a->lim.has_increase || a->lim.has_site_growth;
     if (relative != (a->baseline != NULL))
@@ -412,7 +577,8 @@ static int run_check(args *a, const char *file)
     for (int w = 0; w < HV_LIM_COUNT; w++)
         any |= a->lim.has[w];
     if (!any) return usage_error("--check: no limit given (--max-leaked, --max-peak, ...)");
-    hv_report *r = load_or_say(a, file), *base = NULL;
+    char file[1024];
+    hv_report *r = load_merged(a, files, nfiles, file, sizeof file), *base = NULL;
     int rc = EXIT_BAD;
     if (!r) goto out;
     if (a->baseline && !(base = load_or_say(a, a->baseline))) goto out;
@@ -477,9 +643,10 @@ static int add_section(hv_section *sec, size_t *n, const hv_report *r, const hv_
     return 0;
 }
 
-static int run_views(args *a, hv_outctx *o, const char *file)
+static int run_views(args *a, hv_outctx *o, char **files, int nfiles)
 {
-    hv_report *r = load_or_say(a, file);
+    char file[1024];
+    hv_report *r = load_merged(a, files, nfiles, file, sizeof file);
     if (!r) return EXIT_BAD;
     if (open_out(a, o) < 0) {
         hv_report_free(r);
@@ -575,12 +742,12 @@ int main(int argc, char **argv)
             rc = usage_error("--diff takes two reports: BASE NEW");
         else
             rc = run_diff(&a, &o, argv[optind], argv[optind + 1]);
-    } else if (nfiles != 1) {
-        rc = usage_error(nfiles ? "one report at a time (or --diff BASE NEW)" : "no report given");
+    } else if (nfiles < 1) {
+        rc = usage_error("no report given");
     } else if (a.check) {
-        rc = run_check(&a, argv[optind]);
+        rc = run_check(&a, argv + optind, nfiles);
     } else {
-        rc = run_views(&a, &o, argv[optind]);
+        rc = run_views(&a, &o, argv + optind, nfiles);
     }
     if (o.f != stdout && fclose(o.f) != 0 && rc == 0) {
         fprintf(stderr, "heapview: %s: cannot write\n", a.html);

@@ -127,6 +127,7 @@ typedef struct hv_report {
     uint64_t cut_frames;         /* frames dropped from them */
     const hv_timeline *timeline; /* hp_timeline, or NULL */
     bool has_hist;               /* some site has hp_hist: percentile columns are shown */
+    size_t merged;               /* reports merged into this one (merge.h), 0 for one file */
 } hv_report;
 
 /* The most frames one site keeps at load (the rest: counted in cut_frames). The library records

@@ -56,6 +56,7 @@ static cJSON *report_obj(const hv_outctx *o, const hv_report *r)
     cJSON_AddStringToObject(j, "file", o->label);
     cJSON_AddStringToObject(j, HPR_CMD, r->cmd);
     cJSON_AddNumberToObject(j, HPR_PID, (double)r->pid);
+    if (r->merged) cJSON_AddNumberToObject(j, "merged", (double)r->merged);
     cJSON_AddStringToObject(j, "writer",
                             r->heapprof  ? "heapprof"
                             : r->dhat_rs ? "dhat-rs"

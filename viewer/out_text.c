@@ -57,8 +57,11 @@ static void print_header(const hv_outctx *o, const hv_report *r)
 {
     FILE *f = o->f;
     char a[CELL], b[CELL], c[CELL], d[CELL];
-    fprintf(f, "%sReport%s   %s: %s (pid %lld)\n", C(o, BOLD), C(o, RESET), o->label, r->cmd,
-            (long long)r->pid);
+    if (r->merged) /* cmd says "N reports merged: ..." (merge.c); no one pid */
+        fprintf(f, "%sReport%s   %s: %s\n", C(o, BOLD), C(o, RESET), o->label, r->cmd);
+    else
+        fprintf(f, "%sReport%s   %s: %s (pid %lld)\n", C(o, BOLD), C(o, RESET), o->label, r->cmd,
+                (long long)r->pid);
     fprintf(f, "Run      %s (%s%s%s)\n", hv_fmt_time(a, sizeof a, (double)r->te, r->tu),
             r->heapprof  ? "heapprof"
             : r->dhat_rs ? "dhat-rs"
@@ -69,11 +72,18 @@ static void print_header(const hv_outctx *o, const hv_report *r)
             hv_fmt_count(b, sizeof b, (double)r->tot[HV_TBK]),
             fmt_metric(c, sizeof c, r, HV_RATE_BK, hv_metric_value(r, r->tot, HV_RATE_BK)),
             fmt_metric(d, sizeof d, r, HV_RATE_B, hv_metric_value(r, r->tot, HV_RATE_B)));
-    fprintf(f, "Peak     %s in %s blocks at %s (%.0f%% of the run)\n",
-            hv_fmt_bytes(a, sizeof a, (double)r->gmax_bytes),
-            hv_fmt_count(b, sizeof b, (double)r->gmax_blocks),
-            hv_fmt_time(c, sizeof c, (double)r->tg, r->tu),
-            r->te ? 100.0 * (double)r->tg / (double)r->te : 0.0);
+    if (r->merged)
+        fprintf(f,
+                "Peak     %s in %s blocks (sum of each report's peak: an upper bound, not one "
+                "instant)\n",
+                hv_fmt_bytes(a, sizeof a, (double)r->gmax_bytes),
+                hv_fmt_count(b, sizeof b, (double)r->gmax_blocks));
+    else
+        fprintf(f, "Peak     %s in %s blocks at %s (%.0f%% of the run)\n",
+                hv_fmt_bytes(a, sizeof a, (double)r->gmax_bytes),
+                hv_fmt_count(b, sizeof b, (double)r->gmax_blocks),
+                hv_fmt_time(c, sizeof c, (double)r->tg, r->tu),
+                r->te ? 100.0 * (double)r->tg / (double)r->te : 0.0);
     fprintf(f, "At exit  %s%s in %s blocks%s\n", r->tot[HV_EB] ? C(o, RED) : "",
             hv_fmt_bytes(a, sizeof a, (double)r->tot[HV_EB]),
             hv_fmt_count(b, sizeof b, (double)r->tot[HV_EBK]), C(o, RESET));
