@@ -9,13 +9,13 @@ VIEWER     := $(B)/heapview
 HV_SRC     := $(wildcard viewer/*.c)
 HV_LIB_SRC := $(filter-out viewer/main.c,$(HV_SRC))
 # The allocator-glue table and its matcher are the preload's own (one list, both sides).
-HV_SHARED  := preload/glue.c preload/glob.c
+HV_SHARED  := preload/glue.c preload/glob.c preload/demangle.c
 HV_LIB_OBJ := $(HV_LIB_SRC:%.c=$(B)/%.o) $(HV_SHARED:preload/%.c=$(B)/viewer/shared/%.o)
 # The HTML page's files (viewer/html/), compiled in as strings (html_assets.h)
 HV_ASSETS  := $(B)/viewer/gen/html_assets.o
 HV_LIB_OBJ += $(HV_ASSETS)
 # libiberty.a (IBERTY_A, found by the top Makefile) demangles names that arrive mangled (names.c)
-HV_CFLAGS   = $(BASE_CFLAGS) $(SANFL) $(HV_CJSON_CFL) $(if $(IBERTY_A),-DHV_HAVE_IBERTY=1)
+HV_CFLAGS   = $(BASE_CFLAGS) $(SANFL) $(HV_CJSON_CFL) $(IBERTY_CFLAGS)
 HV_LIBS    := $(HV_CJSON_LIBS) -lm -lz $(IBERTY_A)
 
 .PHONY: viewer viewer-test viewer-asan-test fuzz viewer-bench
@@ -82,7 +82,7 @@ HV_FUZZ_DIR  := build/fuzz
 fuzz:
 	@scripts/deps.sh fuzz
 	@mkdir -p $(HV_FUZZ_DIR)/corpus
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iviewer $(HV_CJSON_CFL) $(if $(IBERTY_A),-DHV_HAVE_IBERTY=1) \
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Iviewer $(HV_CJSON_CFL) $(IBERTY_CFLAGS) \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -o $(HV_FUZZ_DIR)/fuzz_load tests/unit/viewer/fuzz_load.c viewer/load.c viewer/model.c viewer/names.c viewer/fmt.c $(HV_SHARED) \
 	    $(HV_CJSON_LIBS) -lm $(IBERTY_A)
