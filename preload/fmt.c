@@ -108,3 +108,16 @@ int hp_out_flush(hp_out *o)
     drain(o);
     return o->err ? -o->err : 0;
 }
+
+size_t hp_fmt_join(char *buf, size_t cap, const char *const *parts)
+{
+    size_t n = 0;
+    for (int i = 0; parts[i]; i++) {
+        size_t k = strlen(parts[i]);
+        if (n + k >= cap) k = cap - 1 - n;
+        memcpy(buf + n, parts[i], k);
+        n += k;
+    }
+    buf[n] = 0;
+    return n;
+}

@@ -24,5 +24,8 @@ int hp_out_flush(hp_out *o);
 size_t hp_fmt_u64(char *buf, uint64_t v);
 /* Formats v in upper-case hex, no prefix, into buf (>= 17 bytes), returns the length. */
 size_t hp_fmt_hex(char *buf, uint64_t v);
+/* Joins the NULL-terminated list of strings parts into buf (cap >= 1 bytes), truncating;
+ * returns the length written. */
+size_t hp_fmt_join(char *buf, size_t cap, const char *const *parts);
 
 #endif

@@ -14,19 +14,6 @@
 
 #include <string.h>
 
-/* Joins parts into buf (cap bytes), truncating. */
-static void join(char *buf, size_t cap, const char *const *parts)
-{
-    size_t n = 0;
-    for (int i = 0; parts[i]; i++) {
-        size_t k = strlen(parts[i]);
-        if (n + k >= cap) k = cap - 1 - n;
-        memcpy(buf + n, parts[i], k);
-        n += k;
-    }
-    buf[n] = 0;
-}
-
 /* HEAPPROF_GLUE as an hp_glue: its ','-separated changes, split in a copy (report time, once). */
 static const hp_glue *user_glue(void)
 {
@@ -60,7 +47,7 @@ static void site_line(hp_sym *sym, uint32_t sid, const hp_stack *st, char *out, 
             char *addr_end = strstr(frame, ": "); /* drop "0xADDR: " */
             const char *text = addr_end && frame[0] == '0' ? addr_end + 2 : frame;
             const char *parts[] = {text, via[0] ? " via " : "", via, NULL};
-            join(out, cap, parts);
+            hp_fmt_join(out, cap, parts);
         }
         if (!glue) return;
         if (!hp_glue_is_allocator(func)) {
@@ -81,7 +68,7 @@ static void print_site(hp_sym *sym, uint32_t sid, const char *what, uint64_t byt
     site_line(sym, sid, st, where, sizeof where);
     const char *parts[] = {nb,   " bytes in ",       nk,    blocks == 1 ? " block " : " blocks ",
                            what, ", allocated at: ", where, NULL};
-    join(head, sizeof head, parts);
+    hp_fmt_join(head, sizeof head, parts);
     hp_log(head, NULL, NULL);
     for (uint32_t i = 0; st && i < st->n && i < 16; i++) {
         hp_sym_frame(sym, st->ips[i], hp_sym_object(sid, st->ips[i]), frame, sizeof frame);
@@ -141,7 +128,7 @@ static void summary(const hp_leak_totals *t)
                            f,
                            t->sbk == 1 ? " block suppressed" : " blocks suppressed",
                            NULL};
-    join(msg, sizeof msg, parts);
+    hp_fmt_join(msg, sizeof msg, parts);
     hp_log(msg, NULL, NULL);
     if (t->ubk) {
         hp_fmt_u64(a, t->ub);
@@ -155,7 +142,7 @@ static void summary(const hp_leak_totals *t)
             " freed unseen (by another thread during the check, or where heapprof could not see "
             "the free)",
             NULL};
-        join(msg, sizeof msg, u);
+        hp_fmt_join(msg, sizeof msg, u);
         hp_log(msg, NULL, NULL);
     }
 }

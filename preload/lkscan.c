@@ -174,14 +174,7 @@ static void log_region(const char *what, hp_lkr_class c, const char *name, uintp
                            " blocks reached) ",
                            name ? name : "",
                            NULL};
-    size_t n = 0;
-    for (int i = 0; parts[i]; i++) {
-        size_t l = strlen(parts[i]);
-        if (n + l >= sizeof msg) l = sizeof msg - 1 - n;
-        memcpy(msg + n, parts[i], l);
-        n += l;
-    }
-    msg[n] = 0;
+    hp_fmt_join(msg, sizeof msg, parts);
     hp_log(msg, NULL, NULL);
 }
 
@@ -203,16 +196,9 @@ void hp_lkscan_skip(const char *why, const char *name, uintptr_t lo, uintptr_t h
     hp_fmt_hex(a, lo);
     hp_fmt_hex(b, hi);
     char msg[400];
-    size_t n = 0;
     const char *parts[] = {"leak scan: not scanned (", why, ") 0x", a, "-0x", b, " ",
                            name ? name : "",           NULL};
-    for (int i = 0; parts[i]; i++) {
-        size_t l = strlen(parts[i]);
-        if (n + l >= sizeof msg) l = sizeof msg - 1 - n;
-        memcpy(msg + n, parts[i], l);
-        n += l;
-    }
-    msg[n] = 0;
+    hp_fmt_join(msg, sizeof msg, parts);
     hp_log(msg, NULL, NULL);
 }
 

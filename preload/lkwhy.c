@@ -43,14 +43,7 @@ static void describe(hp_sym *sym, const hp_lkblk *k, char *out, size_t cap)
     if (st && st->n)
         hp_sym_frame(sym, st->ips[0], hp_sym_object(k->sid, st->ips[0]), frame, sizeof frame);
     const char *parts[] = {"block 0x", a, " (", n, " bytes) allocated at ", frame, NULL};
-    size_t len = 0;
-    for (int i = 0; parts[i]; i++) {
-        size_t l = strlen(parts[i]);
-        if (len + l >= cap) l = cap - 1 - len;
-        memcpy(out + len, parts[i], l);
-        len += l;
-    }
-    out[len] = 0;
+    hp_fmt_join(out, cap, parts);
 }
 
 static void chain(hp_sym *sym, size_t i)
@@ -85,14 +78,7 @@ static void chain(hp_sym *sym, size_t i)
                                    " ",
                                    hp_lkscan_region_name(k->region),
                                    NULL};
-            size_t len = 0;
-            for (int j = 0; parts[j]; j++) {
-                size_t l = strlen(parts[j]);
-                if (len + l >= sizeof where) l = sizeof where - 1 - len;
-                memcpy(where + len, parts[j], l);
-                len += l;
-            }
-            where[len] = 0;
+            hp_fmt_join(where, sizeof where, parts);
             hp_log("      <- the word at 0x", w, " in a root: ");
             hp_log("         ", where, NULL);
             return;
