@@ -32,7 +32,7 @@ static void put_cb(const char *s, size_t k, void *opaque)
 {
     dbuf *b = opaque;
     if (k > b->cap - 1 - b->n) k = b->cap - 1 - b->n; /* truncate, keep the NUL */
-    memcpy(b->p + b->n, s, k);
+    if (k) memcpy(b->p + b->n, s, k); /* libiberty passes (NULL, 0) for an empty Rust piece */
     b->n += k;
     b->p[b->n] = 0;
 }
