@@ -155,11 +155,11 @@ Test(timeline, snapshot_keeps_the_16_largest)
 Test(sites, histograms)
 {
     cr_assert_eq(hp_sites_init(), 0);
-    hp_sites_set_rate(0.001);                /* ticks are ns */
+    hp_sites_set_rate(0.001);                   /* ticks are ns */
     hp_sites_alloc(1, 0, 1, 1);                 /* bucket 0 (as 0 and 1) */
     hp_sites_alloc(1, 24, 1, 1);                /* [16, 32): 4 */
     hp_sites_alloc(1, 5000, 1, 1);              /* [4096, 8192): 12 */
-    hp_sites_resize(1, 24, 32, 2);           /* [32, 64): 5 */
+    hp_sites_resize(1, 24, 32, 2);              /* [32, 64): 5 */
     hp_sites_free(1, 32, 1, 1 + 1999, 1);       /* 1.999 µs: 0 */
     hp_sites_free(1, 5000, 1, 1 + 20000000, 1); /* 20 ms = 20000 µs: [16384, 32768): 14 */
     const hp_site_hist *h = hp_sites_hist(1);
