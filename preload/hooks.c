@@ -338,34 +338,42 @@ HP_EXPORT void *reallocarray(void *p, size_t a, size_t b)
     return realloc_impl(p, n, RA());
 }
 
+static HP_NOINLINE void *memalign_rec(size_t align, size_t n, void *ra)
+{
+    hp_thread *t = hp_enter();
+    if (!t)
+        return NESTED() ? nested_alloc(K_MEMALIGN, align, n, n, NULL, ra) : pass_memalign(align, n);
+    return alloc_rec(t, K_MEMALIGN, align, n, n, NULL);
+}
+
 HP_EXPORT void *memalign(size_t align, size_t n)
 {
     if (SAMPLE_SKIP(n)) return hp_real.memalign(align, n);
+    return memalign_rec(align, n, RA());
+}
+
+static HP_NOINLINE void *aligned_alloc_rec(size_t align, size_t n, void *ra)
+{
     hp_thread *t = hp_enter();
+    if (!t && NESTED()) return nested_alloc(K_ALIGNED_ALLOC, align, n, n, NULL, ra);
     if (!t)
-        return NESTED() ? nested_alloc(K_MEMALIGN, align, n, n, NULL, RA())
-                        : pass_memalign(align, n);
-    return alloc_rec(t, K_MEMALIGN, align, n, n, NULL);
+        return hp_real.aligned_alloc ? hp_real.aligned_alloc(align, n) : pass_memalign(align, n);
+    return alloc_rec(t, K_ALIGNED_ALLOC, align, n, n, NULL);
 }
 
 HP_EXPORT void *aligned_alloc(size_t align, size_t n)
 {
     if (SAMPLE_SKIP(n))
         return hp_real.aligned_alloc ? hp_real.aligned_alloc(align, n) : hp_real.memalign(align, n);
-    hp_thread *t = hp_enter();
-    if (!t && NESTED()) return nested_alloc(K_ALIGNED_ALLOC, align, n, n, NULL, RA());
-    if (!t)
-        return hp_real.aligned_alloc ? hp_real.aligned_alloc(align, n) : pass_memalign(align, n);
-    return alloc_rec(t, K_ALIGNED_ALLOC, align, n, n, NULL);
+    return aligned_alloc_rec(align, n, RA());
 }
 
-HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+static HP_NOINLINE int posix_memalign_rec(void **out, size_t align, size_t n, void *ra)
 {
-    if (hp_real.posix_memalign && SAMPLE_SKIP(n)) return hp_real.posix_memalign(out, align, n);
     hp_thread *t = hp_enter();
     if (!t && NESTED()) {
         int rc = 0;
-        void *p = nested_alloc(K_POSIX_MEMALIGN, align, n, n, &rc, RA());
+        void *p = nested_alloc(K_POSIX_MEMALIGN, align, n, n, &rc, ra);
         if (rc == 0) *out = p;
         return rc;
     }
@@ -380,6 +388,12 @@ HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
     void *p = alloc_rec(t, K_POSIX_MEMALIGN, align, n, n, &rc);
     if (rc == 0) *out = p; /* on failure *out is left alone, as glibc does */
     return rc;
+}
+
+HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (hp_real.posix_memalign && SAMPLE_SKIP(n)) return hp_real.posix_memalign(out, align, n);
+    return posix_memalign_rec(out, align, n, RA());
 }
 
 HP_EXPORT void *valloc(size_t n)
