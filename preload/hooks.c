@@ -175,7 +175,7 @@ static inline void free_rec(hp_thread *t, void *p)
 /* Sampling mode's fast paths (sample.h): an allocation that is not sampled and the free of a
  * block that certainly was not go straight to the real allocator; hp_real is resolved whenever
  * hp_sample_rate is set. */
-#define SAMPLE_SKIP(n) (HP_UNLIKELY(hp_sample_rate) && hp_sample_skip(n))
+#define SAMPLE_SKIP(n) hp_sample_skip(n)
 
 /* The recording halves of the hottest hooks are functions of their own, so that the fast path
  * of sampling mode pays no prologue for their stack buffers; ra is the hook's return address
