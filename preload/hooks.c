@@ -196,6 +196,8 @@ HP_EXPORT void *malloc(size_t n)
 
 static HP_NOINLINE void free_slow(void *p)
 {
+    if (!p) return;
+    if (HP_UNLIKELY(hp_boot_owns(p))) return; /* bootstrap memory is never given back */
     int saved = errno;
     hp_thread *t = hp_enter();
     if (t)
@@ -208,10 +210,10 @@ static HP_NOINLINE void free_slow(void *p)
     errno = saved;
 }
 
+/* Sampling mode: a block the filter rules out goes straight back (NULL included: free(NULL)
+ * does nothing; bootstrap blocks are marked in the filter, real.c, so they never come here). */
 HP_EXPORT void free(void *p)
 {
-    if (!p) return;
-    if (HP_UNLIKELY(hp_boot_owns(p))) return; /* bootstrap memory is never given back */
     if (HP_UNLIKELY(hp_sample_rate) && !hp_sample_maybe(p)) {
         hp_real.free(p);
         return;
