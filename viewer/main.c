@@ -591,6 +591,7 @@ static int run_check(args *a, char **files, int nfiles)
     }
     failed += sc.nfail;
     printf("heapview --check %s: %s\n", file, failed ? "FAILED" : "passed");
+    hv_check_note(stdout, r, base);
     hv_check_print(stdout, r, res, n, a->lim.max_increase);
     if (a->lim.has_site_growth) hv_check_sites_print(stdout, &sc, &a->lim);
     hv_site_check_free(&sc);
@@ -686,7 +687,9 @@ static int run_views(args *a, hv_outctx *o, char **files, int nfiles)
             add_section(sec, &n, r, &a->q, &hv_view_hot, HV_TBK) < 0 ||
             add_section(sec, &n, r, &a->q, &hv_view_hot, HV_TB) < 0 ||
             add_section(sec, &n, r, &a->q, &hv_view_short, HV_TBK) < 0 ||
-            (r->heapprof && add_section(sec, &n, r, &a->q, &hv_view_regrow, HV_RS) < 0))
+            /* a sampled report has no realloc counts (hp_rs is 0: docs/report-format.md) */
+            (r->heapprof && !r->sampled &&
+             add_section(sec, &n, r, &a->q, &hv_view_regrow, HV_RS) < 0))
             goto oom;
     }
     rc = a->out->report(o, r, sec, n) < 0 ? EXIT_BAD : 0;
