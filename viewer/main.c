@@ -38,6 +38,8 @@ static const char usage_text[] =
     "Several REPORTs (or a directory: each *.json in it that loads) are merged into one\n"
     "before any view or check: sites matched as by --diff, counters summed; per-site max\n"
     "and the peak are the sum of each report's own, an upper bound (docs/heapview.md).\n"
+    "A sampled report (HEAPPROF_SAMPLE) holds estimates: every output says so (\u2248, the\n"
+    "rate); merged or diffed with other rates or exact reports, the result is estimated.\n"
     "\n"
     "Views (any number; each ranked, with the call stack of every row):\n"
     "  --leaks              bytes live at exit per site (leak classes with HEAPPROF_LEAK_CHECK)\n"

@@ -55,6 +55,14 @@ static char *line_of(const char *text, const char *prefix)
         free(l_);                                                                                  \
     } while (0)
 
+/* The number at key of object o; fails the test when absent. */
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+    cr_assert(cJSON_IsNumber(v), "no number \"%s\"", key);
+    return v->valuedouble;
+}
+
 static hv_report *merge2(const char *a, const char *b)
 {
     hv_report *in[2] = {hvt_load(a), hvt_load(b)}, *m = NULL;
@@ -189,8 +197,8 @@ Test(sampled, json_estimated)
     cJSON *doc = cJSON_Parse(j), *rep = cJSON_GetObjectItem(doc, "report");
     cr_assert_not_null(rep, "%s", j);
     cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(rep, "estimated")), "%s", j);
-    cr_expect_eq(cJSON_GetObjectItem(rep, "sample_rate")->valuedouble, 524288);
-    cr_expect_eq(cJSON_GetObjectItem(rep, "samples")->valuedouble, 11);
+    cr_expect_eq(num(rep, "sample_rate"), 524288);
+    cr_expect_eq(num(rep, "samples"), 11);
     cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "views"), 0);
     cr_expect_str_eq(cJSON_GetObjectItem(v, "note")->valuestring,
                      "live at exit (estimated); a leak verdict needs exact mode");
@@ -227,7 +235,7 @@ Test(sampled, merge_different_rates_is_mixed)
     char *j = hvt_render(&hv_out_json, m, &q, &hv_view_hot, HV_TB);
     cJSON *doc = cJSON_Parse(j), *rep = cJSON_GetObjectItem(doc, "report");
     cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(rep, "estimated")), "%s", j);
-    cr_expect_eq(cJSON_GetObjectItem(rep, "sample_rate")->valuedouble, 0);
+    cr_expect_eq(num(rep, "sample_rate"), 0);
     cJSON_Delete(doc);
     free(j);
     hv_report_free(m);
@@ -265,7 +273,7 @@ Test(sampled, diff_exact_vs_sampled)
     char *j = hvt_render_diff(&hv_out_json, &d);
     cJSON *doc = cJSON_Parse(j);
     cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(doc, "estimated")), "%s", j);
-    cr_expect_eq(cJSON_GetObjectItem(doc, "sample_rate")->valuedouble, 0);
+    cr_expect_eq(num(doc, "sample_rate"), 0);
     cJSON_Delete(doc);
     free(j);
     hv_diff_free(&d);
@@ -337,6 +345,18 @@ Test(sampled, html_page_data)
     cr_assert_eq(hvt_run(cmd, NULL, NULL), 0);
     page = slurp(path);
     cr_expect(strstr(page, "\"sample\":null") != NULL);
+    cr_expect(strstr(page, "\"sample\":{") == NULL);
+    free(page);
+    /* a diff page: the header of each side says whether it is sampled (the badge then names both)
+     */
+    snprintf(cmd, sizeof cmd, "--diff --html %s " HVT_DATA "hp-leaky.json " HVT_DATA SAMPLED, path);
+    cr_assert_eq(hvt_run(cmd, NULL, NULL), 0);
+    page = slurp(path);
+    const char *bh = strstr(page, "\"bhdr\":");
+    cr_assert_not_null(bh);
+    const char *hs = strstr(page, "\"sample\":{\"rate\":524288,\"samples\":11}");
+    cr_expect(hs && hs < bh, "the new side (hdr) is sampled");
+    cr_expect(strstr(bh, "\"sample\":null") != NULL, "the base side (bhdr) is exact");
     free(page);
     unlink(path);
 }
