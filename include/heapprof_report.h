@@ -37,9 +37,13 @@
 #define HPR_HP_END_BYTES    "hp_end_bytes"
 #define HPR_HP_LEAK_CHECK   "hp_leak_check"
 #define HPR_HP_TIMELINE     "hp_timeline"
-#define HPR_HP_SAMPLE       "hp_sample" /* {"rate": R, "samples": N}: sampling mode only */
-#define HPR_SAMPLE_RATE     "rate"
-#define HPR_SAMPLE_SAMPLES  "samples"
+#define HPR_HP_SAMPLE       "hp_sample"
+
+/* hp_sample: {"rate": R, "samples": N}, present only in a sampled report (HEAPPROF_SAMPLE):
+ * R = mean bytes between samples (integer > 0), N = sampled allocations recorded. Every count of
+ * such a report is an integer estimate (docs/report-format.md, "Sampled reports"). */
+#define HPR_SM_RATE    "rate"
+#define HPR_SM_SAMPLES "samples"
 
 /* hp_timeline: {"t": [us], "b": [bytes], "bk": [blocks], "sites": [{"pp": i, "b": [...]}]} */
 #define HPR_TL_T          "t"

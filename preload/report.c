@@ -543,8 +543,8 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f, int lea
     key_u64(o, HPR_HP_DEPTH, (uint64_t)hp_opt.DEPTH, true);
     if (hp_sample_rate) { /* every count below is an estimate (docs/report-format.md) */
         hp_out_str(o, "\"" HPR_HP_SAMPLE "\":{");
-        key_u64(o, HPR_SAMPLE_RATE, hp_sample_rate, true);
-        key_u64(o, HPR_SAMPLE_SAMPLES, hp_agg_samples(), false);
+        key_u64(o, HPR_SM_RATE, hp_sample_rate, true);
+        key_u64(o, HPR_SM_SAMPLES, hp_agg_samples(), false);
         hp_out_str(o, "},\n");
     }
     hp_out_str(o, "\"" HPR_HP_CLOCK "\":\"");

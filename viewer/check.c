@@ -62,6 +62,24 @@ static void fmt_val(char *buf, size_t n, hv_limit w, double v)
         hv_fmt_bytes(buf, n, v);
 }
 
+void hv_check_note(FILE *f, const hv_report *r, const hv_report *base)
+{
+    char a[96], b[96];
+    if (r->sampled && base && base->sampled)
+        fprintf(f,
+                "note: sampled report, %s, and baseline, %s: the thresholds are compared to "
+                "estimates\n",
+                hv_fmt_sample(a, sizeof a, r->sample_rate, r->samples),
+                hv_fmt_sample(b, sizeof b, base->sample_rate, base->samples));
+    else if (r->sampled || (base && base->sampled))
+        fprintf(f,
+                "note: sampled %s, %s: the thresholds are compared to estimates; leaked means "
+                "live at exit (a leak verdict needs exact mode)\n",
+                r->sampled ? "report" : "baseline",
+                r->sampled ? hv_fmt_sample(a, sizeof a, r->sample_rate, r->samples)
+                           : hv_fmt_sample(a, sizeof a, base->sample_rate, base->samples));
+}
+
 void hv_check_print(FILE *f, const hv_report *r, const hv_check_result *res, size_t n,
                     double max_increase)
 {

@@ -44,6 +44,9 @@ size_t hv_check_run(const hv_report *r, const hv_report *base, const hv_limits *
                     hv_check_result *res, size_t *failed);
 uint64_t hv_check_value(const hv_report *r, hv_limit which);
 const char *hv_limit_name(hv_limit which); /* "leaked bytes" */
+/* For a sampled report or baseline (base may be NULL): one line saying that its numbers are
+ * estimates and the limits are compared to them; nothing for exact reports. */
+void hv_check_note(FILE *f, const hv_report *r, const hv_report *base);
 void hv_check_print(FILE *f, const hv_report *r, const hv_check_result *res, size_t n,
                     double max_increase);
 

@@ -24,6 +24,26 @@ char *hv_fmt_bytes(char *buf, size_t n, double bytes)
     return buf;
 }
 
+char *hv_fmt_sample(char *buf, size_t n, uint64_t rate, uint64_t samples)
+{
+    char c[32], b[32];
+    hv_fmt_count(c, sizeof c, (double)samples);
+    if (rate)
+        snprintf(buf, n, "1 in ~%s (%s sample%s)", hv_fmt_bytes(b, sizeof b, (double)rate), c,
+                 samples == 1 ? "" : "s");
+    else
+        snprintf(buf, n, "mixed rates (%s sample%s)", c, samples == 1 ? "" : "s");
+    return buf;
+}
+
+size_t hv_fmt_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        w += (*p & 0xC0) != 0x80; /* count lead bytes, not continuation bytes */
+    return w;
+}
+
 char *hv_fmt_count(char *buf, size_t n, double count)
 {
     char raw[32];

@@ -16,6 +16,12 @@ char *hv_fmt_time(char *buf, size_t n, double t, const char *tu);
 /* A rate per Mtu: "1.2 M/s", or "1,234/Minstr" for DHAT's instruction clock. */
 char *hv_fmt_rate(char *buf, size_t n, double per_mtu, const char *mtu, int bytes);
 
+/* How a sampled report was sampled: "1 in ~512 KiB (11 samples)"; rate 0 (merged reports of
+ * different rates, or sampled and exact ones): "mixed rates (11 samples)". */
+char *hv_fmt_sample(char *buf, size_t n, uint64_t rate, uint64_t samples);
+/* Terminal columns of UTF-8 s: its code points ("≈" and "µ" are one column, 2-3 bytes). */
+size_t hv_fmt_width(const char *s);
+
 /* "64M", "1.5G", "100", "4KiB", "2kB": binary multiples (K = 1024). Returns 0, or -1 if s is
  * not a size or exceeds 2^63. */
 int hv_parse_size(const char *s, uint64_t *out);

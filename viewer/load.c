@@ -54,6 +54,7 @@ enum top_key {
     K_HP_END_B,
     K_HP_LEAK_CHECK,
     K_HP_TIMELINE,
+    K_HP_SAMPLE,
     K_COUNT
 };
 
@@ -85,6 +86,7 @@ static const char *const top_names[K_COUNT] = {
     [K_HP_END_B] = HPR_HP_END_BYTES,
     [K_HP_LEAK_CHECK] = HPR_HP_LEAK_CHECK,
     [K_HP_TIMELINE] = HPR_HP_TIMELINE,
+    [K_HP_SAMPLE] = HPR_HP_SAMPLE,
 };
 
 /* What DHAT's heap mode always writes. */
@@ -637,6 +639,29 @@ static int load_leak_check(ld *L, const cJSON *o)
     return 0;
 }
 
+/* hp_sample: {"rate": R > 0, "samples": N}, both integers (heapprof_report.h). */
+static int load_sample(ld *L, const cJSON *o)
+{
+    hv_report *r = L->r;
+    if (!cJSON_IsObject(o))
+        return fail(L, HPR_HP_SAMPLE ": expected an object, got %s", type_name(o));
+    const struct {
+        const char *key, *path;
+        uint64_t *dst;
+    } f[] = {{HPR_SM_RATE, HPR_HP_SAMPLE "." HPR_SM_RATE, &r->sample_rate},
+             {HPR_SM_SAMPLES, HPR_HP_SAMPLE "." HPR_SM_SAMPLES, &r->samples}};
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, f[i].key);
+        if (!v) return fail(L, "%s: missing required field", f[i].path);
+        if (num_u64(L, v, NULL, 0, f[i].path, f[i].dst)) return -1;
+    }
+    if (r->sample_rate == 0)
+        return fail(L, HPR_HP_SAMPLE "." HPR_SM_RATE
+                                     ": 0 (the mean bytes between samples must be > 0)");
+    r->sampled = true;
+    return 0;
+}
+
 /* hp_timeline: arrays of equal length n in [1, HPR_TL_MAX_POINTS], t ascending (equal
  * neighbours allowed), at most HPR_TL_MAX_SITES series; "pp" is checked against pps in finish()
  * (pps may come later in the file). */
@@ -797,6 +822,8 @@ static int load_top(ld *L, enum top_key k, const cJSON *v)
         return load_leak_check(L, v);
     case K_HP_TIMELINE:
         return load_timeline(L, v);
+    case K_HP_SAMPLE:
+        return load_sample(L, v);
     case K_HP_TOT_BK:
     case K_HP_TOT_B:
     case K_HP_GMAX_BK:
@@ -854,6 +881,10 @@ static int finish(ld *L)
             return fail(L, "%s is %llu but the sum of %s over pps is %llu", top_names[decl[i].k],
                         (unsigned long long)L->hp_tot[decl[i].k], hv_metric_name(decl[i].m),
                         (unsigned long long)r->tot[decl[i].m]);
+    if (r->sampled && r->has_leak_check)
+        return fail(L, HPR_HP_SAMPLE
+                    " with " HPR_HP_LEAK_CHECK
+                    ": a sampled report has no leak verdict (the leak check needs exact mode)");
     /* Give back the doubling slack of the growth arrays. */
     hv_site *ss = r->nsites ? realloc(r->sites, r->nsites * sizeof *r->sites) : NULL;
     if (ss) r->sites = ss;

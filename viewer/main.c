@@ -38,6 +38,8 @@ static const char usage_text[] =
     "Several REPORTs (or a directory: each *.json in it that loads) are merged into one\n"
     "before any view or check: sites matched as by --diff, counters summed; per-site max\n"
     "and the peak are the sum of each report's own, an upper bound (docs/heapview.md).\n"
+    "A sampled report (HEAPPROF_SAMPLE) holds estimates: every output says so (\u2248, the\n"
+    "rate); merged or diffed with other rates or exact reports, the result is estimated.\n"
     "\n"
     "Views (any number; each ranked, with the call stack of every row):\n"
     "  --leaks              bytes live at exit per site (leak classes with HEAPPROF_LEAK_CHECK)\n"
@@ -591,6 +593,7 @@ static int run_check(args *a, char **files, int nfiles)
     }
     failed += sc.nfail;
     printf("heapview --check %s: %s\n", file, failed ? "FAILED" : "passed");
+    hv_check_note(stdout, r, base);
     hv_check_print(stdout, r, res, n, a->lim.max_increase);
     if (a->lim.has_site_growth) hv_check_sites_print(stdout, &sc, &a->lim);
     hv_site_check_free(&sc);
@@ -686,7 +689,9 @@ static int run_views(args *a, hv_outctx *o, char **files, int nfiles)
             add_section(sec, &n, r, &a->q, &hv_view_hot, HV_TBK) < 0 ||
             add_section(sec, &n, r, &a->q, &hv_view_hot, HV_TB) < 0 ||
             add_section(sec, &n, r, &a->q, &hv_view_short, HV_TBK) < 0 ||
-            (r->heapprof && add_section(sec, &n, r, &a->q, &hv_view_regrow, HV_RS) < 0))
+            /* a sampled report has no realloc counts (hp_rs is 0: docs/report-format.md) */
+            (r->heapprof && !r->sampled &&
+             add_section(sec, &n, r, &a->q, &hv_view_regrow, HV_RS) < 0))
             goto oom;
     }
     rc = a->out->report(o, r, sec, n) < 0 ? EXIT_BAD : 0;

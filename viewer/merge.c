@@ -144,6 +144,14 @@ int hv_merge(hv_report *const *in, size_t n, hv_report **out, size_t *bad, char 
         for (size_t k = 0; k < x->nerrors; k++)
             if (!(r->errors[r->nerrors++] = strdup(x->errors[k]))) goto oom;
     }
+    /* Sampled: estimated if any input is; one rate only if every input has that rate. */
+    for (size_t i = 0; i < n; i++) {
+        r->sampled |= in[i]->sampled;
+        r->samples += in[i]->samples;
+    }
+    r->sample_rate = in[0]->sample_rate;
+    for (size_t i = 1; i < n; i++)
+        if (in[i]->sample_rate != r->sample_rate) r->sample_rate = 0;
     if (r->has_leak_check) {
         hv_leakcheck *lc = &r->lc;
         lc->mode = dup_or_null(in[0]->lc.mode, &oom);

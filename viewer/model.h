@@ -128,6 +128,12 @@ typedef struct hv_report {
     const hv_timeline *timeline; /* hp_timeline, or NULL */
     bool has_hist;               /* some site has hp_hist: percentile columns are shown */
     size_t merged;               /* reports merged into this one (merge.h), 0 for one file */
+    /* hp_sample: every count is an estimate. sample_rate is R (mean bytes between samples), or
+     * 0 when sampled && the report merges different rates or sampled and exact reports
+     * ("mixed"); samples is N (summed over merged reports). Exact report: false, 0, 0. */
+    bool sampled;
+    uint64_t sample_rate;
+    uint64_t samples;
 } hv_report;
 
 /* The most frames one site keeps at load (the rest: counted in cut_frames). The library records

@@ -4,6 +4,9 @@
  * lines are sorted, zero counts are left out. The metric is --folded=METRIC or the view's. */
 #include "out.h"
 
+#include "fmt.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,8 +44,19 @@ static char *fold_stack(const hv_outctx *o, const hv_report *r, const hv_site *s
     return out;
 }
 
+/* The format has no comment line (flamegraph.pl and inferno reject or skip other lines), so
+ * that the counts are estimates is said on stderr. */
+static void sampled_note(const hv_report *r)
+{
+    char a[96];
+    if (r->sampled)
+        fprintf(stderr, "heapview: sampled report, %s: the folded counts are estimates\n",
+                hv_fmt_sample(a, sizeof a, r->sample_rate, r->samples));
+}
+
 static int folded_report(const hv_outctx *o, const hv_report *r, const hv_section *sec, size_t nsec)
 {
+    sampled_note(r);
     const hv_section *s0 = nsec ? &sec[0] : NULL;
     hv_metric m = o->fold_set ? o->fold : s0 ? s0->view->fold : HV_TB;
     size_t n = s0 ? s0->rows.n : 0;
@@ -78,6 +92,7 @@ out:
 /* Folded diff: the positive change of the metric per stack (a flame graph of growth). */
 static int folded_diff(const hv_outctx *o, const hv_diff *d)
 {
+    sampled_note(d->base->sampled ? d->base : d->cur);
     for (size_t i = 0; i < d->n; i++) {
         const hv_diff_row *x = &d->row[i];
         double delta = hv_diff_delta(d, x, d->metric);

@@ -158,6 +158,13 @@ static void put_header(FILE *f, const hv_report *r)
             (unsigned long long)r->te, (unsigned long long)r->tg, (unsigned long long)r->tuth,
             r->complete ? "true" : "false", r->nsites);
     put_raw(f, r->tot);
+    /* sampled: {"rate": R (0: mixed), "samples": N}; the page shows a badge (numbers are
+     * estimates) */
+    if (r->sampled)
+        fprintf(f, ",\"sample\":{\"rate\":%llu,\"samples\":%llu}",
+                (unsigned long long)r->sample_rate, (unsigned long long)r->samples);
+    else
+        fputs(",\"sample\":null", f);
     fputs(",\"errors\":[", f);
     for (size_t i = 0; i < r->nerrors; i++) {
         if (i) fputc(',', f);

@@ -50,6 +50,17 @@ static cJSON *frames_arr(const hv_report *r, const hv_site *s)
     return a;
 }
 
+/* "estimated": whether the numbers are estimates (a sampled report, or a merge or diff with one);
+ * then "sample_rate" (mean bytes between samples; 0: mixed rates, or sampled and exact) and
+ * "samples" (docs/heapview.md, "Sampled reports"). */
+static void add_estimated(cJSON *j, bool sampled, uint64_t rate, uint64_t samples)
+{
+    cJSON_AddBoolToObject(j, "estimated", sampled);
+    if (!sampled) return;
+    cJSON_AddNumberToObject(j, "sample_rate", (double)rate);
+    cJSON_AddNumberToObject(j, "samples", (double)samples);
+}
+
 static cJSON *report_obj(const hv_outctx *o, const hv_report *r)
 {
     cJSON *j = cJSON_CreateObject();
@@ -67,6 +78,7 @@ static cJSON *report_obj(const hv_outctx *o, const hv_report *r)
     cJSON_AddNumberToObject(j, HPR_TG, (double)r->tg);
     cJSON_AddNumberToObject(j, HPR_TUTH, (double)r->tuth);
     cJSON_AddBoolToObject(j, "complete", r->complete);
+    add_estimated(j, r->sampled, r->sample_rate, r->samples);
     cJSON *e = cJSON_AddArrayToObject(j, "errors");
     for (size_t i = 0; e && i < r->nerrors; i++)
         cJSON_AddItemToArray(e, cJSON_CreateString(r->errors[i]));
@@ -146,6 +158,9 @@ static int json_report(const hv_outctx *o, const hv_report *r, const hv_section 
     for (size_t i = 0; views && i < n; i++) {
         cJSON *v = cJSON_CreateObject();
         cJSON_AddStringToObject(v, "view", sec[i].view->name);
+        if (r->sampled && sec[i].view == &hv_view_leaks)
+            cJSON_AddStringToObject(v, "note",
+                                    "live at exit (estimated); a leak verdict needs exact mode");
         cJSON_AddStringToObject(v, "sort", hv_metric_name(sec[i].sort));
         cJSON_AddBoolToObject(v, "by_function", o->q->by_function);
         cJSON_AddNumberToObject(v, "matching", (double)sec[i].rows.nmatch);
@@ -173,6 +188,10 @@ static int json_diff(const hv_outctx *o, const hv_diff *d)
     cJSON_AddNumberToObject(doc, "heapview", HV_JSON_VERSION);
     cJSON_AddStringToObject(doc, "diff", o->label);
     cJSON_AddStringToObject(doc, "metric", hv_metric_name(d->metric));
+    /* sampled on either side: estimated; one rate only when both sides share it */
+    const hv_report *b = d->base, *c = d->cur;
+    add_estimated(doc, b->sampled || c->sampled,
+                  b->sample_rate == c->sample_rate ? b->sample_rate : 0, b->samples + c->samples);
     cJSON *t = cJSON_AddObjectToObject(doc, "totals");
     cJSON_AddItemToObject(t, "base", metrics_obj(d->base, d->base->tot, false));
     cJSON_AddItemToObject(t, "new", metrics_obj(d->cur, d->cur->tot, false));

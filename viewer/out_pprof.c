@@ -4,7 +4,8 @@
  *   alloc_objects/count = tbk, alloc_space/bytes = tb   (everything allocated)
  *   inuse_objects/count = ebk, inuse_space/bytes = eb   (live at t-end, i.e. at exit)
  * default_sample_type inuse_space (as Go). A sampled report's counters are already estimates,
- * so they are written as they are.
+ * so they are written as they are; period is its rate (period_type space/bytes, as Go) and a
+ * comment says "sampled: 1 in ~512 KiB (N samples); values are estimates".
  * Stacks: innermost first (profile.proto's order), from the site's first user frame when
  * collapsing (the default: the allocator glue is dropped, so pprof's "flat" is the function
  * that allocated, as in Go's profiles, where runtime.mallocgc does not appear); --no-collapse
@@ -21,7 +22,10 @@
  * profile.proto's (package perftools.profiles). */
 #include "out.h"
 
+#include "fmt.h"
+
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -339,11 +343,20 @@ static int encode(const hv_outctx *o, const hv_report *r, enc *e)
     put_value_type(e, P_SAMPLE_TYPE, "inuse_objects", "count");
     put_value_type(e, P_SAMPLE_TYPE, "inuse_space", "bytes");
     put_value_type(e, P_PERIOD_TYPE, "space", "bytes");
-    put_uint(&e->out, P_PERIOD, 1); /* every allocation is counted (exact mode) */
+    /* Exact: every allocation counted, period 1. Sampled: the mean bytes between samples, as
+     * Go's heap profiles give their MemProfileRate (0 when merged from different rates). The
+     * values are the report's estimates already, so pprof must not scale them again. */
+    put_uint(&e->out, P_PERIOD, r->sampled ? r->sample_rate : 1);
     put_uint(&e->out, P_DEFAULT_SAMPLE_TYPE, (uint64_t)str_index(e, "inuse_space"));
     /* te is in microseconds in heapprof's reports; DHAT's unit (instructions) is not a time. */
     if (r->tu && strcmp(r->tu, "µs") == 0) put_uint(&e->out, P_DURATION_NANOS, r->te * 1000);
     if (r->cmd && *r->cmd) put_uint(&e->out, P_COMMENT, (uint64_t)str_index(e, r->cmd));
+    if (r->sampled) {
+        char a[96], c[160];
+        snprintf(c, sizeof c, "sampled: %s; values are estimates",
+                 hv_fmt_sample(a, sizeof a, r->sample_rate, r->samples));
+        put_uint(&e->out, P_COMMENT, (uint64_t)str_index(e, c));
+    }
 
     main_mapping(e, r);
     bool *used = calloc(r->nframes ? r->nframes : 1, sizeof *used);

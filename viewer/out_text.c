@@ -44,13 +44,29 @@ static char *fmt_metric(char *buf, size_t n, const hv_report *r, hv_metric m, do
     }
 }
 
+/* "≈" before the numbers of a sampled report (every count in it is an estimate), else "". */
+static const char *approx(const hv_report *r)
+{
+    return r->sampled ? "≈" : "";
+}
+
 static const char *col_label(char *buf, size_t n, const hv_report *r, hv_metric m)
 {
     if (m == HV_RATE_BK || m == HV_RATE_B)
-        snprintf(buf, n, "%s/%s", m == HV_RATE_BK ? "blocks" : "bytes", r->mtu ? r->mtu : "Mtu");
+        snprintf(buf, n, "%s%s/%s", approx(r), m == HV_RATE_BK ? "blocks" : "bytes",
+                 r->mtu ? r->mtu : "Mtu");
     else
-        snprintf(buf, n, "%s", hv_metric_label(m));
+        snprintf(buf, n, "%s%s", approx(r), hv_metric_label(m));
     return buf;
+}
+
+/* The line that says a report's numbers are estimates (sampled reports only). */
+static void print_sampled(const hv_outctx *o, const hv_report *r)
+{
+    char a[96];
+    if (r->sampled)
+        fprintf(o->f, "%sSampled%s  %s; numbers are estimates (≈)\n", C(o, BOLD), C(o, RESET),
+                hv_fmt_sample(a, sizeof a, r->sample_rate, r->samples));
 }
 
 static void print_header(const hv_outctx *o, const hv_report *r)
@@ -62,31 +78,34 @@ static void print_header(const hv_outctx *o, const hv_report *r)
     else
         fprintf(f, "%sReport%s   %s: %s (pid %lld)\n", C(o, BOLD), C(o, RESET), o->label, r->cmd,
                 (long long)r->pid);
+    print_sampled(o, r);
+    const char *E = approx(r);
     fprintf(f, "Run      %s (%s%s%s)\n", hv_fmt_time(a, sizeof a, (double)r->te, r->tu),
             r->heapprof  ? "heapprof"
             : r->dhat_rs ? "dhat-rs"
                          : "Valgrind DHAT",
             r->clock ? ", clock " : "", r->clock ? r->clock : "");
-    fprintf(f, "Total    %s in %s blocks (%s, %s)\n",
-            hv_fmt_bytes(a, sizeof a, (double)r->tot[HV_TB]),
-            hv_fmt_count(b, sizeof b, (double)r->tot[HV_TBK]),
-            fmt_metric(c, sizeof c, r, HV_RATE_BK, hv_metric_value(r, r->tot, HV_RATE_BK)),
+    fprintf(f, "Total    %s%s in %s%s blocks (%s%s, %s%s)\n", E,
+            hv_fmt_bytes(a, sizeof a, (double)r->tot[HV_TB]), E,
+            hv_fmt_count(b, sizeof b, (double)r->tot[HV_TBK]), E,
+            fmt_metric(c, sizeof c, r, HV_RATE_BK, hv_metric_value(r, r->tot, HV_RATE_BK)), E,
             fmt_metric(d, sizeof d, r, HV_RATE_B, hv_metric_value(r, r->tot, HV_RATE_B)));
     if (r->merged)
         fprintf(f,
-                "Peak     %s in %s blocks (sum of each report's peak: an upper bound, not one "
+                "Peak     %s%s in %s%s blocks (sum of each report's peak: an upper bound, not one "
                 "instant)\n",
-                hv_fmt_bytes(a, sizeof a, (double)r->gmax_bytes),
+                E, hv_fmt_bytes(a, sizeof a, (double)r->gmax_bytes), E,
                 hv_fmt_count(b, sizeof b, (double)r->gmax_blocks));
     else
-        fprintf(f, "Peak     %s in %s blocks at %s (%.0f%% of the run)\n",
-                hv_fmt_bytes(a, sizeof a, (double)r->gmax_bytes),
+        fprintf(f, "Peak     %s%s in %s%s blocks at %s (%.0f%% of the run)\n", E,
+                hv_fmt_bytes(a, sizeof a, (double)r->gmax_bytes), E,
                 hv_fmt_count(b, sizeof b, (double)r->gmax_blocks),
                 hv_fmt_time(c, sizeof c, (double)r->tg, r->tu),
                 r->te ? 100.0 * (double)r->tg / (double)r->te : 0.0);
-    fprintf(f, "At exit  %s%s in %s blocks%s\n", r->tot[HV_EB] ? C(o, RED) : "",
-            hv_fmt_bytes(a, sizeof a, (double)r->tot[HV_EB]),
-            hv_fmt_count(b, sizeof b, (double)r->tot[HV_EBK]), C(o, RESET));
+    fprintf(f, "At exit  %s%s%s in %s%s blocks%s%s\n", r->tot[HV_EB] ? C(o, RED) : "", E,
+            hv_fmt_bytes(a, sizeof a, (double)r->tot[HV_EB]), E,
+            hv_fmt_count(b, sizeof b, (double)r->tot[HV_EBK]), C(o, RESET),
+            r->sampled ? " (live at exit; a leak verdict needs exact mode)" : "");
     if (r->has_leak_check) {
         const hv_leakcheck *lc = &r->lc;
         char e[CELL], g[CELL], h[CELL], k[CELL];
@@ -165,10 +184,15 @@ static void section_title(const hv_outctx *o, const hv_report *r, const hv_secti
 {
     const hv_view *v = sec->view;
     char a[CELL], b[CELL], c[CELL];
-    fprintf(o->f, "\n%s%s%s", C(o, BOLD), v->title, C(o, RESET));
+    /* Sampled: blocks live at exit are an estimate, and no leak checker ran: not "leaks". */
+    bool live = r->sampled && v == &hv_view_leaks;
+    fprintf(o->f, "\n%s%s%s", C(o, BOLD), live ? "Live at exit (estimated)" : v->title,
+            C(o, RESET));
     if (sec->sort != v->sort)
         fprintf(o->f, " by %s (%s)", hv_metric_label(sec->sort), hv_metric_name(sec->sort));
-    fprintf(o->f, ": %s\n", v->what);
+    fprintf(o->f, ": %s\n",
+            live ? "bytes still allocated at exit, per call site; a leak verdict needs exact mode"
+                 : v->what);
     hv_metric cols[HV_VIEW_MAXCOLS], sum[2];
     size_t nc = v->columns(r, cols), ns = 0;
     for (size_t i = 0; i < nc && ns < 2; i++)
@@ -186,10 +210,12 @@ static void section_title(const hv_outctx *o, const hv_report *r, const hv_secti
     }
     fmt_metric(a, sizeof a, r, sum[0], (double)sec->rows.sum[sum[0]]);
     fmt_metric(b, sizeof b, r, sum[1], (double)sec->rows.sum[sum[1]]);
+    const char *E = approx(r);
     if (hv_metric_unit(sum[0]) == HV_U_BYTES && hv_metric_unit(sum[1]) == HV_U_COUNT)
-        fprintf(o->f, ": %s in %s blocks", a, b);
+        fprintf(o->f, ": %s%s in %s%s blocks", E, a, E, b);
     else
-        fprintf(o->f, ": %s %s, %s %s", a, hv_metric_label(sum[0]), b, hv_metric_label(sum[1]));
+        fprintf(o->f, ": %s%s %s, %s%s %s", E, a, hv_metric_label(sum[0]), E, b,
+                hv_metric_label(sum[1]));
     if (!o->summary)
         fprintf(o->f, "; showing %zu, sorted by %s", sec->rows.n, hv_metric_name(sec->sort));
     else
@@ -221,7 +247,7 @@ static void print_table(const hv_outctx *o, const hv_report *r, const hv_section
     char lab[HV_VIEW_MAXCOLS][CELL];
     for (size_t c = 0; c < nc; c++) {
         col_label(lab[c], CELL, r, cols[c]);
-        w[c] = (int)strlen(lab[c]);
+        w[c] = (int)hv_fmt_width(lab[c]);
     }
     for (size_t i = 0; i < n; i++)
         for (size_t c = 0; c < nc; c++) {
@@ -233,8 +259,8 @@ static void print_table(const hv_outctx *o, const hv_report *r, const hv_section
     int wi = n >= 100 ? 4 : n >= 10 ? 3 : 2;
     if (!o->summary) {
         fprintf(o->f, "\n%s%*s", C(o, DIM), wi + 1, "#");
-        for (size_t c = 0; c < nc; c++)
-            fprintf(o->f, "  %*s", w[c], lab[c]);
+        for (size_t c = 0; c < nc; c++) /* pad in columns: "≈" is 3 bytes, 1 column */
+            fprintf(o->f, "  %*s", w[c] + (int)(strlen(lab[c]) - hv_fmt_width(lab[c])), lab[c]);
         fprintf(o->f, "%s\n", C(o, RESET));
     }
     char indent[16];
@@ -332,7 +358,16 @@ static int text_diff(const hv_outctx *o, const hv_diff *d)
 {
     const hv_report *b = d->base, *c = d->cur;
     fprintf(o->f, "%sDiff%s     %s\n", C(o, BOLD), C(o, RESET), o->label);
-    fprintf(o->f, "  %-16s %12s %12s   %s\n", "", "base", "new", "change");
+    /* Sampled on either side: every number and change below is an estimate. */
+    bool est = b->sampled || c->sampled;
+    char sb[96], sc[96];
+    if (est)
+        fprintf(o->f, "%sSampled%s  base %s, new %s; numbers are estimates (≈)\n", C(o, BOLD),
+                C(o, RESET),
+                b->sampled ? hv_fmt_sample(sb, sizeof sb, b->sample_rate, b->samples) : "exact",
+                c->sampled ? hv_fmt_sample(sc, sizeof sc, c->sample_rate, c->samples) : "exact");
+    fprintf(o->f, "  %-16s %*s %*s   %s\n", "", est ? 14 : 12, est ? "≈base" : "base",
+            est ? 14 : 12, est ? "≈new" : "new", est ? "≈change" : "change");
     diff_total(o, d, "total bytes", HV_TB, b->tot[HV_TB], c->tot[HV_TB]);
     diff_total(o, d, "total blocks", HV_TBK, b->tot[HV_TBK], c->tot[HV_TBK]);
     diff_total(o, d, "peak bytes", HV_GB, b->gmax_bytes, c->gmax_bytes);

@@ -182,6 +182,22 @@ console.log('DHAT file (tests/data/viewer/dhat-demo.json)');
   check(pr.length === 0, 'loads without a console error or a network request' + (pr.length ? ': ' + pr.join('; ') : ''));
   check(+(await p.locator('#flame-total').getAttribute('data-v')) === d.sum('tb'), `total ${d.sum('tb')} bytes`);
   check((await p.locator('#tl-note').textContent()).includes('No timeline'), '"no timeline in this file"');
+  check(await p.locator('#sampled').count() === 0, 'an exact report has no "sampled" badge');
+  await p.close();
+}
+
+// ---- 2b. a sampled report (hp_sample; tests/data/viewer/README.md, "hand-sampled.json") ----
+console.log('sampled report (tests/data/viewer/hand-sampled.json)');
+{
+  const d = readReport('tests/data/viewer/hand-sampled.json');
+  const { page: p, problems: pr } = await open(html(path.join(OUT, 'sampled.html'), 'tests/data/viewer/hand-sampled.json'));
+  check(pr.length === 0, 'loads without a console error or a network request' + (pr.length ? ': ' + pr.join('; ') : ''));
+  const badge = p.locator('#sampled');
+  check(await badge.isVisible(), 'the "sampled" badge is visible');
+  const t = (await badge.textContent()) || '';
+  check(t.includes('1 in ~512 KiB') && t.includes(d.j.hp_sample.samples + ' samples') && t.includes('estimates'),
+    `badge says the rate (${d.j.hp_sample.rate} B), the samples and "estimates": "${t}"`);
+  check(+(await p.locator('#flame-total').getAttribute('data-v')) === d.sum('tb'), `total ${d.sum('tb')} bytes (the estimates as they are)`);
   await p.close();
 }
 

@@ -5,6 +5,7 @@
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #define DH_VIEW_JS "/usr/libexec/valgrind/dh_view.js"
@@ -41,4 +42,18 @@ Test(dhview, python3, .timeout = 120)
 {
     opens((const char *const[]){"/usr/bin/python3", "-c", "import json; print(json.dumps({}))",
                                 NULL});
+}
+
+/* A sampled report (hp_sample, docs/report-format.md): dh_view.js ignores the extra key and
+ * shows the estimated total as it is (tests/data/viewer/hand-sampled.json: 6,832,128 bytes). */
+Test(dhview, sampled_report, .timeout = 60)
+{
+    if (access(DH_VIEW_JS, R_OK) != 0) cr_skip_test("valgrind's dh_view.js is not installed");
+    const char *check[] = {"node", "tests/dhview/dhview_check.js", DH_VIEW_JS,
+                           "tests/data/viewer/hand-sampled.json", NULL};
+    it_run c;
+    cr_assert_eq(it_exec(check, NULL, NULL, 60, &c), 0);
+    cr_expect(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "%s%s", c.out, c.err);
+    cr_expect(strstr(c.out, "6,832,128 bytes") != NULL, "%s", c.out);
+    it_run_free(&c);
 }

@@ -86,6 +86,17 @@
       d.append(el('dt', {}, k), el('dd', id ? { id } : {}, v));
       facts.append(d);
     };
+    /* Sampled (hp_sample, on either side of a diff): a badge, every number is an estimate. */
+    const smp = (x) => (x.sample.rate ? '1 in ~' + fmtBytes(x.sample.rate) : 'mixed rates') +
+      ' (' + fmtCount(x.sample.samples) + ' samples)';
+    if (h.sample || (DIFF && b.sample)) {
+      const how = DIFF ? 'base ' + (b.sample ? smp(b) : 'exact') + ', new ' + (h.sample ? smp(h) : 'exact')
+        : smp(h);
+      const badge = el('div', { id: 'sampled', class: 'badge', title: 'a sampled report: every count is an ' +
+        'estimate; blocks live at exit are not a leak verdict (that needs exact mode)' },
+        '\u2248 sampled ' + how + ': numbers are estimates');
+      $('title').after(badge);
+    }
     const both = (m, f) => (DIFF ? f(b.tot[m]) + ' \u2192 ' + f(h.tot[m]) : f(h.tot[m]));
     add('file', D.file, undefined, true);
     if (!DIFF) add('pid', String(h.pid));

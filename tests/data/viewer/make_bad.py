@@ -72,3 +72,21 @@ dist_variant("tl-too-many-sites.json",
 dist_variant("hist-buckets.json", lambda d: d["pps"][0]["hp_hist"].update(size=[0] * 41))
 dist_variant("hist-sum.json", lambda d: d["pps"][0]["hp_hist"]["life"].__setitem__(0, 11))
 dist_variant("hist-type.json", lambda d: d["pps"][0]["hp_hist"].update(size="x"))
+
+# From hand-sampled.json: hp_sample (README.md, "hand-sampled.json").
+smp = open("hand-sampled.json", encoding="utf-8").read()
+
+def smp_variant(name, fn):
+    d = json.loads(smp)
+    fn(d)
+    dump(name, d)
+
+smp_variant("sample-rate-zero.json", lambda d: d["hp_sample"].update(rate=0))
+smp_variant("sample-rate-fraction.json", lambda d: d["hp_sample"].update(rate=0.5))
+smp_variant("sample-type.json", lambda d: d.update(hp_sample=524288))
+smp_variant("sample-no-samples.json", lambda d: d["hp_sample"].pop("samples"))
+smp_variant("sample-leak-check.json",
+            lambda d: d.update(hp_leak_check={k: 0 for k in (
+                "definite_bytes", "definite_blocks", "indirect_bytes", "indirect_blocks",
+                "reachable_bytes", "reachable_blocks", "suppressed_bytes",
+                "suppressed_blocks")}))
