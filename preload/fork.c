@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "log.h"
 #include "report.h"
+#include "snapshot.h"
 #include "stacktab.h"
 #include "symbolize.h"
 
@@ -87,6 +88,7 @@ static void atfork_child(void)
     }
     if (hp_load_acquire(&hp_tlbuf_forking) == NULL) return;
     reset_in_child();
+    hp_snapshot_atfork_child(); /* not for a raw fork child: that one is adopted in a hook */
 }
 
 /* A child made by a raw fork/clone system call (no CLONE_VM): no atfork handler ran, so our

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "report.h"
 #include "select.h"
+#include "snapshot.h"
 #include "stacktab.h"
 #include "unwind.h"
 
@@ -103,5 +104,8 @@ void hp_init(void)
 __attribute__((constructor)) static void hp_ctor(void)
 {
     hp_init();
-    if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE) hp_finish_init();
+    if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE) {
+        hp_finish_init();
+        hp_snapshot_init(); /* a thread, a signal handler: here, never from a first hook */
+    }
 }
