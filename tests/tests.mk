@@ -141,6 +141,9 @@ $(PROGS_D)/leaky: tests/data/viewer/src/leaky.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
 
+# Live snapshots of a running server (tests/itest/test_snapshot.c).
+PROGS  += $(PROGS_D)/snapserver
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
