@@ -5,6 +5,7 @@
  *   "REQ <k>\n" (1 <= k <= 1000): mallocs a scratch buffer of 100*k bytes, fills it, sums it,
  *     frees it, and keeps a 32-byte record (never freed); answers "OK <sum>\n", where sum is
  *     the sum over i < 100*k of (i*7 + k) % 256.
+ *   "LEAK\n": mallocs 48 bytes and drops their address (a leak); answers "LEAKED\n".
  *   "QUIT\n": answers "BYE\n" and returns from main.
  * So after n requests with sizes k_1..k_n the heap has seen 2n blocks, sum(100*k_i) + 32n bytes,
  * and n blocks of 32 bytes are live. Nothing else allocates: no stdio (write(2) with a number
@@ -98,6 +99,15 @@ static uint64_t handle(uint64_t k)
     return sum;
 }
 
+/* 48 bytes whose address is dropped at once: a leak (the leak check's verdict). */
+static __attribute__((noinline)) void leak(void)
+{
+    char *p = malloc(48);
+    if (!p) abort();
+    memset(p, 0x5a, 48);
+    __asm__ volatile("" ::"r"(p) : "memory");
+}
+
 /* Serves one connection; true if it asked to quit. */
 static bool serve(int c)
 {
@@ -106,6 +116,11 @@ static bool serve(int c)
         if (strcmp(line, "QUIT") == 0) {
             write_all(c, "BYE\n", 4);
             return true;
+        }
+        if (strcmp(line, "LEAK") == 0) {
+            leak();
+            write_all(c, "LEAKED\n", 7);
+            continue;
         }
         char *end;
         unsigned long k = strncmp(line, "REQ ", 4) == 0 ? strtoul(line + 4, &end, 10) : 0;
