@@ -439,3 +439,93 @@ Test(snapshot, leak_check_after_snapshots)
     fclose(f);
     cr_expect(strstr(buf, "48 byte"), "no 48-byte leak in: %s", buf);
 }
+
+/* SigCgt of /proc/pid/status has sig's bit: the library's constructor installed its handler. */
+static bool catches(pid_t pid, int sig)
+{
+    char p[64], line[256];
+    snprintf(p, sizeof p, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(p, "r");
+    if (!f) return false;
+    unsigned long long mask = 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "SigCgt: %llx", &mask) == 1) break;
+    fclose(f);
+    return mask >> (sig - 1) & 1;
+}
+
+static uint64_t bytes_per_thread(uint64_t n) /* tests/progs/threads.c, as test_threads.c */
+{
+    uint64_t b = 0;
+    for (uint64_t i = 0; i < n; i++)
+        b += 16 + i % 64;
+    return b;
+}
+
+/* A storm of signals (one every 2 ms, from the handler's installation to the exit) on 4 threads
+ * allocating and freeing across threads: the program ends normally, the exit report is exact
+ * (as in test_threads.c), and every snapshot written is valid, numbered without a gap, its
+ * totals never going down. */
+Test(snapshot, signal_storm_through_exit, .timeout = 300)
+{
+    const char *dir = it_tmpdir();
+    char out[600];
+    snprintf(out, sizeof out, "%s/heapprof.%%p.json", dir);
+    const int T = 4;
+    const long N = 200000;
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        int nul = open("/dev/null", O_WRONLY);
+        if (nul >= 0) dup2(nul, 1);
+        setenv("LD_PRELOAD", it_lib(), 1);
+        setenv("HEAPPROF_OUT", out, 1);
+        setenv("HEAPPROF_DUMP_SIGNAL", "USR2", 1);
+        const char *prog = it_prog("threads");
+        execl(prog, prog, "4", "200000", (char *)NULL);
+        _exit(127);
+    }
+    int st = -1;
+    double t0 = now_s();
+    bool armed = false;
+    unsigned sent = 0;
+    while (waitpid(pid, &st, WNOHANG) == 0) {
+        cr_assert(now_s() - t0 < 240, "threads did not end under the storm");
+        if (!armed) armed = catches(pid, SIGUSR2);
+        if (armed && kill(pid, SIGUSR2) == 0) sent++;
+        nap_ms(armed ? 2 : 1);
+    }
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d after %u signals", st, sent);
+    server s = {.pid = pid};
+    snprintf(s.dir, sizeof s.dir, "%s", dir);
+    unsigned last = last_seq(&s);
+    expect prev = {0};
+    for (unsigned k = 1; k <= last; k++) {
+        char p[600];
+        snap_path(p, sizeof p, &s, k);
+        expect e = totals(p);
+        cr_expect(e.tbk >= prev.tbk && e.tb >= prev.tb, "totals went down at %u", k);
+        prev = e;
+    }
+    char p[600];
+    snap_path(p, sizeof p, &s, last + 1);
+    cr_expect_not(exists(p), "a gap in the numbering");
+    snap_path(p, sizeof p, &s, 0);
+    cJSON *j = it_load(p);
+    cr_assert_not_null(j, "no exit report after %u signals, %u snapshots", sent, last);
+    uint64_t tb = 0, tbk = 0, eb = 0;
+    const char *fns[] = {"a0", "a1", "a2", "a3"};
+    for (int i = 0; i < 4; i++) {
+        it_totals t;
+        cr_assert(it_site(j, fns[i], &t, NULL, NULL), "site %s", fns[i]);
+        tb += t.tb;
+        tbk += t.tbk;
+        eb += t.eb;
+    }
+    cr_expect_eq(tbk, (uint64_t)T * (uint64_t)N);
+    cr_expect_eq(tb, (uint64_t)T * bytes_per_thread((uint64_t)N));
+    cr_expect_eq(eb, 0);
+    cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(j, "hp_complete")));
+    cr_expect_geq(it_u64(j, "hp_total_blocks"), prev.tbk, "the exit report is after the last");
+    cJSON_Delete(j);
+}
