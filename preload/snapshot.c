@@ -28,6 +28,7 @@
 #include "finish.h"
 #include "log.h"
 #include "report.h"
+#include "sites.h"
 #include "state.h"
 
 #include <errno.h>
@@ -58,7 +59,7 @@ static void on_signal(int sig)
     /* getpid is a system call (glibc caches it no more): in a vfork child, which shares our
      * memory but has no thread of ours, the request is dropped, not served for the parent. */
     if (getpid() == hp_load_relaxed(&sn.pid)) {
-        atomic_fetch_add_explicit(&sn.requests, 1, memory_order_release); /* pairs: wait_request */
+        hp_fetch_add_relaxed(&sn.requests, 1); /* no data rides on it: a count only */
         syscall(SYS_futex, &sn.requests, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     }
     errno = saved;
@@ -73,8 +74,15 @@ static void snapshot_now(void)
     hp_agg_lock_and_drain();
     /* under the lock: a finish that started meanwhile waits for this lock; it writes the last
      * word, so no snapshot after its start */
-    if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE && !hp_finish_started())
-        hp_report_write_snapshot(&sn.seq);
+    if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE && !hp_finish_started()) {
+        /* nothing allocated yet: no file (as at exit, docs/options.md), and a report without
+         * a single event is not a valid one (an empty timeline) */
+        static atomic_int told;
+        if (hp_sites_totals()->tbk)
+            hp_report_write_snapshot(&sn.seq);
+        else
+            hp_log_once(&told, "no allocation recorded yet: no snapshot", NULL, NULL);
+    }
     hp_agg_unlock();
 }
 
@@ -102,7 +110,7 @@ static uint64_t now_ms(void)
 static bool wait_request(uint32_t *seen, uint64_t deadline)
 {
     for (;;) {
-        uint32_t r = hp_load_acquire(&sn.requests);
+        uint32_t r = hp_load_relaxed(&sn.requests);
         if (r != *seen) {
             *seen = r; /* requests that came together are served by one snapshot */
             return true;

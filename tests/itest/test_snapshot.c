@@ -529,3 +529,35 @@ Test(snapshot, signal_storm_through_exit, .timeout = 300)
     cr_expect_geq(it_u64(j, "hp_total_blocks"), prev.tbk, "the exit report is after the last");
     cJSON_Delete(j);
 }
+
+/* A request before the first allocation writes nothing (an empty report is not a valid one)
+ * and says so once; the first snapshot written is still number 1. */
+Test(snapshot, nothing_before_the_first_allocation)
+{
+    const char *env[] = {"HEAPPROF_DUMP_SIGNAL=USR2", NULL};
+    server s;
+    server_start(&s, it_tmpdir(), NULL, env);
+    cr_assert_eq(kill(s.pid, SIGUSR2), 0);
+    char buf[2048] = {0};
+    double t0 = now_s();
+    while (!strstr(buf, "no snapshot")) { /* the line comes when the request was served */
+        cr_assert(now_s() - t0 < WAIT_S, "no line on stderr: '%s'", buf);
+        nap_ms(10);
+        FILE *f = fopen(s.err, "r");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+    }
+    char p[600];
+    snap_path(p, sizeof p, &s, 1);
+    cr_expect_not(exists(p), "an empty snapshot");
+    expect want = {0};
+    int c = server_connect(&s);
+    request(c, 5, &want);
+    close(c);
+    cr_assert_eq(kill(s.pid, SIGUSR2), 0);
+    cr_assert(wait_file(p), "no %s", p);
+    expect_eq(totals(p), want, p);
+    server_quit(&s);
+}
