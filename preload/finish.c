@@ -246,6 +246,11 @@ int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size)
     return code;
 }
 
+bool hp_finish_started(void)
+{
+    return hp_load_acquire(&finisher) != NULL;
+}
+
 void hp_resume(void)
 {
     void *me = &hp_tls_v; /* only the thread whose exec report took the finish gives it back */

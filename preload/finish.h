@@ -16,6 +16,9 @@ int hp_finish(int why, uintptr_t caller_sp, const void *regs, size_t regs_size);
  * ACTIVE); its exit report will replace the exec's. Only the thread whose exec took the finish
  * gives it back (another thread's failed exec, while a finish runs, changes nothing). */
 void hp_resume(void);
+/* True while a finish runs or after it ran (until a failed exec gives it back): a snapshot
+ * (snapshot.c), which checks it under the agg lock, is then not written. */
+bool hp_finish_started(void);
 /* At start-up (our constructor): the quick_exit handler. */
 void hp_finish_init(void);
 

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "report.h"
 #include "sample.h"
+#include "snapshot.h"
 #include "stacktab.h"
 #include "symbolize.h"
 
@@ -91,6 +92,7 @@ static void atfork_child(void)
     }
     if (hp_load_acquire(&hp_tlbuf_forking) == NULL) return;
     reset_in_child();
+    hp_snapshot_atfork_child(); /* not for a raw fork child: that one is adopted in a hook */
 }
 
 /* A child made by a raw fork/clone system call (no CLONE_VM): no atfork handler ran, so our

@@ -18,6 +18,7 @@
 #include "report.h"
 #include "sample.h"
 #include "select.h"
+#include "snapshot.h"
 #include "stacktab.h"
 #include "unwind.h"
 
@@ -115,5 +116,8 @@ void hp_init(void)
 __attribute__((constructor)) static void hp_ctor(void)
 {
     hp_init();
-    if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE) hp_finish_init();
+    if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE) {
+        hp_finish_init();
+        hp_snapshot_init(); /* a thread, a signal handler: here, never from a first hook */
+    }
 }

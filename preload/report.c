@@ -287,6 +287,41 @@ static int publish(pending *p, const char *want, char *got, size_t cap)
     return -EEXIST;
 }
 
+/* A snapshot's name: want with ".K" inserted before a ".json" suffix, else appended. */
+static bool snapshot_name(char *dst, size_t cap, const char *want, unsigned k)
+{
+    size_t l = strlen(want);
+    size_t stem = l >= 5 && strcmp(want + l - 5, ".json") == 0 ? l - 5 : l;
+    char num[24];
+    size_t nl = hp_fmt_u64(num, k);
+    if (l + 1 + nl >= cap) return false;
+    memcpy(dst, want, stem);
+    dst[stem] = '.';
+    memcpy(dst + stem + 1, num, nl);
+    memcpy(dst + stem + 1 + nl, want + stem, l - stem + 1);
+    return true;
+}
+
+/* Names a snapshot: the first number after *seq whose name nothing has (an existing file is
+ * never replaced, so a file left by an earlier process of the same pid is skipped over). */
+static int publish_snapshot(pending *p, const char *want, char *got, size_t cap, unsigned *seq)
+{
+    for (unsigned k = *seq + 1; k <= *seq + 10000; k++) {
+        if (!snapshot_name(got, cap, want, k)) return -ENAMETOOLONG;
+        int e = pending_link(p, got);
+        if (e == -EEXIST) continue;
+        if (!p->anon && (e == -EPERM || e == -ENOTSUP || e == -EOPNOTSUPP)) {
+            if (access(got, F_OK) == 0) continue; /* no hard links here: as publish() */
+            e = rename(p->tmp, got) == 0 ? 0 : -errno;
+        } else if (e == 0) {
+            pending_drop(p);
+        }
+        if (e == 0) *seq = k;
+        return e;
+    }
+    return -EEXIST;
+}
+
 /* ---- the report ---- */
 
 /* hp_complete is true only if nothing had to be repaired or left out: each count below is an
@@ -611,7 +646,9 @@ void hp_report_none(void)
            NULL);
 }
 
-int hp_report_write(const char *path, int leak_exit)
+/* path NULL and snap NULL: the image's report (HEAPPROF_OUT); path: exactly there; snap: the
+ * next free snapshot name after *snap, which becomes its number. */
+static int write_report(const char *path, unsigned *snap, int leak_exit)
 {
     uint64_t te = hp_clock_read();
     hp_clock_calibrate();
@@ -669,6 +706,8 @@ int hp_report_write(const char *path, int leak_exit)
     if (path) { /* heapprof_dump: exactly this name, replacing what was there */
         err = -pending_replace(&pd, want);
         strcpy(got, want);
+    } else if (snap) {
+        err = -publish_snapshot(&pd, want, got, sizeof got, snap);
     } else {
         err = -publish(&pd, want, got, sizeof got);
     }
@@ -681,10 +720,20 @@ int hp_report_write(const char *path, int leak_exit)
         hp_log("cannot name the report ", want, "; no report");
         goto out;
     }
-    if (!path) strcpy(rp.own, got);
+    if (!path && !snap) strcpy(rp.own, got);
     if (hp_opt.VERBOSE) hp_log("report written to ", got, NULL); /* quiet by default */
 out:
     ftab_free(&f, frames);
     hp_unmap(tl_end, nsites * sizeof *tl_end);
     return err ? -1 : 0;
+}
+
+int hp_report_write(const char *path, int leak_exit)
+{
+    return write_report(path, NULL, leak_exit);
+}
+
+int hp_report_write_snapshot(unsigned *seq)
+{
+    return write_report(NULL, seq, 0);
 }

@@ -12,6 +12,11 @@
  * Call with the agg lock held, after a drain, with the hook guard set. Says once on stderr where
  * it went (unless quiet) or why it could not. Returns 0 or -1. */
 int hp_report_write(const char *path, int leak_exit);
+/* A live snapshot (snapshot.c): the same report, named from HEAPPROF_OUT with ".<K>" inserted
+ * before a ".json" suffix (else appended), K the first number after *seq whose name is free;
+ * *seq becomes K. Never replaces a file, never becomes the image's own report. Same calling
+ * rules as hp_report_write. Returns 0 or -1. */
+int hp_report_write_snapshot(unsigned *seq);
 /* Instead of a report when the image made no allocation through heapprof's functions: one line
  * on stderr (unless quiet) naming the process, the likely reason and what to do. Same calling rules
  * as hp_report_write. */

@@ -144,6 +144,9 @@ $(PROGS_D)/leaky: tests/data/viewer/src/leaky.c
 # Sampling mode on known volumes (tests/itest/test_sample.c).
 PROGS  += $(PROGS_D)/sampled
 
+# Live snapshots of a running server (tests/itest/test_snapshot.c).
+PROGS  += $(PROGS_D)/snapserver
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
