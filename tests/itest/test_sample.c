@@ -253,3 +253,27 @@ Test(sample, real_programs_unchanged)
     same_as_native((const char *const[]){"sort", "/etc/services", NULL});
     same_as_native((const char *const[]){it_prog("cxx"), NULL});
 }
+
+/* The launcher's --sample sets the rate; its listing names the run's one report. */
+Test(sample, launcher_sample_flag)
+{
+    const char *dir = it_tmpdir();
+    char out[600], script[700];
+    snprintf(out, sizeof out, "%s/heapprof.%%p.json", dir);
+    snprintf(script, sizeof script, "%s/../../../../scripts/heapprof", it_prog("."));
+    const char *argv[] = {script, "--lib", it_lib(),           "--sample", "256K", "-o",
+                          out,    "--",    it_prog("sampled"), "fork",     NULL};
+    it_run r;
+    cr_assert_eq(it_exec(argv, NULL, NULL, 120, &r), 0);
+    cr_expect(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0, "status %d: %s", r.status, r.err);
+    it_run_free(&r);
+    char paths[4][512];
+    int n = it_reports(dir, paths, 4);
+    cr_assert_eq(n, 2, "parent and child");
+    for (int i = 0; i < n; i++) {
+        cJSON *j = it_load(paths[i]);
+        cr_assert_not_null(j);
+        cr_expect_eq(it_u64(sample_obj(j), "rate"), 256 * 1024);
+        cJSON_Delete(j);
+    }
+}
