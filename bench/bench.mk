@@ -3,7 +3,7 @@
 BENCH_D  := build/bench
 BENCH_CF := -O2 -g -fomit-frame-pointer
 BENCH_BINS := $(BENCH_D)/churn $(BENCH_D)/churn_mt $(BENCH_D)/mix $(BENCH_D)/containers \
-              $(BENCH_D)/bare_unwind.so
+              $(BENCH_D)/bare_unwind.so $(BENCH_D)/interpose.so
 
 $(BENCH_D)/churn: bench/churn.c
 	@mkdir -p $(@D)
@@ -17,11 +17,21 @@ $(BENCH_D)/mix: bench/mix.c
 $(BENCH_D)/containers: bench/containers.cc
 	@mkdir -p $(@D)
 	$(Q)g++ $(BENCH_CF) -o $@ $<
+$(BENCH_D)/interpose.so: bench/interpose.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O2 -fPIC -shared -fvisibility=hidden -fno-semantic-interposition -Wall -Wextra \
+	    -Werror -o $@ $< -ldl
 $(BENCH_D)/bare_unwind.so: bench/bare_unwind.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) -O2 -fPIC -shared -o $@ $< -lunwind -ldl
 
-.PHONY: bench bench-quick bench-bins bench-ab
+.PHONY: bench bench-quick bench-bins bench-ab bench-sample
+# Sampling mode against its floor and its peer (issue 11): enough alternating runs to resolve 5%.
+bench-sample:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory bench-bins
+	bench/run.sh -r $(or $(REPS),9) -t native,interpose,hp-sample,jemalloc,jemalloc-prof \
+	    -o build/bench/results-sample.md
 # This tree against an earlier revision, alternating runs: make bench-ab BASE=<rev> [REPS=7]
 bench-ab: bench-bins
 	bench/ab.sh $(or $(BASE),HEAD~1) $(or $(REPS),7)
