@@ -25,7 +25,10 @@ $(BENCH_D)/bare_unwind.so: bench/bare_unwind.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) -O2 -fPIC -shared -o $@ $< -lunwind -ldl
 
-.PHONY: bench bench-quick bench-bins bench-ab bench-sample
+.PHONY: bench bench-quick bench-bins bench-ab bench-sample bench-accuracy
+# Sampling mode's estimates against exact mode, site by site (bench/accuracy.sh; RUNS=, RATE=).
+bench-accuracy: bench-bins progs
+	bench/accuracy.sh -n $(or $(RUNS),5) -r $(or $(RATE),64K)
 # Sampling mode against its floor and its peer (issue 11): enough alternating runs to resolve 5%.
 bench-sample:
 	@scripts/deps.sh bench

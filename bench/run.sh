@@ -36,6 +36,7 @@ PY=/usr/bin/python3
 tmp=$(mktemp -d /tmp/hp-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 [ -f "$LIB" ] || { echo "run.sh: $LIB missing (make lib)" >&2; exit 2; }
+case $LIB in /*) ;; *) LIB=$PWD/$LIB ;; esac
 
 # name | command | reduced command for DHAT | reduction factor
 s=1; [ $quick = 1 ] && s=10
@@ -57,7 +58,7 @@ sed 's/x < 200000/x < 20000/' bench/work.sql > "$tmp/small.sql"
 # hp-sample report had "hp_sample"), jeprof (jemalloc-prof wrote a profile).
 run_tool() {
     local tool=$1 cmd=$2 o=$3 t=$tmp/time tm="/usr/bin/time -o $tmp/time -f %M" t0 t1
-    local hp="HEAPPROF_QUIET=1 HEAPPROF_OUT=$tmp/hp.%p.json LD_PRELOAD=$PWD/$LIB"
+    local hp="HEAPPROF_QUIET=1 HEAPPROF_OUT=$tmp/hp.%p.json LD_PRELOAD=$LIB"
     case $tool in
     heaptrack) command -v heaptrack >/dev/null || return 1 ;;
     lsan) [ -f $LSAN ] || return 1 ;;

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""accuracy.py - compare one exact heapprof report with the sampled reports of the same
+workload (bench/accuracy.sh runs them): the exact top 10 sites by bytes allocated (tb),
+each with its estimate in every sampled run.
+
+Usage: accuracy.py NAME EXACT.json SAMPLED.json... >> table rows (markdown) on stdout,
+       with one summary line (prefix "SUMMARY|") last.
+
+Sites are identified across runs by their symbolized stack: the tuple of `ftbl` strings of
+`fs`. accuracy.sh runs every process with ASLR off (setarch -R), so the same stack gives the
+same strings, addresses included; if a run had ASLR on anyway (addresses differ), the
+addresses are dropped and frames compared by "function (file:line)" alone
+(--no-addr, or automatically when under half of the sampled bytes find their site).
+Sites with the same key within one report are summed (they are one site to the reader).
+
+Definitions (the same in docs/performance.md):
+  error %       = (estimate - exact) / exact, per run; "mean" is the error of the mean
+                  estimate over runs, "worst" the largest |error| of a single run;
+  rank          = position by tb (exact) or by estimated tb (sampled), 1 = most bytes;
+  ranks kept    = for every pair of the exact top 10 whose exact tb differ by more than 20%
+                  (larger > 1.2 x smaller), the run's estimates order them the same way;
+                  pairs closer than that may swap without counting as a miss;
+  sigma %       = 100 * sqrt(R / tb): the standard deviation of the estimate of a site whose
+                  blocks are all much smaller than R (a Poisson count of tb / R samples, each
+                  standing for about R bytes); blocks near or above R are estimated better.
+  matched %     = share of the sampled runs' estimated bytes whose stack also occurs in the
+                  exact run: near 100 unless the two runs took different paths.
+Exit status: 0, or 2 if a report cannot be read or is not what it should be (an exact report
+with hp_sample, a sampled one without it).
+"""
+import json
+import math
+import re
+import sys
+
+ADDR = re.compile(r"^0x[0-9A-Fa-f]+: ")
+
+
+def die(msg):
+    print("accuracy.py: " + msg, file=sys.stderr)
+    sys.exit(2)
+
+
+def load(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            r = json.load(f)
+        ftbl = r["ftbl"]
+        pps = r["pps"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        die("%s: not a heapprof report (%s)" % (path, e))
+    return r, ftbl, pps
+
+
+def sites(r, ftbl, pps, strip):
+    out = {}
+    for pp in pps:
+        key = tuple(ADDR.sub("", ftbl[i]) if strip else ftbl[i] for i in pp["fs"])
+        out[key] = out.get(key, 0) + pp["tb"]
+    return out
+
+
+def label(key):
+    """the innermost two frames, addresses dropped: enough to recognise a site"""
+    fr = [ADDR.sub("", f) for f in key[:2]]
+    s = " < ".join(fr) if fr else "(no stack)"
+    return s if len(s) <= 90 else s[:87] + "..."
+
+
+def ranks(d):
+    order = sorted(d, key=lambda k: (-d[k], k))
+    return {k: i + 1 for i, k in enumerate(order)}
+
+
+def kept(top, exact, est):
+    for i, a in enumerate(top):
+        for b in top[i + 1 :]:
+            hi, lo = (a, b) if exact[a] >= exact[b] else (b, a)
+            if exact[hi] > 1.2 * exact[lo] and not est.get(hi, 0) > est.get(lo, 0):
+                return False
+    return True
+
+
+def main(argv):
+    strip = False
+    if argv and argv[0] == "--no-addr":
+        strip, argv = True, argv[1:]
+    if len(argv) < 3:
+        die("usage: accuracy.py [--no-addr] NAME EXACT.json SAMPLED.json...")
+    name, exact_path, sampled_paths = argv[0], argv[1], argv[2:]
+    er, eftbl, epps = load(exact_path)
+    if "hp_sample" in er:
+        die("%s: the exact run is sampled (hp_sample present)" % exact_path)
+    runs = []
+    for p in sampled_paths:
+        r, ftbl, pps = load(p)
+        hs = r.get("hp_sample")
+        if not isinstance(hs, dict) or "rate" not in hs:
+            die("%s: no hp_sample: this library did not sample (exact mode ran)" % p)
+        runs.append((r, ftbl, pps))
+
+    def build(strip):
+        ex = sites(er, eftbl, epps, strip)
+        ests = [sites(r, f, pp, strip) for r, f, pp in runs]
+        tot = sum(sum(e.values()) for e in ests)
+        hit = sum(v for e in ests for k, v in e.items() if k in ex)
+        return ex, ests, (100.0 * hit / tot if tot else 100.0)
+
+    exact, ests, matched = build(strip)
+    if not strip and matched < 50:
+        strip = True
+        exact, ests, matched = build(strip)
+    rate = runs[0][0]["hp_sample"]["rate"]
+    samples = sum(r["hp_sample"].get("samples", 0) for r, _, _ in runs) / len(runs)
+    top = sorted(exact, key=lambda k: (-exact[k], k))[:10]
+    erank = ranks(exact)
+    mean = {}
+    for e in ests:
+        for k, v in e.items():
+            mean[k] = mean.get(k, 0) + v / len(ests)
+    mrank = ranks(mean)
+    worst_all, mean_abs, worst_mean = 0.0, [], 0.0
+    for k in top:
+        x = exact[k]
+        errs = [100.0 * (e.get(k, 0) - x) / x for e in ests]
+        em = 100.0 * (mean.get(k, 0) - x) / x
+        w = max(abs(v) for v in errs)
+        worst_all = max(worst_all, w)
+        worst_mean = max(worst_mean, abs(em))
+        mean_abs += [abs(v) for v in errs]
+        sigma = 100.0 * math.sqrt(rate / x)
+        print(
+            "| %s | %s | %d | %d | %+.1f | %.1f | %.1f | %d | %s |"
+            % (
+                name,
+                label(k).replace("|", "\\|"),
+                x,
+                round(mean.get(k, 0)),
+                em,
+                w,
+                sigma,
+                erank[k],
+                mrank.get(k, "-"),
+            )
+        )
+    nkept = sum(1 for e in ests if kept(top, exact, e))
+    print(
+        "SUMMARY|%s|%d|%d|%.0f|%d|%.1f|%.1f|%.1f|%d/%d|%.1f%s"
+        % (
+            name,
+            len(top),
+            rate,
+            samples,
+            len(ests),
+            worst_mean,
+            worst_all,
+            sum(mean_abs) / len(mean_abs) if mean_abs else 0.0,
+            nkept,
+            len(ests),
+            matched,
+            " (by function, addresses dropped)" if strip else "",
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
