@@ -87,10 +87,11 @@ echo "# sampling accuracy (bench/accuracy.sh)"
 echo
 echo "Machine: $(nproc) cores, kernel $(uname -r); $(date -u +%Y-%m-%d). Rate HEAPPROF_SAMPLE=$rate, $runs sampled runs per workload against one exact run."
 echo "error % of the mean estimate over the runs; worst = largest |error| of one run; sigma = 100 sqrt(R / tb), the expected error (one standard deviation) for blocks much smaller than R."
-echo "Ranks kept: every pair of top-10 sites whose exact tb differ by more than 20% is ordered the same by the run's estimates."
+echo "Well-sampled: tb >= 100 R (sigma <= 10%). Ranks kept: every pair of top-10 sites with tb >= 10 R whose exact tb differ by more than 20% is ordered the same by the run's estimates."
+echo "Matched: share of the estimated bytes whose stack also occurs in the exact run."
 echo
-echo "| workload | sites | rate | samples/run | runs | max \\|error\\| of mean % | worst run \\|error\\| % | mean \\|error\\| % | ranks kept (runs) | matched % |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| workload | top sites | rate | samples/run | runs | max \\|error\\| of mean % | worst run \\|error\\| % | well-sampled sites (tb >= 100 R) | their worst run \\|error\\| % | mean \\|error\\| % | ranks kept (runs) | matched % |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 sed 's/|/ | /g; s/^/| /; s/$/ |/' "$tmp/sums"
 echo
 echo "| workload | site (innermost frames) | exact tb | estimated tb (mean) | error % | worst run % | sigma % | exact rank | est. rank |"
