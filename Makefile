@@ -22,7 +22,7 @@ USER_CFLAGS := $(CFLAGS)
 
 PRELOAD_CFLAGS := -flto=auto -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-builtin-malloc \
                   -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc -fno-stack-protector
-PRELOAD_LIBS   := -lunwind -ldl -lpthread  # libdw: dlopen'ed at report time (symbolize.c)
+PRELOAD_LIBS   := -lunwind -ldl -lpthread -lm  # libdw: dlopen'ed at report time (symbolize.c)
 # libiberty's demangler (preload/demangle.c says why), linked statically with its symbols kept
 # local; without libiberty-dev the library builds anyway and leaves names mangled (the viewer
 # demangles them when it has libiberty).

@@ -37,6 +37,9 @@
 #define HPR_HP_END_BYTES    "hp_end_bytes"
 #define HPR_HP_LEAK_CHECK   "hp_leak_check"
 #define HPR_HP_TIMELINE     "hp_timeline"
+#define HPR_HP_SAMPLE       "hp_sample" /* {"rate": R, "samples": N}: sampling mode only */
+#define HPR_SAMPLE_RATE     "rate"
+#define HPR_SAMPLE_SAMPLES  "samples"
 
 /* hp_timeline: {"t": [us], "b": [bytes], "bk": [blocks], "sites": [{"pp": i, "b": [...]}]} */
 #define HPR_TL_T          "t"

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "livetab.h"
 #include "order.h"
+#include "sample.h"
 #include "sites.h"
 #include "stacktab.h"
 #include "tlbuf.h"
@@ -37,6 +38,7 @@ static struct {
     uint64_t unknown_frees; /* frees of blocks we never saw allocated (before start, untracked) */
     uint64_t lost_blocks;   /* blocks not tracked for lack of memory */
     uint64_t missed_frees;  /* live blocks whose address the allocator handed out again */
+    uint64_t samples;       /* sampling mode: sampled allocations applied */
     uint64_t last_applied;  /* timestamp of the last event applied (debug check) */
     _Atomic(hp_thread *) drainer; /* the thread that drained last */
     hp_thread *self;              /* draining from its own hook (segment_filled): see self_flush */
@@ -58,7 +60,7 @@ static void track(uintptr_t addr, const hp_block *b, uint64_t ts)
         ag.lost_blocks++;
         break;
     case HP_LIVE_REPLACED: /* its free was not seen: it ended before the allocator reused it */
-        hp_sites_free(old.sid, old.size, old.birth, ts);
+        hp_sites_free(old.sid, old.size, old.birth, ts, hp_sample_k(old.size, old.birth, old.sid));
         ag.missed_frees++;
         break;
     }
@@ -69,7 +71,8 @@ static void alloc_block(uintptr_t addr, uint64_t size, uint32_t sid, uint64_t ts
     if (size == 0) size = 1; /* as DHAT: a zero-byte block counts as one byte */
     if (size > HP_LIVE_MAX_SIZE) size = HP_LIVE_MAX_SIZE;
     if (sid > HP_LIVE_MAX_SID) sid = 0;
-    if (!hp_sites_alloc(sid, size, ts)) {
+    ag.samples++;
+    if (!hp_sites_alloc(sid, size, ts, hp_sample_k(size, ts, sid))) {
         ag.lost_blocks++;
         return;
     }
@@ -87,7 +90,7 @@ static void apply(hp_thread *t, const hp_event *e)
         break;
     case HP_EV_FREE:
         if (hp_livetab_remove(e->addr, &b))
-            hp_sites_free(b.sid, b.size, b.birth, e->ts);
+            hp_sites_free(b.sid, b.size, b.birth, e->ts, hp_sample_k(b.size, b.birth, b.sid));
         else
             ag.unknown_frees++;
         break;
@@ -108,7 +111,9 @@ static void apply(hp_thread *t, const hp_event *e)
         track(e->addr, &t->pending, e->ts);
         break;
     case HP_EV_RFREED:
-        if (t->has_pending) hp_sites_free(t->pending.sid, t->pending.size, t->pending.birth, e->ts);
+        if (t->has_pending)
+            hp_sites_free(t->pending.sid, t->pending.size, t->pending.birth, e->ts,
+                          hp_sample_k(t->pending.size, t->pending.birth, t->pending.sid));
         t->has_pending = false;
         break;
     case HP_EV_RFAIL:
@@ -331,6 +336,11 @@ uint64_t hp_agg_unknown_frees(void)
 uint64_t hp_agg_lost_blocks(void)
 {
     return ag.lost_blocks;
+}
+
+uint64_t hp_agg_samples(void)
+{
+    return hp_sample_rate ? ag.samples : 0;
 }
 
 uint64_t hp_agg_missed_frees(void)

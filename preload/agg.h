@@ -34,6 +34,8 @@ uint64_t hp_agg_unknown_frees(void);
 uint64_t hp_agg_lost_blocks(void);
 /* Live blocks closed because the allocator handed their address out again (a free no hook saw). */
 uint64_t hp_agg_missed_frees(void);
+/* Sampling mode: the sampled allocations applied so far (0 in exact mode). */
+uint64_t hp_agg_samples(void);
 void hp_agg_atfork_prepare(void);
 void hp_agg_atfork_parent(void);
 void hp_agg_atfork_child(void);

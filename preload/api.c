@@ -5,7 +5,9 @@
 #include "config.h"
 #include "leakcheck.h"
 #include "livetab.h"
+#include "log.h"
 #include "report.h"
+#include "sample.h"
 #include "sites.h"
 #include "state.h"
 
@@ -40,6 +42,11 @@ HP_EXPORT long heapprof_check_leaks(void)
 {
     jmp_buf regs; /* the caller's callee-saved registers: roots */
     setjmp(regs);
+    if (hp_sample_rate) { /* checked before begin(): nothing to drain for no verdict */
+        hp_log("heapprof_check_leaks: refused in sampling mode (HEAPPROF_SAMPLE=",
+               hp_sample_rate_text(), "): a leak verdict needs every allocation");
+        return -1;
+    }
     if (!begin()) return -1;
     long n = -1;
     if (hp_leakcheck_run(hp_tls_v.t, (uintptr_t)__builtin_frame_address(0) + 16, regs,

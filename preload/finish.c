@@ -16,6 +16,7 @@
 #include "lkwatch.h"
 #include "log.h"
 #include "report.h"
+#include "sample.h"
 #include "sites.h"
 #include "symbolize.h"
 #include "unwind.h"
@@ -137,9 +138,10 @@ static int finish_work(int why, bool handler, uintptr_t caller_sp, const void *r
         if (hp_leakcheck_failed()) code = (int)hp_opt.EXITCODE;
     }
     /* No allocation seen: a line instead of an empty report marked complete (docs/options.md);
-     * before an exec, nothing at all (the next image reports) */
+     * before an exec, nothing at all (the next image reports). Sampling mode: a run whose
+     * allocations were all left unsampled still gets its report (it says "0 samples"). */
     hp_sites_finish();
-    if (hp_sites_totals()->tbk)
+    if (hp_sites_totals()->tbk || (hp_sample_rate && why != HP_FIN_EXEC))
         hp_report_write(NULL, code);
     else if (why != HP_FIN_EXEC)
         hp_report_none();

@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "log.h"
 #include "report.h"
+#include "sample.h"
 #include "stacktab.h"
 #include "symbolize.h"
 
@@ -35,6 +36,7 @@ static void reset_in_child(void)
     hp_stacktab_atfork_child();
     hp_sym_atfork_child();
     hp_agg_atfork_child();
+    hp_sample_atfork_child();
     hp_tlbuf_atfork_child(hp_tls_v.t);
     hp_report_atfork_child();
 }
@@ -56,6 +58,7 @@ static void atfork_prepare(void)
     }
     hp_tlbuf_fork_quiesce(hp_tls_v.t);
     hp_agg_atfork_prepare();
+    hp_sample_atfork_prepare();
     hp_sym_atfork_prepare();
     hp_stacktab_atfork_prepare();
     hp_arena_atfork_prepare();
@@ -71,6 +74,7 @@ static void atfork_parent(void)
     hp_arena_atfork_parent();
     hp_stacktab_atfork_parent();
     hp_sym_atfork_parent();
+    hp_sample_atfork_parent();
     hp_agg_atfork_parent();
     hp_tlbuf_fork_release();
 }

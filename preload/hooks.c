@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "order.h"
+#include "sample.h"
 #include "stacktab.h"
 #include "unwind.h"
 
@@ -78,6 +79,7 @@ record(hp_thread *t, unsigned kind, const void *addr, uint64_t size, uint64_t au
 /* A signal handler's free, nested in a hook of this thread: before the real free. */
 static void nested_free(void *p)
 {
+    if (hp_sample_rate && !hp_sample_remove_try(p)) return;     /* not sampled, or set busy */
     hp_tlbuf_defer(hp_tls_v.t, HP_EV_FREE, (uintptr_t)p, 0, 0); /* full: passes through */
 }
 
@@ -114,7 +116,8 @@ static inline void *real_alloc(int kind, size_t a, size_t b, int *rc)
 static inline __attribute__((always_inline)) void *alloc_rec(hp_thread *t, int kind, size_t a,
                                                              size_t b, size_t size, int *rc)
 {
-    if (HP_UNLIKELY(hp_tls_v.paused || !hp_tlbuf_begin(t))) { /* paused, or fork on this thread */
+    if (HP_UNLIKELY(hp_tls_v.paused || (hp_sample_rate && !hp_sample_take(size)) ||
+                    !hp_tlbuf_begin(t))) { /* paused, not sampled, or fork on this thread */
         void *p = real_alloc(kind, a, b, rc);
         hp_leave(t);
         return p;
@@ -122,7 +125,7 @@ static inline __attribute__((always_inline)) void *alloc_rec(hp_thread *t, int k
     uint32_t sid = capture(t);
     void *p = real_alloc(kind, a, b, rc);
     int saved = errno;
-    if (p) record(t, HP_EV_ALLOC, p, size, sid);
+    if (p && (!hp_sample_rate || hp_sample_insert(p))) record(t, HP_EV_ALLOC, p, size, sid);
     hp_tlbuf_end(t);
     hp_leave(t);
     errno = saved;
@@ -134,7 +137,7 @@ static inline __attribute__((always_inline)) void *alloc_rec(hp_thread *t, int k
 static inline void *nested_alloc(int kind, size_t a, size_t b, size_t size, int *rc, void *ra)
 {
     void *p = real_alloc(kind, a, b, rc);
-    if (p && !hp_tls_v.paused) {
+    if (p && !hp_tls_v.paused && !hp_sample_rate) { /* sampling mode: not sampled (sample.h) */
         int saved = errno;
         hp_tlbuf_defer(hp_tls_v.t, HP_EV_SALLOC, (uintptr_t)p, size, (uintptr_t)ra);
         errno = saved;
@@ -163,14 +166,20 @@ void hp_leave_flagged(hp_thread *t)
 static inline void free_rec(hp_thread *t, void *p)
 {
     if (HP_LIKELY(hp_tlbuf_begin(t))) {
-        record(t, HP_EV_FREE, p, 0, 0);
+        if (!hp_sample_rate || hp_sample_remove(p)) record(t, HP_EV_FREE, p, 0, 0);
         hp_tlbuf_end(t);
     }
     hp_leave(t);
 }
 
+/* Sampling mode's fast paths (sample.h): an allocation that is not sampled and the free of a
+ * block that certainly was not go straight to the real allocator; hp_real is resolved whenever
+ * hp_sample_rate is set. */
+#define SAMPLE_SKIP(n) (HP_UNLIKELY(hp_sample_rate) && hp_sample_skip(n))
+
 HP_EXPORT void *malloc(size_t n)
 {
+    if (SAMPLE_SKIP(n)) return hp_real.malloc(n);
     hp_thread *t = hp_enter();
     if (!t) return NESTED() ? nested_alloc(K_MALLOC, n, 0, n, NULL, RA()) : pass_malloc(n);
     return alloc_rec(t, K_MALLOC, n, 0, n, NULL);
@@ -180,6 +189,10 @@ HP_EXPORT void free(void *p)
 {
     if (!p) return;
     if (HP_UNLIKELY(hp_boot_owns(p))) return; /* bootstrap memory is never given back */
+    if (HP_UNLIKELY(hp_sample_rate) && !hp_sample_maybe(p)) {
+        hp_real.free(p);
+        return;
+    }
     int saved = errno;
     hp_thread *t = hp_enter();
     if (t)
@@ -199,15 +212,53 @@ HP_EXPORT void *calloc(size_t a, size_t b)
         errno = ENOMEM;
         return NULL;
     }
+    if (SAMPLE_SKIP(n)) return hp_real.calloc(a, b);
     hp_thread *t = hp_enter();
     if (!t) return NESTED() ? nested_alloc(K_CALLOC, a, b, n, NULL, RA()) : pass_calloc(a, b);
     return alloc_rec(t, K_CALLOC, a, b, n, NULL);
 }
 
+/* Sampling mode's realloc (sample.h): the old block's free, if it was sampled, and the new one
+ * as a fresh allocation of n bytes at the realloc's stack, sampled by the countdown like any
+ * other (as tcmalloc and jemalloc profile it). A sampled old block: RFREE before the real call
+ * (its address may be handed out as soon as the call returns, so it leaves the set first), then
+ * RFAIL (it stays: back in the set) or RFREED. */
+static inline __attribute__((always_inline)) void *realloc_sampled(hp_thread *t, void *p, size_t n)
+{
+    bool had = false, take = !hp_tls_v.paused && hp_sample_take(n);
+    uint32_t sid = 0;
+    if (HP_LIKELY(hp_tlbuf_begin(t))) {
+        had = hp_sample_maybe(p) && hp_sample_remove(p);
+        if (had) record(t, HP_EV_RFREE, p, 0, 0);
+        if (take) sid = capture(t);
+        hp_tlbuf_end(t);
+    } else {
+        take = false; /* fork on this thread */
+    }
+    void *q = hp_real.realloc(p, n);
+    int saved = errno;
+    if (had && HP_LIKELY(hp_tlbuf_begin(t))) {
+        if (!q && n) {
+            record(t, HP_EV_RFAIL, p, 0, 0);
+            if (!hp_sample_insert(p)) record(t, HP_EV_RFREED, p, 0, 0); /* no memory: drop it */
+        } else {
+            record(t, HP_EV_RFREED, p, 0, 0);
+        }
+        hp_tlbuf_end(t);
+    }
+    if (q && take && HP_LIKELY(hp_tlbuf_begin(t))) {
+        if (hp_sample_insert(q)) record(t, HP_EV_ALLOC, q, n, sid);
+        hp_tlbuf_end(t);
+    }
+    hp_leave(t);
+    errno = saved;
+    return q;
+}
+
 /* realloc is two events: RFREE p before the real call (p may be handed out again as soon as it
  * returns) and RALLOC q / RFAIL / RFREED after it. While recording is paused the block leaves
  * the record (RFREE, then RFREED) and the new one is not recorded, as any paused allocation. */
-static void *realloc_impl(void *p, size_t n)
+static inline __attribute__((always_inline)) void *realloc_impl(void *p, size_t n)
 {
     if (HP_UNLIKELY(p && hp_boot_owns(p))) { /* bootstrap block: move it to the real heap */
         size_t old = hp_boot_size(p);
@@ -215,12 +266,15 @@ static void *realloc_impl(void *p, size_t n)
         if (q) memcpy(q, p, old < n ? old : n);
         return q;
     }
+    if (HP_UNLIKELY(hp_sample_rate) && (!p || !hp_sample_maybe(p)) && hp_sample_skip(n))
+        return hp_real.realloc(p, n);
     hp_thread *t = hp_enter();
     if (!t) {
         if (!NESTED()) hp_lkwatch_note(p);
         return hp_real.realloc(p, n);
     }
     if (!p) return alloc_rec(t, K_MALLOC, n, 0, n, NULL);
+    if (HP_UNLIKELY(hp_sample_rate)) return realloc_sampled(t, p, n);
     if (HP_UNLIKELY(!hp_tlbuf_begin(t))) {
         void *q = hp_real.realloc(p, n);
         hp_leave(t);
@@ -262,6 +316,7 @@ HP_EXPORT void *reallocarray(void *p, size_t a, size_t b)
 
 HP_EXPORT void *memalign(size_t align, size_t n)
 {
+    if (SAMPLE_SKIP(n)) return hp_real.memalign(align, n);
     hp_thread *t = hp_enter();
     if (!t)
         return NESTED() ? nested_alloc(K_MEMALIGN, align, n, n, NULL, RA())
@@ -271,6 +326,8 @@ HP_EXPORT void *memalign(size_t align, size_t n)
 
 HP_EXPORT void *aligned_alloc(size_t align, size_t n)
 {
+    if (SAMPLE_SKIP(n))
+        return hp_real.aligned_alloc ? hp_real.aligned_alloc(align, n) : hp_real.memalign(align, n);
     hp_thread *t = hp_enter();
     if (!t && NESTED()) return nested_alloc(K_ALIGNED_ALLOC, align, n, n, NULL, RA());
     if (!t)
@@ -280,6 +337,7 @@ HP_EXPORT void *aligned_alloc(size_t align, size_t n)
 
 HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
+    if (hp_real.posix_memalign && SAMPLE_SKIP(n)) return hp_real.posix_memalign(out, align, n);
     hp_thread *t = hp_enter();
     if (!t && NESTED()) {
         int rc = 0;
@@ -302,6 +360,7 @@ HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 
 HP_EXPORT void *valloc(size_t n)
 {
+    if (hp_real.valloc && SAMPLE_SKIP(n)) return hp_real.valloc(n);
     hp_thread *t = hp_enter();
     if (!t && NESTED()) return nested_alloc(K_VALLOC, n, 0, n, NULL, RA());
     if (!t) return hp_real.valloc ? hp_real.valloc(n) : hp_boot_alloc(n, 4096);
@@ -310,6 +369,7 @@ HP_EXPORT void *valloc(size_t n)
 
 HP_EXPORT void *pvalloc(size_t n)
 {
+    if (hp_real.pvalloc && SAMPLE_SKIP(n)) return hp_real.pvalloc(n);
     hp_thread *t = hp_enter();
     if (!t && NESTED()) return nested_alloc(K_PVALLOC, n, 0, n, NULL, RA());
     if (!t) return hp_real.pvalloc ? hp_real.pvalloc(n) : hp_boot_alloc(n, 4096);
@@ -359,8 +419,12 @@ static void *new_fallback(int which, size_t n, size_t align, const void *nt)
 static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t align, int which,
                                                             const void *nt)
 {
-    hp_thread *t = hp_enter();
     void *p;
+    if (SAMPLE_SKIP(n)) {
+        p = align ? hp_real.memalign(align, n ? n : 1) : hp_real.malloc(n ? n : 1);
+        return HP_LIKELY(p) ? p : new_fallback(which, n, align, nt);
+    }
+    hp_thread *t = hp_enter();
     if (!t && NESTED()) {
         p = align ? nested_alloc(K_MEMALIGN, align, n ? n : 1, n, NULL, RA())
                   : nested_alloc(K_MALLOC, n ? n : 1, 0, n, NULL, RA());

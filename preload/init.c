@@ -16,6 +16,7 @@
 #include "lkmaps.h"
 #include "log.h"
 #include "report.h"
+#include "sample.h"
 #include "select.h"
 #include "stacktab.h"
 #include "unwind.h"
@@ -62,6 +63,17 @@ static void init_modules(void)
                "first in LD_PRELOAD");
         hp_store_release(&hp_state, HP_ST_OFF);
         return;
+    }
+    if (hp_sample_init()) {
+        hp_log("out of memory at start-up; profiling disabled", NULL, NULL);
+        hp_store_release(&hp_state, HP_ST_OFF);
+        return;
+    }
+    if (hp_sample_rate && strcmp(hp_opt.LEAK_CHECK, "0") != 0) { /* docs/production.md */
+        hp_log("HEAPPROF_LEAK_CHECK refuses sampling mode (HEAPPROF_SAMPLE=", hp_sample_rate_text(),
+               "): a leak verdict needs every allocation; no leak check in this run, the gate "
+               "does not fail; unset HEAPPROF_SAMPLE to check for leaks");
+        strcpy(hp_opt.LEAK_CHECK, "0");
     }
     hp_report_init();
     hp_clock_init();

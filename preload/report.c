@@ -14,6 +14,7 @@
 #include "leakcheck.h"
 #include "livetab.h"
 #include "log.h"
+#include "sample.h"
 #include "sites.h"
 #include "stacktab.h"
 #include "state.h"
@@ -540,6 +541,12 @@ static int write_json(hp_out *o, uint64_t te, uint64_t *tl_end, ftab *f, int lea
     hp_out_str(o, ",\n");
     key_u64(o, HPR_HP_VERSION, HPR_EXT_VERSION, true);
     key_u64(o, HPR_HP_DEPTH, (uint64_t)hp_opt.DEPTH, true);
+    if (hp_sample_rate) { /* every count below is an estimate (docs/report-format.md) */
+        hp_out_str(o, "\"" HPR_HP_SAMPLE "\":{");
+        key_u64(o, HPR_SAMPLE_RATE, hp_sample_rate, true);
+        key_u64(o, HPR_SAMPLE_SAMPLES, hp_agg_samples(), false);
+        hp_out_str(o, "},\n");
+    }
     hp_out_str(o, "\"" HPR_HP_CLOCK "\":\"");
     hp_out_str(o, hp_clock_name());
     hp_out_str(o, "\",\n");
@@ -628,7 +635,7 @@ int hp_report_write(const char *path, int leak_exit)
     uintptr_t addr;
     hp_block b;
     while (hp_livetab_next(&cur, &addr, &b))
-        tl_end[b.sid] += te > b.birth ? te - b.birth : 0;
+        tl_end[b.sid] += (te > b.birth ? te - b.birth : 0) * hp_sample_k(b.size, b.birth, b.sid);
 
     char want[PATH_MAX], got[PATH_MAX];
     int err = 0;

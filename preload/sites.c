@@ -83,9 +83,10 @@ unsigned hp_hist_bucket(uint64_t v)
     return b < HP_HIST_N ? b : HP_HIST_N - 1;
 }
 
-static inline void hist_add(uint32_t *c)
+static inline void hist_add(uint32_t *c, uint64_t k)
 {
-    *c += *c != UINT32_MAX; /* saturates */
+    uint64_t v = (uint64_t)*c + k;
+    *c = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; /* saturates */
 }
 
 /* ---- timeline (sites.h: the lazy rule with tseen/tlb) ---- */
@@ -190,37 +191,38 @@ static void maybe_peak(hp_site *p, uint64_t ts)
     }
 }
 
-bool hp_sites_alloc(uint32_t sid, uint64_t size, uint64_t ts)
+bool hp_sites_alloc(uint32_t sid, uint64_t size, uint64_t ts, uint64_t k)
 {
     tl_before(ts, false);
     hp_site *p = site(sid);
     if (!p) return false;
-    hist_add(&si.h[sid].size[hp_hist_bucket(size)]);
-    p->tb += size;
-    p->tbk++;
-    p->curb += size;
-    p->curbk++;
-    si.heap.tb += size;
-    si.heap.tbk++;
-    si.heap.curb += size;
-    si.heap.curbk++;
+    hist_add(&si.h[sid].size[hp_hist_bucket(size)], k);
+    uint64_t bytes = size * k;
+    p->tb += bytes;
+    p->tbk += k;
+    p->curb += bytes;
+    p->curbk += k;
+    si.heap.tb += bytes;
+    si.heap.tbk += k;
+    si.heap.curb += bytes;
+    si.heap.curbk += k;
     maybe_peak(p, ts);
     tl_after(ts);
     return true;
 }
 
-void hp_sites_free(uint32_t sid, uint64_t size, uint64_t birth, uint64_t ts)
+void hp_sites_free(uint32_t sid, uint64_t size, uint64_t birth, uint64_t ts, uint64_t k)
 {
     before_shrink();
     tl_before(ts, true);
     hp_site *p = site(sid);
     uint64_t life = ts > birth ? ts - birth : 0;
-    p->curb -= size;
-    p->curbk--;
-    p->tl += life;
-    hist_add(&si.h[sid].life[hp_hist_bucket((uint64_t)((double)life * si.us_per_tick))]);
-    si.heap.curb -= size;
-    si.heap.curbk--;
+    p->curb -= size * k;
+    p->curbk -= k;
+    p->tl += life * k;
+    hist_add(&si.h[sid].life[hp_hist_bucket((uint64_t)((double)life * si.us_per_tick))], k);
+    si.heap.curb -= size * k;
+    si.heap.curbk -= k;
     tl_after(ts);
 }
 
@@ -229,7 +231,7 @@ void hp_sites_resize(uint32_t sid, uint64_t old_size, uint64_t new_size, uint64_
     if (new_size < old_size) before_shrink();
     tl_before(ts, new_size < old_size);
     hp_site *p = site(sid);
-    hist_add(&si.h[sid].size[hp_hist_bucket(new_size)]);
+    hist_add(&si.h[sid].size[hp_hist_bucket(new_size)], 1);
     p->tb += new_size;
     p->tbk++;
     p->rs++;

@@ -48,8 +48,9 @@ typedef struct hp_heap_totals {
 
 int hp_sites_init(void);
 /* False if memory for a new site is exhausted. */
-bool hp_sites_alloc(uint32_t sid, uint64_t size, uint64_t ts);
-void hp_sites_free(uint32_t sid, uint64_t size, uint64_t birth, uint64_t ts);
+/* k: how many blocks the event stands for (1 in exact mode; sampling mode: sample.h). */
+bool hp_sites_alloc(uint32_t sid, uint64_t size, uint64_t ts, uint64_t k);
+void hp_sites_free(uint32_t sid, uint64_t size, uint64_t birth, uint64_t ts, uint64_t k);
 void hp_sites_resize(uint32_t sid, uint64_t old_size, uint64_t new_size, uint64_t ts);
 /* End of run: commits a pending peak and fixes every site's gb/gbk. Idempotent until the
  * next event. */

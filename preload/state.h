@@ -59,7 +59,9 @@ typedef struct hp_tls {
     uint8_t in_hook; /* guard: HP_GUARD_* while heapprof runs on this thread */
     bool orphan;     /* past this thread's exit destructor: use the shared orphan struct */
     bool resolving;
-    unsigned paused; /* heapprof_disable() depth: allocations pass through unrecorded */
+    unsigned paused;      /* heapprof_disable() depth: allocations pass through unrecorded */
+    uint64_t sample_left; /* sampling mode: bytes to the next sample point; 0: not drawn yet */
+    uint64_t sample_rng;  /* sampling mode: the thread's random stream (sample.c) */
 } hp_tls;
 
 extern hp_real_fns hp_real;

@@ -141,6 +141,9 @@ $(PROGS_D)/leaky: tests/data/viewer/src/leaky.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
 
+# Sampling mode on known volumes (tests/itest/test_sample.c).
+PROGS  += $(PROGS_D)/sampled
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
@@ -153,7 +156,7 @@ $(TB)/itest/itest.o: tests/itest/itest.c tests/itest/itest.h
 	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) $(CJSON_CFL) -Wno-missing-prototypes -c -o $@ $< $(USER_CFLAGS)
 $(TB)/itest/test_%: tests/itest/test_%.c $(TB)/itest/itest.o
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) $(CJSON_CFL) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(CRIT_LIBS) $(CJSON_LIBS) $(USER_CFLAGS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(SANFL) $(CJSON_CFL) -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(CRIT_LIBS) $(CJSON_LIBS) -lm $(USER_CFLAGS)
 
 # The preload built for tests with a per-thread clock offset (clock.h, HP_TEST_SKEW): threads
 # alternate between +50 us and -50 us, so every cross-thread hand-off inverts the raw clocks.
@@ -187,10 +190,10 @@ $(SCEN_OBJ): tests/unit/preload/scenarios.c tests/unit/preload/scenarios.h
 	$(Q)$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SANFL) -Ipreload -c -o $@ $< $(USER_CFLAGS)
 $(TB)/unit/test_%: tests/unit/preload/test_%.c $(UNIT_OBJ) $(SCEN_OBJ)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SANFL) -Ipreload -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(CRIT_LIBS) -lunwind -lpthread $(USER_CFLAGS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SANFL) -Ipreload -Wno-missing-prototypes -o $@ $(filter %.c %.o,$^) $(CRIT_LIBS) -lunwind -lpthread -lm $(USER_CFLAGS)
 $(TB)/unit/tsan_main: tests/unit/preload/tsan_main.c $(UNIT_OBJ) $(SCEN_OBJ)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SANFL) -Ipreload -o $@ $(filter %.c %.o,$^) -lunwind -lpthread $(USER_CFLAGS)
+	$(Q)$(CC) $(BASE_CFLAGS) $(UNIT_CFLAGS) $(SANFL) -Ipreload -o $@ $(filter %.c %.o,$^) -lunwind -lpthread -lm $(USER_CFLAGS)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "  UNIT    $$t"; $$t $(CRITERION_FLAGS); done
