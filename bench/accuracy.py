@@ -3,15 +3,15 @@
 workload (bench/accuracy.sh runs them): the exact top 10 sites by bytes allocated (tb),
 each with its estimate in every sampled run.
 
-Usage: accuracy.py NAME EXACT.json SAMPLED.json... >> table rows (markdown) on stdout,
+Usage: accuracy.py [--addr] NAME EXACT.json SAMPLED.json... >> table rows (markdown) on stdout,
        with one summary line (prefix "SUMMARY|") last.
 
 Sites are identified across runs by their symbolized stack: the tuple of `ftbl` strings of
-`fs`. accuracy.sh runs every process with ASLR off (setarch -R), so the same stack gives the
-same strings, addresses included. --no-addr drops the addresses and compares frames by
-"function (file:line)" alone (for reports written with ASLR on). No automatic fallback: a
-low "matched %" has other causes too (a sampled run that attributes bytes to other stacks
-than the exact run does), and must show, not be papered over.
+`fs`, with the addresses dropped ("function (file.c:12)", "function (in lib.so)"). The
+addresses cannot be kept even with ASLR off (accuracy.sh runs setarch -R): a library that
+the program dlopens lands at another address in exact mode than in sampling mode, because
+heapprof maps different amounts of its own memory before it (seen with Python's _json
+module). --addr keeps them (full strings) for reports where they are known to be stable.
 Sites with the same key within one report are summed (they are one site to the reader).
 
 Definitions (the same in docs/performance.md):
@@ -27,6 +27,10 @@ Definitions (the same in docs/performance.md):
   sigma %       = 100 * sqrt(R / tb): the standard deviation of the estimate of a site whose
                   blocks are all much smaller than R (a Poisson count of tb / R samples, each
                   standing for about R bytes); blocks near or above R are estimated better.
+  (realloc'd)   = the exact run counted reallocs of this site's blocks (hp_rs > 0): exact
+                  mode adds a realloc's bytes to the block's first site (DHAT's rule), sampling
+                  mode counts a realloc as a new allocation at the realloc's own stack
+                  (preload/hooks.c), so such a site's estimate misses those bytes by design;
   matched %     = share of the sampled runs' estimated bytes whose stack also occurs in the
                   exact run: near 100 unless the two runs took different paths.
 Exit status: 0, or 2 if a report cannot be read or is not what it should be (an exact report
@@ -56,11 +60,11 @@ def load(path):
     return r, ftbl, pps
 
 
-def sites(r, ftbl, pps, strip):
+def sites(r, ftbl, pps, strip, field="tb"):
     out = {}
     for pp in pps:
         key = tuple(ADDR.sub("", ftbl[i]) if strip else ftbl[i] for i in pp["fs"])
-        out[key] = out.get(key, 0) + pp["tb"]
+        out[key] = out.get(key, 0) + pp.get(field, 0)
     return out
 
 
@@ -87,11 +91,11 @@ def kept(top, exact, est, floor):
 
 
 def main(argv):
-    strip = False
-    if argv and argv[0] == "--no-addr":
-        strip, argv = True, argv[1:]
+    strip = True
+    if argv and argv[0] == "--addr":
+        strip, argv = False, argv[1:]
     if len(argv) < 3:
-        die("usage: accuracy.py [--no-addr] NAME EXACT.json SAMPLED.json...")
+        die("usage: accuracy.py [--addr] NAME EXACT.json SAMPLED.json...")
     name, exact_path, sampled_paths = argv[0], argv[1], argv[2:]
     er, eftbl, epps = load(exact_path)
     if "hp_sample" in er:
@@ -112,6 +116,7 @@ def main(argv):
         return ex, ests, (100.0 * hit / tot if tot else 100.0)
 
     exact, ests, matched = build(strip)
+    reallocs = sites(er, eftbl, epps, strip, "hp_rs")
     rate = runs[0][0]["hp_sample"]["rate"]
     samples = sum(r["hp_sample"].get("samples", 0) for r, _, _ in runs) / len(runs)
     top = sorted(exact, key=lambda k: (-exact[k], k))[:10]
@@ -126,6 +131,9 @@ def main(argv):
     for k in top:
         n = sum(1 for j in labels.values() if j.startswith(label(k)))
         labels[k] = label(k) + (" #%d" % (n + 1) if n else "")
+    for k in top:
+        if reallocs.get(k):
+            labels[k] += " (realloc'd)"
     for k in top:
         x = exact[k]
         errs = [100.0 * (e.get(k, 0) - x) / x for e in ests]
@@ -169,7 +177,7 @@ def main(argv):
             nkept,
             len(ests),
             matched,
-            " (by function, addresses dropped)" if strip else "",
+            "" if strip else " (addresses kept)",
         )
     )
 

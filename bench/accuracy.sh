@@ -5,8 +5,9 @@
 # seeded from the clock: every run is another draw); bench/accuracy.py compares the exact top
 # 10 sites by tb with their estimates (definitions there and in docs/performance.md).
 # Usage: bench/accuracy.sh [-n RUNS] [-r RATE] [-o RESULTS.md] [-q]   (-q: smaller inputs)
-# Every process runs with ASLR off (setarch -R), so that a stack symbolizes to the same frame
-# strings in every run; Python with a fixed hash seed, so that its runs take the same paths.
+# Sites are matched by symbolized stack without addresses (accuracy.py says why); every process
+# runs with ASLR off (setarch -R) all the same, and Python with a fixed hash seed, so that runs
+# take the same paths.
 # Exit status: 0 when every run worked, whatever the accuracy (this script measures, it does
 # not judge); 1 if a run failed, wrote no report, or a report was not what it should be
 # (e.g. the library has no sampling mode: no "hp_sample" in the sampled report).
