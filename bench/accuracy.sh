@@ -87,11 +87,12 @@ done
 echo "# sampling accuracy (bench/accuracy.sh)"
 echo
 echo "Machine: $(nproc) cores, kernel $(uname -r); $(date -u +%Y-%m-%d). Rate HEAPPROF_SAMPLE=$rate, $runs sampled runs per workload against one exact run."
-echo "error % of the mean estimate over the runs; worst = largest |error| of one run; sigma = 100 sqrt(R / tb), the expected error (one standard deviation) for blocks much smaller than R."
-echo "Well-sampled: tb >= 100 R (sigma <= 10%). Ranks kept: every pair of top-10 sites with tb >= 10 R whose exact tb differ by more than 20% is ordered the same by the run's estimates."
+echo "error % = (estimate - exact) / exact: of the mean estimate over the runs; worst = the largest |error| of one run; sigma = 100 sqrt(R / tb), the expected error (one standard deviation) for blocks much smaller than R."
+echo "realloc'd: the exact run counted reallocs of the site's blocks; exact mode adds a realloc's bytes to the block's first site (DHAT's rule), sampling mode counts them at the realloc's own stack: such sites differ by design."
+echo "Well-sampled: tb >= 100 R (sigma <= 10%) and not realloc'd. Ranks kept: every pair of top-10 sites with tb >= 10 R whose exact tb differ by more than 20% is ordered the same by the run's estimates (over all, and over the sites without reallocs)."
 echo "Matched: share of the estimated bytes whose stack also occurs in the exact run."
 echo
-echo "| workload | top sites | rate | samples/run | runs | max \\|error\\| of mean % | worst run \\|error\\| % | well-sampled sites (tb >= 100 R) | their worst run \\|error\\| % | mean \\|error\\| % | ranks kept (runs) | matched % |"
+echo "| workload | top sites | realloc'd | samples/run | runs | well-sampled sites | their max \\|error\\| of mean % | their worst run \\|error\\| % | all top 10: worst run \\|error\\| % | ranks kept (runs) | ranks kept, no realloc'd | matched % |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 sed 's/|/ | /g; s/^/| /; s/$/ |/' "$tmp/sums"
 echo
