@@ -47,7 +47,7 @@ W=(
 
 # one CMD under heapprof -> the report's path on stdout; fails on a failed run
 profile() { # tag sample-rate cmd stdin
-    local tag=$1 r=$2 cmd=$3 in=${4:-/dev/null} d=$tmp/runs/$1
+    local r=$2 cmd=$3 in=${4:-/dev/null} d=$tmp/runs/$1
     mkdir -p "$d"
     # shellcheck disable=SC2086 # cmd is words
     if ! setarch -R env PYTHONHASHSEED=0 HEAPPROF_QUIET=1 HEAPPROF_SAMPLE="$r" \

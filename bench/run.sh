@@ -141,7 +141,7 @@ for w in "${W[@]}"; do
     IFS='|' read -r name cmd small factor small2 <<<"$w"
     ref="$tmp/ref.out"
     rm -f "$tmp"/r.* "$tmp"/failed.* "$tmp"/note.* "$tmp/sampled" "$tmp/jeprof"
-    for i in $(seq "$reps"); do
+    for _ in $(seq "$reps"); do
         for tool in "${TOOLS[@]}"; do
             [ -e "$tmp/failed.$tool" ] && continue
             c=$cmd
