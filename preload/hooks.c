@@ -175,24 +175,29 @@ static inline void free_rec(hp_thread *t, void *p)
 /* Sampling mode's fast paths (sample.h): an allocation that is not sampled and the free of a
  * block that certainly was not go straight to the real allocator; hp_real is resolved whenever
  * hp_sample_rate is set. */
-#define SAMPLE_SKIP(n) (HP_UNLIKELY(hp_sample_rate) && hp_sample_skip(n))
+#define SAMPLE_SKIP(n) hp_sample_skip(n)
+
+/* The recording halves of the hottest hooks are functions of their own, so that the fast path
+ * of sampling mode pays no prologue for their stack buffers; ra is the hook's return address
+ * (a handler's allocation is attributed to it). The unwinder drops their frame with the
+ * hook's (unwind.h: frames inside libheapprof.so). */
+static HP_NOINLINE void *malloc_rec(size_t n, void *ra)
+{
+    hp_thread *t = hp_enter();
+    if (!t) return NESTED() ? nested_alloc(K_MALLOC, n, 0, n, NULL, ra) : pass_malloc(n);
+    return alloc_rec(t, K_MALLOC, n, 0, n, NULL);
+}
 
 HP_EXPORT void *malloc(size_t n)
 {
     if (SAMPLE_SKIP(n)) return hp_real.malloc(n);
-    hp_thread *t = hp_enter();
-    if (!t) return NESTED() ? nested_alloc(K_MALLOC, n, 0, n, NULL, RA()) : pass_malloc(n);
-    return alloc_rec(t, K_MALLOC, n, 0, n, NULL);
+    return malloc_rec(n, RA());
 }
 
-HP_EXPORT void free(void *p)
+static HP_NOINLINE void free_slow(void *p)
 {
     if (!p) return;
     if (HP_UNLIKELY(hp_boot_owns(p))) return; /* bootstrap memory is never given back */
-    if (HP_UNLIKELY(hp_sample_rate) && !hp_sample_maybe(p)) {
-        hp_real.free(p);
-        return;
-    }
     int saved = errno;
     hp_thread *t = hp_enter();
     if (t)
@@ -205,6 +210,24 @@ HP_EXPORT void free(void *p)
     errno = saved;
 }
 
+/* Sampling mode: a block the filter rules out goes straight back (NULL included: free(NULL)
+ * does nothing; bootstrap blocks are marked in the filter, real.c, so they never come here). */
+HP_EXPORT void free(void *p)
+{
+    if (HP_UNLIKELY(hp_sample_rate) && !hp_sample_maybe(p)) {
+        hp_real.free(p);
+        return;
+    }
+    free_slow(p);
+}
+
+static HP_NOINLINE void *calloc_rec(size_t a, size_t b, size_t n, void *ra)
+{
+    hp_thread *t = hp_enter();
+    if (!t) return NESTED() ? nested_alloc(K_CALLOC, a, b, n, NULL, ra) : pass_calloc(a, b);
+    return alloc_rec(t, K_CALLOC, a, b, n, NULL);
+}
+
 HP_EXPORT void *calloc(size_t a, size_t b)
 {
     size_t n;
@@ -213,9 +236,7 @@ HP_EXPORT void *calloc(size_t a, size_t b)
         return NULL;
     }
     if (SAMPLE_SKIP(n)) return hp_real.calloc(a, b);
-    hp_thread *t = hp_enter();
-    if (!t) return NESTED() ? nested_alloc(K_CALLOC, a, b, n, NULL, RA()) : pass_calloc(a, b);
-    return alloc_rec(t, K_CALLOC, a, b, n, NULL);
+    return calloc_rec(a, b, n, RA());
 }
 
 /* Sampling mode's realloc (sample.h): the old block's free, if it was sampled, and the new one
@@ -258,7 +279,7 @@ static inline __attribute__((always_inline)) void *realloc_sampled(hp_thread *t,
 /* realloc is two events: RFREE p before the real call (p may be handed out again as soon as it
  * returns) and RALLOC q / RFAIL / RFREED after it. While recording is paused the block leaves
  * the record (RFREE, then RFREED) and the new one is not recorded, as any paused allocation. */
-static inline __attribute__((always_inline)) void *realloc_impl(void *p, size_t n)
+static HP_NOINLINE void *realloc_impl(void *p, size_t n, void *ra)
 {
     if (HP_UNLIKELY(p && hp_boot_owns(p))) { /* bootstrap block: move it to the real heap */
         size_t old = hp_boot_size(p);
@@ -266,8 +287,6 @@ static inline __attribute__((always_inline)) void *realloc_impl(void *p, size_t 
         if (q) memcpy(q, p, old < n ? old : n);
         return q;
     }
-    if (HP_UNLIKELY(hp_sample_rate) && (!p || !hp_sample_maybe(p)) && hp_sample_skip(n))
-        return hp_real.realloc(p, n);
     hp_thread *t = hp_enter();
     if (!t) {
         if (!NESTED()) hp_lkwatch_note(p);
@@ -291,7 +310,7 @@ static inline __attribute__((always_inline)) void *realloc_impl(void *p, size_t 
         else if (HP_UNLIKELY(hp_tls_v.paused))
             record(t, HP_EV_RFREED, p, 0, 0);
         else
-            record(t, HP_EV_RALLOC, q, n, (uintptr_t)__builtin_return_address(0));
+            record(t, HP_EV_RALLOC, q, n, (uintptr_t)ra);
         hp_tlbuf_end(t);
     }
     hp_leave(t);
@@ -299,9 +318,15 @@ static inline __attribute__((always_inline)) void *realloc_impl(void *p, size_t 
     return q;
 }
 
+/* Sampling mode: an unsampled block resized into an unsampled one goes straight through. */
+#define SAMPLE_SKIP_REALLOC(p, n)                                                                  \
+    (HP_UNLIKELY(hp_sample_rate) && (!(p) || (!hp_sample_maybe(p) && !hp_boot_owns(p))) &&         \
+     hp_sample_skip(n))
+
 HP_EXPORT void *realloc(void *p, size_t n)
 {
-    return realloc_impl(p, n);
+    if (SAMPLE_SKIP_REALLOC(p, n)) return hp_real.realloc(p, n);
+    return realloc_impl(p, n, RA());
 }
 
 HP_EXPORT void *reallocarray(void *p, size_t a, size_t b)
@@ -311,37 +336,46 @@ HP_EXPORT void *reallocarray(void *p, size_t a, size_t b)
         errno = ENOMEM;
         return NULL;
     }
-    return realloc_impl(p, n);
+    if (SAMPLE_SKIP_REALLOC(p, n)) return hp_real.realloc(p, n);
+    return realloc_impl(p, n, RA());
+}
+
+static HP_NOINLINE void *memalign_rec(size_t align, size_t n, void *ra)
+{
+    hp_thread *t = hp_enter();
+    if (!t)
+        return NESTED() ? nested_alloc(K_MEMALIGN, align, n, n, NULL, ra) : pass_memalign(align, n);
+    return alloc_rec(t, K_MEMALIGN, align, n, n, NULL);
 }
 
 HP_EXPORT void *memalign(size_t align, size_t n)
 {
     if (SAMPLE_SKIP(n)) return hp_real.memalign(align, n);
+    return memalign_rec(align, n, RA());
+}
+
+static HP_NOINLINE void *aligned_alloc_rec(size_t align, size_t n, void *ra)
+{
     hp_thread *t = hp_enter();
+    if (!t && NESTED()) return nested_alloc(K_ALIGNED_ALLOC, align, n, n, NULL, ra);
     if (!t)
-        return NESTED() ? nested_alloc(K_MEMALIGN, align, n, n, NULL, RA())
-                        : pass_memalign(align, n);
-    return alloc_rec(t, K_MEMALIGN, align, n, n, NULL);
+        return hp_real.aligned_alloc ? hp_real.aligned_alloc(align, n) : pass_memalign(align, n);
+    return alloc_rec(t, K_ALIGNED_ALLOC, align, n, n, NULL);
 }
 
 HP_EXPORT void *aligned_alloc(size_t align, size_t n)
 {
     if (SAMPLE_SKIP(n))
         return hp_real.aligned_alloc ? hp_real.aligned_alloc(align, n) : hp_real.memalign(align, n);
-    hp_thread *t = hp_enter();
-    if (!t && NESTED()) return nested_alloc(K_ALIGNED_ALLOC, align, n, n, NULL, RA());
-    if (!t)
-        return hp_real.aligned_alloc ? hp_real.aligned_alloc(align, n) : pass_memalign(align, n);
-    return alloc_rec(t, K_ALIGNED_ALLOC, align, n, n, NULL);
+    return aligned_alloc_rec(align, n, RA());
 }
 
-HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+static HP_NOINLINE int posix_memalign_rec(void **out, size_t align, size_t n, void *ra)
 {
-    if (hp_real.posix_memalign && SAMPLE_SKIP(n)) return hp_real.posix_memalign(out, align, n);
     hp_thread *t = hp_enter();
     if (!t && NESTED()) {
         int rc = 0;
-        void *p = nested_alloc(K_POSIX_MEMALIGN, align, n, n, &rc, RA());
+        void *p = nested_alloc(K_POSIX_MEMALIGN, align, n, n, &rc, ra);
         if (rc == 0) *out = p;
         return rc;
     }
@@ -356,6 +390,12 @@ HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
     void *p = alloc_rec(t, K_POSIX_MEMALIGN, align, n, n, &rc);
     if (rc == 0) *out = p; /* on failure *out is left alone, as glibc does */
     return rc;
+}
+
+HP_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+    if (hp_real.posix_memalign && SAMPLE_SKIP(n)) return hp_real.posix_memalign(out, align, n);
+    return posix_memalign_rec(out, align, n, RA());
 }
 
 HP_EXPORT void *valloc(size_t n)
@@ -416,18 +456,13 @@ static void *new_fallback(int which, size_t n, size_t align, const void *nt)
     }
 }
 
-static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t align, int which,
-                                                            const void *nt)
+static HP_NOINLINE void *new_rec(size_t n, size_t align, int which, const void *nt, void *ra)
 {
     void *p;
-    if (SAMPLE_SKIP(n)) {
-        p = align ? hp_real.memalign(align, n ? n : 1) : hp_real.malloc(n ? n : 1);
-        return HP_LIKELY(p) ? p : new_fallback(which, n, align, nt);
-    }
     hp_thread *t = hp_enter();
     if (!t && NESTED()) {
-        p = align ? nested_alloc(K_MEMALIGN, align, n ? n : 1, n, NULL, RA())
-                  : nested_alloc(K_MALLOC, n ? n : 1, 0, n, NULL, RA());
+        p = align ? nested_alloc(K_MEMALIGN, align, n ? n : 1, n, NULL, ra)
+                  : nested_alloc(K_MALLOC, n ? n : 1, 0, n, NULL, ra);
     } else if (!t) {
         p = align ? pass_memalign(align, n ? n : 1) : pass_malloc(n ? n : 1);
     } else {
@@ -438,25 +473,35 @@ static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t ali
     return p;
 }
 
+static inline __attribute__((always_inline)) void *new_impl(size_t n, size_t align, int which,
+                                                            const void *nt, void *ra)
+{
+    if (SAMPLE_SKIP(n)) {
+        void *p = align ? hp_real.memalign(align, n ? n : 1) : hp_real.malloc(n ? n : 1);
+        return HP_LIKELY(p) ? p : new_fallback(which, n, align, nt);
+    }
+    return new_rec(n, align, which, nt, ra);
+}
+
 #define NEW_PLAIN(sym, which)                                                                      \
     HP_EXPORT void *sym(size_t n)                                                                  \
     {                                                                                              \
-        return new_impl(n, 0, which, NULL);                                                        \
+        return new_impl(n, 0, which, NULL, RA());                                                  \
     }
 #define NEW_NOTHROW(sym, which)                                                                    \
     HP_EXPORT void *sym(size_t n, const void *nt)                                                  \
     {                                                                                              \
-        return new_impl(n, 0, which, nt);                                                          \
+        return new_impl(n, 0, which, nt, RA());                                                    \
     }
 #define NEW_ALIGN(sym, which)                                                                      \
     HP_EXPORT void *sym(size_t n, size_t al)                                                       \
     {                                                                                              \
-        return new_impl(n, al, which, NULL);                                                       \
+        return new_impl(n, al, which, NULL, RA());                                                 \
     }
 #define NEW_ALIGN_NOTHROW(sym, which)                                                              \
     HP_EXPORT void *sym(size_t n, size_t al, const void *nt)                                       \
     {                                                                                              \
-        return new_impl(n, al, which, nt);                                                         \
+        return new_impl(n, al, which, nt, RA());                                                   \
     }
 NEW_PLAIN(_Znwm, HP_NEW)
 NEW_PLAIN(_Znam, HP_NEW_ARR)

@@ -13,6 +13,8 @@
  * Threads: resolution runs once (hp_init's CAS); the buffer is a lock-free bump allocator. */
 #include "state.h"
 
+#include "sample.h"
+
 #include <dlfcn.h>
 #include <link.h> /* ElfW */
 #include <stddef.h>
@@ -123,6 +125,8 @@ void *hp_boot_alloc(size_t size, size_t align)
     if (at + need > sizeof in.boot) return NULL;
     uintptr_t p = ((uintptr_t)in.boot + at + 16 + align - 1) & ~(uintptr_t)(align - 1);
     ((size_t *)p)[-1] = size;
+    /* sampling mode's free tests this filter byte alone first (sample.h): never "not sampled" */
+    hp_store_relaxed(&hp_sample_filt[hp_sample_hash(p)], 255);
     return (void *)p;
 }
 

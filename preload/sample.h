@@ -37,12 +37,15 @@ const char *hp_sample_rate_text(void);
 
 /* The hot test: true when an allocation of n bytes on this thread is not sampled; then its
  * bytes are counted and the caller calls the real allocator directly. False: the caller takes
- * the hook's slow path (a sample, the thread's first allocation, or a nested call), which
- * calls hp_sample_take. */
+ * the hook's slow path (a sample point, or the thread's first allocation), which calls
+ * hp_sample_take. It needs no test of the mode: in exact mode sample_left stays 0 (only
+ * hp_sample_take, called in sampling mode only, sets it). Nor of the guard: a call from inside
+ * heapprof or from a signal handler nested in a hook would pass through unrecorded anyway; it
+ * only moves the thread's next sample point (a handler's update may be lost: the same). */
 static inline bool hp_sample_skip(size_t n)
 {
     hp_tls *l = &hp_tls_v;
-    if (HP_LIKELY(n < l->sample_left && !l->in_hook)) {
+    if (HP_LIKELY(n < l->sample_left)) {
         l->sample_left -= n;
         return true;
     }
@@ -52,9 +55,14 @@ static inline bool hp_sample_skip(size_t n)
  * next one after a sample). True: sample it. */
 bool hp_sample_take(size_t n);
 
+/* The filter byte of an address: 16-byte granules folded over 256 KiB windows, so that frees of
+ * neighbouring blocks read neighbouring filter bytes (few lines in the cache); the fold mixes
+ * the window in, so blocks at the same offset of different windows (page-aligned large blocks)
+ * spread too. */
 static inline size_t hp_sample_hash(uintptr_t p)
 {
-    return (size_t)(((uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull) >> (64 - HP_SAMPLE_FILT_BITS));
+    return (size_t)(((p >> 4) ^ (p >> (4 + HP_SAMPLE_FILT_BITS))) &
+                    ((1u << HP_SAMPLE_FILT_BITS) - 1));
 }
 /* The hot test of a free: false when p is certainly not a sampled live block. */
 static inline bool hp_sample_maybe(const void *p)

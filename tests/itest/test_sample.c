@@ -207,3 +207,49 @@ Test(sample, bad_rate_is_one_line_and_exact_mode)
         cJSON_Delete(j);
     }
 }
+
+/* Real programs at a small rate (many samples, a busy set): the same output and status as
+ * natively, a report that is complete and whose every site's live blocks are consistent. */
+static void same_as_native(const char *const *argv)
+{
+    it_run nat, hp;
+    cr_assert_eq(it_exec(argv, NULL, NULL, 120, &nat), 0);
+    const char *dir = it_tmpdir();
+    const char *env[] = {"HEAPPROF_SAMPLE=4K", NULL};
+    cr_assert_eq(it_exec_hp(argv, env, dir, &hp), 0);
+    cr_expect_eq(hp.status, nat.status, "%s: status %d vs native %d", argv[0], hp.status,
+                 nat.status);
+    cr_expect_str_eq(hp.out, nat.out, "%s: stdout differs", argv[0]);
+    it_run_free(&nat);
+    it_run_free(&hp);
+    char paths[8][512];
+    int n = it_reports(dir, paths, 8);
+    cr_assert_geq(n, 1, "%s: a report", argv[0]);
+    if (n > 8) n = 8;
+    for (int i = 0; i < n; i++) {
+        cJSON *j = it_load(paths[i]);
+        cr_assert_not_null(j, "%s: %s parses", argv[0], paths[i]);
+        sample_obj(j);
+        cr_expect(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "hp_complete")), "%s: %s",
+                  argv[0], paths[i]);
+        it_totals t = it_sum(j);
+        cr_expect_leq(t.eb, t.tb, "%s: live at exit <= allocated", argv[0]);
+        cr_expect_eq(t.tb, it_u64(j, "hp_total_bytes"), "%s: totals are the sums", argv[0]);
+        cJSON_Delete(j);
+    }
+}
+
+Test(sample, real_programs_unchanged)
+{
+    same_as_native((const char *const[]){
+        "/usr/bin/python3", "-c",
+        "import json,threading\n"
+        "def w(): [json.dumps({'k': list(range(i % 50))}) for i in range(20000)]\n"
+        "t=[threading.Thread(target=w) for _ in range(3)]\n"
+        "[x.start() for x in t]; [x.join() for x in t]; print('ok')",
+        NULL});
+    same_as_native((const char *const[]){
+        "perl", "-e", "my %h; $h{$_}=[1..($_%30)] for 1..20000; print 1;", NULL});
+    same_as_native((const char *const[]){"sort", "/etc/services", NULL});
+    same_as_native((const char *const[]){it_prog("cxx"), NULL});
+}

@@ -9,12 +9,17 @@
 #include "order.h"
 #include "sites.h"
 #include "stacktab.h"
+#include "state.h"
 #include "tlbuf.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
+
+/* The unit build links no guard.c (no hooks): the thread state the sampling countdown keeps
+ * (sample.c) is defined here. */
+__thread hp_tls hp_tls_v __attribute__((tls_model("initial-exec")));
 
 enum { THREADS = 4, PAIRS = 100000, SLOTS = 32, POOL = 1 << 16 };
 

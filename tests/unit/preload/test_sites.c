@@ -14,16 +14,16 @@ TestSuite(sites, .init = setup);
 Test(sites, lazy_peak_snapshot)
 {
     /* A=s1(1000) B=s2(2000) free A; C=s3(2500) D=s1(100); free B; E=s2(10); free C D E */
-    hp_sites_alloc(1, 1000, 10);
-    hp_sites_alloc(2, 2000, 20);
-    hp_sites_free(1, 1000, 10, 30);
-    hp_sites_alloc(3, 2500, 40);
-    hp_sites_alloc(1, 100, 50);
-    hp_sites_free(2, 2000, 20, 60);
-    hp_sites_alloc(2, 10, 70);
-    hp_sites_free(3, 2500, 40, 80);
-    hp_sites_free(1, 100, 50, 90);
-    hp_sites_free(2, 10, 70, 100);
+    hp_sites_alloc(1, 1000, 10, 1);
+    hp_sites_alloc(2, 2000, 20, 1);
+    hp_sites_free(1, 1000, 10, 30, 1);
+    hp_sites_alloc(3, 2500, 40, 1);
+    hp_sites_alloc(1, 100, 50, 1);
+    hp_sites_free(2, 2000, 20, 60, 1);
+    hp_sites_alloc(2, 10, 70, 1);
+    hp_sites_free(3, 2500, 40, 80, 1);
+    hp_sites_free(1, 100, 50, 90, 1);
+    hp_sites_free(2, 10, 70, 100, 1);
     hp_sites_finish();
     const hp_heap_totals *h = hp_sites_totals();
     cr_expect_eq(h->maxb, 4600);
@@ -43,8 +43,8 @@ Test(sites, lazy_peak_snapshot)
 
 Test(sites, peak_pending_at_end)
 {
-    hp_sites_alloc(1, 10, 1);
-    hp_sites_alloc(2, 20, 2);
+    hp_sites_alloc(1, 10, 1, 1);
+    hp_sites_alloc(2, 20, 2, 1);
     hp_sites_finish(); /* never shrank: the snapshot is the end state */
     cr_expect_eq(hp_sites_get(1)->gb, 10);
     cr_expect_eq(hp_sites_get(2)->gb, 20);
@@ -53,7 +53,7 @@ Test(sites, peak_pending_at_end)
 
 Test(sites, realloc_counts_like_dhat)
 {
-    hp_sites_alloc(1, 300, 1);
+    hp_sites_alloc(1, 300, 1, 1);
     hp_sites_resize(1, 300, 500, 2); /* grow: +1 block in totals, +200 live */
     hp_sites_resize(1, 500, 50, 3);  /* shrink: snapshot at 500 first */
     hp_sites_finish();
@@ -70,10 +70,10 @@ Test(sites, realloc_counts_like_dhat)
 
 Test(sites, equal_peaks_latest_wins)
 {
-    hp_sites_alloc(1, 100, 1);
-    hp_sites_free(1, 100, 1, 2);
-    hp_sites_alloc(2, 100, 3);
-    hp_sites_free(2, 100, 3, 4);
+    hp_sites_alloc(1, 100, 1, 1);
+    hp_sites_free(1, 100, 1, 2, 1);
+    hp_sites_alloc(2, 100, 3, 1);
+    hp_sites_free(2, 100, 3, 4, 1);
     hp_sites_finish();
     cr_expect_eq(hp_sites_get(1)->gb, 0);
     cr_expect_eq(hp_sites_get(2)->gb, 100, "the snapshot is taken at the later peak");

@@ -106,13 +106,13 @@ Test(timeline, snapshot_is_the_moment_of_the_max)
 {
     cr_assert_eq(hp_sites_init(), 0); /* t0 = 0: the clock is not started in unit tests */
     /* interval = 1 tick. ts 10: s1 +100; ts 10: s2 +50 (max 150); ts 10: free s1 (50). */
-    hp_sites_alloc(1, 100, 10);
-    hp_sites_alloc(2, 50, 10);
-    hp_sites_free(1, 100, 10, 10);
+    hp_sites_alloc(1, 100, 10, 1);
+    hp_sites_alloc(2, 50, 10, 1);
+    hp_sites_free(1, 100, 10, 10, 1);
     /* ts 20: s3 +10 (max 60), then s2 grows to 80 (max 90) */
-    hp_sites_alloc(3, 10, 20);
+    hp_sites_alloc(3, 10, 20, 1);
     hp_sites_resize(2, 50, 80, 20);
-    hp_sites_free(3, 10, 20, 30);
+    hp_sites_free(3, 10, 20, 30, 1);
     hp_sites_finish();
     hp_sites_tl_snapshot_open();
     size_t np;
@@ -139,7 +139,7 @@ Test(timeline, snapshot_keeps_the_16_largest)
 {
     cr_assert_eq(hp_sites_init(), 0);
     for (uint32_t s = 1; s <= 20; s++)
-        hp_sites_alloc(s, 1000 + s, 5); /* one tick: one point */
+        hp_sites_alloc(s, 1000 + s, 5, 1); /* one tick: one point */
     hp_sites_finish();
     hp_sites_tl_snapshot_open();
     size_t np;
@@ -155,13 +155,13 @@ Test(timeline, snapshot_keeps_the_16_largest)
 Test(sites, histograms)
 {
     cr_assert_eq(hp_sites_init(), 0);
-    hp_sites_set_rate(0.001);                /* ticks are ns */
-    hp_sites_alloc(1, 0, 1);                 /* bucket 0 (as 0 and 1) */
-    hp_sites_alloc(1, 24, 1);                /* [16, 32): 4 */
-    hp_sites_alloc(1, 5000, 1);              /* [4096, 8192): 12 */
-    hp_sites_resize(1, 24, 32, 2);           /* [32, 64): 5 */
-    hp_sites_free(1, 32, 1, 1 + 1999);       /* 1.999 µs: 0 */
-    hp_sites_free(1, 5000, 1, 1 + 20000000); /* 20 ms = 20000 µs: [16384, 32768): 14 */
+    hp_sites_set_rate(0.001);                   /* ticks are ns */
+    hp_sites_alloc(1, 0, 1, 1);                 /* bucket 0 (as 0 and 1) */
+    hp_sites_alloc(1, 24, 1, 1);                /* [16, 32): 4 */
+    hp_sites_alloc(1, 5000, 1, 1);              /* [4096, 8192): 12 */
+    hp_sites_resize(1, 24, 32, 2);              /* [32, 64): 5 */
+    hp_sites_free(1, 32, 1, 1 + 1999, 1);       /* 1.999 µs: 0 */
+    hp_sites_free(1, 5000, 1, 1 + 20000000, 1); /* 20 ms = 20000 µs: [16384, 32768): 14 */
     const hp_site_hist *h = hp_sites_hist(1);
     cr_assert(h);
     cr_expect_eq(h->size[0], 1);
