@@ -42,6 +42,9 @@ if [ $icount = 1 ]; then
     TOOLS=("${T[@]}")
 fi
 B=build/bench
+# Python's string hashes are salted per run unless fixed: its work (and instruction count) then
+# varies by a few percent from run to run, the same for every tool.
+export PYTHONHASHSEED=0
 LIB=${HP_LIB:-build/release/libheapprof.so}
 LSAN=/usr/lib/x86_64-linux-gnu/liblsan.so.0
 JE=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
