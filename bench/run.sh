@@ -105,8 +105,9 @@ run_tool() {
     [ $tool = jemalloc-prof ] && ls "$tmp"/jeprof.*.heap >/dev/null 2>&1 && touch "$tmp/jeprof"
     rm -f "$tmp"/hp.*.json "$tmp"/ht.* "$tmp"/dh.out "$tmp"/jeprof.*
     if [ $icount = 1 ]; then
-        # callgrind's out file: "summary: N" (or "totals: N") is the run's instruction count
-        [ $rc -eq 0 ] && awk '/^(summary|totals):/ {n += $2} END {if (n) print n; else exit 1}' "$tmp"/cg.*
+        # callgrind's out file ends with "totals: N", the run's instruction count (its header's
+        # "summary:" line repeats it: count one of them)
+        [ $rc -eq 0 ] && awk '/^totals:/ {n += $2} END {if (n) print n; else exit 1}' "$tmp"/cg.*
         rc=$?
         rm -f "$tmp"/cg.*
         return $rc
