@@ -1,5 +1,7 @@
 # bench/bench.mk - `make bench`: workloads built like the reference (gcc -O2 -g, no frame
 # pointers), then bench/run.sh side by side with the peers. `make bench-quick`: small inputs.
+# `make bench-sample`: sampling mode against the interpose floor and jemalloc's profiler (times
+# and instructions); `make bench-accuracy`: sampled estimates against exact mode, per site.
 BENCH_D  := build/bench
 BENCH_CF := -O2 -g -fomit-frame-pointer
 BENCH_BINS := $(BENCH_D)/churn $(BENCH_D)/churn_mt $(BENCH_D)/mix $(BENCH_D)/containers \
