@@ -1,9 +1,11 @@
 # bench/bench.mk - `make bench`: workloads built like the reference (gcc -O2 -g, no frame
 # pointers), then bench/run.sh side by side with the peers. `make bench-quick`: small inputs.
+# `make bench-sample`: sampling mode against the interpose floor and jemalloc's profiler (times
+# and instructions); `make bench-accuracy`: sampled estimates against exact mode, per site.
 BENCH_D  := build/bench
 BENCH_CF := -O2 -g -fomit-frame-pointer
 BENCH_BINS := $(BENCH_D)/churn $(BENCH_D)/churn_mt $(BENCH_D)/mix $(BENCH_D)/containers \
-              $(BENCH_D)/bare_unwind.so
+              $(BENCH_D)/bare_unwind.so $(BENCH_D)/interpose.so $(BENCH_D)/timeit
 
 $(BENCH_D)/churn: bench/churn.c
 	@mkdir -p $(@D)
@@ -17,11 +19,29 @@ $(BENCH_D)/mix: bench/mix.c
 $(BENCH_D)/containers: bench/containers.cc
 	@mkdir -p $(@D)
 	$(Q)g++ $(BENCH_CF) -o $@ $<
+$(BENCH_D)/timeit: bench/timeit.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+$(BENCH_D)/interpose.so: bench/interpose.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -O2 -fPIC -shared -fvisibility=hidden -fno-semantic-interposition -Wall -Wextra \
+	    -Werror -o $@ $< -ldl
 $(BENCH_D)/bare_unwind.so: bench/bare_unwind.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) -O2 -fPIC -shared -o $@ $< -lunwind -ldl
 
-.PHONY: bench bench-quick bench-bins bench-ab
+.PHONY: bench bench-quick bench-bins bench-ab bench-sample bench-accuracy
+# Sampling mode's estimates against exact mode, site by site (bench/accuracy.sh; RUNS=, RATE=).
+bench-accuracy: bench-bins progs
+	bench/accuracy.sh -n $(or $(RUNS),5) -r $(or $(RATE),64K)
+# Sampling mode against its floor and its peer (issue 11): enough alternating runs to resolve 5%
+# (times), then the instruction counts, which the machine's load does not move.
+SAMPLE_TOOLS := native,interpose,hp-sample,jemalloc,jemalloc-prof
+bench-sample:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory bench-bins
+	bench/run.sh -r $(or $(REPS),9) -t $(SAMPLE_TOOLS) -o build/bench/results-sample.md
+	bench/run.sh -i -t $(SAMPLE_TOOLS) -o build/bench/results-sample-instr.md
 # This tree against an earlier revision, alternating runs: make bench-ab BASE=<rev> [REPS=7]
 bench-ab: bench-bins
 	bench/ab.sh $(or $(BASE),HEAD~1) $(or $(REPS),7)
