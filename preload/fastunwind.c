@@ -38,9 +38,30 @@ typedef struct rule {
     uint8_t kind;    /* R_OK, R_END (return address undefined: bottom of stack), R_FAIL */
 } rule;
 
+/* One frame of a walk: the walker's state on reaching it and what its rule made of it. */
+typedef struct frame {
+    uintptr_t pc;    /* return address into this frame's function */
+    uintptr_t sp;    /* the CFA of the frame below: rsp in this function after the call */
+    uintptr_t bp;    /* rbp in this function (meaningful only if live) */
+    uintptr_t cfa;   /* this frame's CFA (unused for F_END) */
+    int16_t rbp_off; /* the rule's: rbp saved at cfa + rbp_off, 0 unchanged */
+    uint8_t cfa_rbp; /* the rule's: CFA from rbp */
+    uint8_t live;    /* bp decides something in the walk from here (prove_same below) */
+    uint8_t end;     /* 0, or why the walk stopped after this frame: F_END, F_ZERO, F_CUT */
+} frame;
+
+enum { F_END = 1, F_ZERO, F_CUT };
+
+#define REC_CAP 264 /* >= HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX (unwind.h): every walk fits */
+
 struct hp_ucache {
     rule slot[CACHE_SLOTS]; /* first: each rule stays aligned to its size (no line splits) */
     unsigned gen;           /* unload_gen when the rules above were computed */
+    bool repeat;            /* the last walk's frames are the recorded walk's before it */
+    uint32_t id;            /* the stack id noted for the recorded walk (0: none) */
+    size_t rec_n, rec_max;  /* the recorded walk: rec[REC_CAP - rec_n ..], its max */
+    frame rec[REC_CAP];     /* the last successful walk, outermost frame at rec[REC_CAP - 1] */
+    frame scr[REC_CAP];     /* the walk in progress: the frames it walked itself */
 };
 
 /* Objects unloaded so far (as far as the dlclose interposer saw). Relaxed is enough: the bump
@@ -517,28 +538,173 @@ hp_ucache *hp_fastunwind_cache_new(void)
     return hp_map(sizeof(hp_ucache));
 }
 
+/* The walk, and why it may skip the rule lookups of frames the previous walk already did.
+ *
+ * A walk is a function of its state (pc, sp, bp) and of memory: the rule is a function of pc
+ * alone (while no object is unloaded: unload_gen); CFA = (rule.cfa_rbp ? bp : sp) + off; the
+ * next state is (word at CFA-8, CFA, rule.rbp_off ? word at CFA+rbp_off : bp). So the walk from
+ * a state reads exactly these words, and nothing else decides its frames.
+ * bp is "live" at a frame if the walk from there uses it before reloading it: live(k) =
+ * cfa_rbp(k) || (rbp_off(k) == 0 && live(k+1)); bp that is not live (rbp as a plain register in
+ * -O2 code) cannot change the walk.
+ * Claim: if the walk reaches a state equal to the recorded walk's state at frame j (same pc, same
+ * sp, same bp if live(j)), then frame by frame, as long as the word read at CFA(j)-8 equals the
+ * recorded pc(j+1) (and, if live(j+1), the new bp equals the recorded bp(j+1)), the state at
+ * the next frame equals the recorded one. Proof: by induction: same pc -> same rule (same cache
+ * generation, rules depend on pc only); same sp and same bp where the rule reads it -> same CFA,
+ * the recorded cfa(j); the next state is then (the word read, CFA(j), bp'), and the comparison
+ * checks exactly its two parts that matter. The checks, the end conditions (R_END, pc 0, max
+ * frames; max is the same, or the record is dropped) follow from the same state the same way.
+ * So following the record costs the two loads a walk does anyway, without the lookup, and the
+ * loads no longer wait for each other (the CFA comes from the record, not from the word read).
+ * A match of pc and sp alone (the frame's CFA and its return-address slot and value) is NOT
+ * enough for the frames above: a function may return and be called again from another site of
+ * the same caller with the same stack layout, so a caller's slot may hold another return
+ * address. That is why every step compares the word read with the record: the frames above are
+ * trusted only as far as their return-address slots (and live saved rbp) still hold the same
+ * words, and the first word that differs puts the walk back on the rules from that state.
+ * Memory: following reads exactly the addresses the rule-driven walk would read from the same
+ * state, in the same order, so it touches nothing the walk itself would not (a record left by a
+ * stack since unmapped, a coroutine's, a forked child's, is only read where the current stack
+ * leads the walk to the same state).
+ * Where to look: both walks go outwards with strictly growing sp (CFA > sp is checked), so one
+ * index into the record, advanced while its sp is below the current sp, finds the only record
+ * frame that can match. A record cut at max frames matches only where the current walk is also
+ * cut at or before its end (n >= j), since what lies past the cut is unknown.
+ * The record: the walk's frames, outermost at rec[REC_CAP - 1], so a walk that ends by
+ * following the record to its end keeps the record's tail where it is and writes only its own
+ * inner frames (scr) below it. */
 size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, uintptr_t *out,
                      size_t max)
 {
     unsigned gen = hp_load_relaxed(&unload_gen);
+    uc->repeat = false;
     if (HP_UNLIKELY(uc->gen != gen)) { /* an object was unloaded: its rules must not be served */
         memset(uc->slot, 0, sizeof uc->slot);
         uc->gen = gen;
+        uc->rec_n = 0;
     }
-    size_t n = 0;
-    while (n < max) {
-        out[n++] = pc;
+    if (max > REC_CAP) max = REC_CAP;
+    if (HP_UNLIKELY(max == 0)) return 0;
+    if (HP_UNLIKELY(uc->rec_max != max)) { /* the record's cut is another max's */
+        uc->rec_n = 0;
+        uc->rec_max = max;
+    }
+    const size_t pn = uc->rec_n;
+    const frame *prev = uc->rec + REC_CAP - pn;
+    const bool prev_cut = pn && prev[pn - 1].end == F_CUT;
+    frame *s = uc->scr;
+    size_t n = 0, j = 0, i0 = 0, j0 = 0;
+    bool differ = false; /* a frame walked here is not the record's at the same index */
+    for (;;) {
+        /* ---- on the rules ---- */
+        while (j < pn && prev[j].sp < sp)
+            j++;
+        if (j < pn && prev[j].sp == sp && prev[j].pc == pc && (!prev[j].live || prev[j].bp == bp) &&
+            (!prev_cut || n >= j))
+            goto follow;
+        differ |= n >= pn || prev[n].pc != pc;
+        out[n] = pc;
+        frame *f = &s[n++];
+        f->pc = pc;
+        f->sp = sp;
+        f->bp = bp;
+        f->end = 0;
         uintptr_t at = pc - 1; /* a return address: the call instruction is before it */
         rule *ru = &uc->slot[(at ^ (at >> 12)) & (CACHE_SLOTS - 1)];
         if (HP_UNLIKELY(ru->pc != at || ru->kind == R_NONE)) *ru = compute(at);
-        if (ru->kind == R_END) return n;
+        if (ru->kind == R_END) {
+            f->end = F_END;
+            f->cfa_rbp = 0;
+            f->rbp_off = 0;
+            goto walked;
+        }
         if (HP_UNLIKELY(ru->kind != R_OK)) return 0; /* this stack is libunwind's */
         uintptr_t cfa = (ru->cfa_rbp ? bp : sp) + (uintptr_t)(intptr_t)ru->cfa_off;
         if (HP_UNLIKELY(cfa <= sp || cfa - sp > (64u << 20) || (cfa & 7))) return 0;
+        f->cfa = cfa;
+        f->rbp_off = ru->rbp_off;
+        f->cfa_rbp = ru->cfa_rbp;
         if (ru->rbp_off) bp = *(const uintptr_t *)(cfa + (uintptr_t)(intptr_t)ru->rbp_off);
         pc = *(const uintptr_t *)(cfa - 8);
         sp = cfa;
-        if (pc == 0) return n;
+        if (pc == 0) {
+            f->end = F_ZERO;
+            goto walked;
+        }
+        if (n == max) {
+            f->end = F_CUT;
+            goto walked;
+        }
+        continue;
+
+    follow:
+        /* ---- on the record: the state equals prev[j]'s ---- */
+        i0 = n;
+        j0 = j;
+        for (;;) {
+            const frame *e = &prev[j];
+            out[n++] = pc;
+            if (e->end == F_END || (e->end == F_CUT && n == max)) goto followed;
+            if (n == max) { /* cut inside the record: the new record is the scratch's */
+                memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
+                s[n - 1].end = F_CUT;
+                differ |= i0 != j0;
+                goto walked;
+            }
+            if (e->rbp_off) bp = *(const uintptr_t *)(e->cfa + (uintptr_t)(intptr_t)e->rbp_off);
+            pc = *(const uintptr_t *)(e->cfa - 8);
+            sp = e->cfa;
+            if (e->end == F_ZERO) {
+                if (pc == 0) goto followed;
+            } else if (pc == e[1].pc && (!e[1].live || bp == e[1].bp)) {
+                j++;
+                continue;
+            }
+            /* a word differs: back on the rules from this state, the frames followed so far
+             * copied into the scratch */
+            memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
+            s[n - 1].end = 0;
+            differ |= i0 != j0;
+            j++;
+            break;
+        }
     }
+
+walked: /* the new record is s[0..n) */
+    uc->repeat = !differ && n == pn;
+    if (!uc->repeat) uc->id = 0; /* the caller notes the new stack's */
+    s[n - 1].live = s[n - 1].end != F_END && s[n - 1].cfa_rbp;
+    for (size_t k = n - 1; k-- > 0;)
+        s[k].live = s[k].cfa_rbp || (s[k].rbp_off == 0 && s[k + 1].live);
+    memcpy(uc->rec + REC_CAP - n, s, n * sizeof *s);
+    uc->rec_n = n;
     return n;
+
+followed: /* the new record is s[0..i0) followed by prev[j0..pn), which stays where it is */
+    uc->repeat = !differ && i0 == j0 && n == pn;
+    if (!uc->repeat) uc->id = 0;
+    if (i0) {
+        s[i0 - 1].live = s[i0 - 1].cfa_rbp || (s[i0 - 1].rbp_off == 0 && prev[j0].live);
+        for (size_t k = i0 - 1; k-- > 0;)
+            s[k].live = s[k].cfa_rbp || (s[k].rbp_off == 0 && s[k + 1].live);
+        memcpy(uc->rec + REC_CAP - pn + j0 - i0, s, i0 * sizeof *s);
+    }
+    uc->rec_n = n;
+    return n;
+}
+
+bool hp_fastunwind_repeat(const hp_ucache *uc)
+{
+    return uc->repeat;
+}
+
+uint32_t hp_fastunwind_id(const hp_ucache *uc)
+{
+    return uc->id;
+}
+
+void hp_fastunwind_note_id(hp_ucache *uc, uint32_t id)
+{
+    uc->id = id;
 }
