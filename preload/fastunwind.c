@@ -48,6 +48,7 @@ typedef struct frame {
     uint8_t cfa_rbp; /* the rule's: CFA from rbp */
     uint8_t live;    /* bp decides something in the walk from here (prove_same below) */
     uint8_t end;     /* 0, or why the walk stopped after this frame: F_END, F_ZERO, F_CUT */
+    uint8_t slow;    /* end or rbp_off: following this frame takes more than one load */
 } frame;
 
 enum { F_END = 1, F_ZERO, F_CUT };
@@ -642,41 +643,86 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
         /* ---- on the record: the state equals prev[j]'s ---- */
         i0 = n;
         j0 = j;
-        for (;;) {
+        {
             const frame *e = &prev[j];
-            out[n++] = pc;
-            if (e->end == F_END || (e->end == F_CUT && n == max)) goto followed;
-            if (n == max) { /* cut inside the record: the new record is the scratch's */
-                memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
-                s[n - 1].end = F_CUT;
-                differ |= i0 != j0;
-                goto walked;
+            uintptr_t *o = out + n, *const oend = out + max;
+            if (HP_LIKELY(pn - j <= max - n)) { /* the record ends before max: no count */
+                for (;;) { /* the common case: one load and one compare, no lookup */
+                    *o++ = pc;
+                    if (HP_UNLIKELY(e->slow)) {
+                        if (e->end) break;
+                        uintptr_t ecfa = e->cfa;
+                        bp = *(const uintptr_t *)(ecfa + (uintptr_t)(intptr_t)e->rbp_off);
+                        pc = *(const uintptr_t *)(ecfa - 8);
+                        e++;
+                        if (HP_UNLIKELY(pc != e->pc || (e->live && bp != e->bp))) {
+                            sp = ecfa;
+                            goto diverged;
+                        }
+                        continue;
+                    }
+                    /* rbp unchanged: bp equals the record's wherever it is live (live here
+                     * then, and it was compared on the way here) */
+                    uintptr_t ecfa = e->cfa;
+                    pc = *(const uintptr_t *)(ecfa - 8);
+                    e++;
+                    if (HP_UNLIKELY(pc != e->pc)) {
+                        sp = ecfa; /* a word differs: frame e's state is not the record's */
+                        goto diverged;
+                    }
+                }
+            } else {
+                for (;;) { /* the same, cut at max */
+                    *o++ = pc;
+                    if (HP_UNLIKELY(e->end != 0 || o == oend)) break;
+                    uintptr_t ecfa = e->cfa;
+                    if (e->rbp_off)
+                        bp = *(const uintptr_t *)(ecfa + (uintptr_t)(intptr_t)e->rbp_off);
+                    pc = *(const uintptr_t *)(ecfa - 8);
+                    e++;
+                    if (HP_UNLIKELY(pc != e->pc || (e->live && bp != e->bp))) {
+                        sp = ecfa;
+                        goto diverged;
+                    }
+                }
             }
-            if (e->rbp_off) bp = *(const uintptr_t *)(e->cfa + (uintptr_t)(intptr_t)e->rbp_off);
-            pc = *(const uintptr_t *)(e->cfa - 8);
-            sp = e->cfa;
-            if (e->end == F_ZERO) {
+            /* the record's last frame, or max frames */
+            n = (size_t)(o - out);
+            j = (size_t)(e - prev);
+            if (e->end == F_END || e->end == F_CUT) goto followed; /* F_CUT: o == oend (n >= j) */
+            if (e->end == F_ZERO) { /* its step, as on the rules: pc 0 ends the walk first */
+                if (e->rbp_off) bp = *(const uintptr_t *)(e->cfa + (uintptr_t)(intptr_t)e->rbp_off);
+                pc = *(const uintptr_t *)(e->cfa - 8);
                 if (pc == 0) goto followed;
-            } else if (pc == e[1].pc && (!e[1].live || bp == e[1].bp)) {
-                j++;
-                continue;
+                sp = e->cfa;
             }
-            /* a word differs: back on the rules from this state, the frames followed so far
-             * copied into the scratch */
+            /* cut here (o == oend), or F_ZERO's frame read a return address */
             memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
-            s[n - 1].end = 0;
             differ |= i0 != j0;
+            s[n - 1].end = o == oend ? F_CUT : 0;
+            if (o == oend) goto walked;
             j++;
-            break;
+            continue;
+        diverged:
+            n = (size_t)(o - out);
+            j = (size_t)(e - prev);
         }
+        /* back on the rules from the state (pc, sp, bp), the frames followed so far copied into
+         * the scratch (the record frame they end with continued otherwise: end 0 here) */
+        memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
+        differ |= i0 != j0;
+        s[n - 1].end = 0;
     }
 
 walked: /* the new record is s[0..n) */
     uc->repeat = !differ && n == pn;
     if (!uc->repeat) uc->id = 0; /* the caller notes the new stack's */
     s[n - 1].live = s[n - 1].end != F_END && s[n - 1].cfa_rbp;
-    for (size_t k = n - 1; k-- > 0;)
+    s[n - 1].slow = 1;
+    for (size_t k = n - 1; k-- > 0;) {
         s[k].live = s[k].cfa_rbp || (s[k].rbp_off == 0 && s[k + 1].live);
+        s[k].slow = s[k].end || s[k].rbp_off;
+    }
     memcpy(uc->rec + REC_CAP - n, s, n * sizeof *s);
     uc->rec_n = n;
     return n;
@@ -688,6 +734,8 @@ followed: /* the new record is s[0..i0) followed by prev[j0..pn), which stays wh
         s[i0 - 1].live = s[i0 - 1].cfa_rbp || (s[i0 - 1].rbp_off == 0 && prev[j0].live);
         for (size_t k = i0 - 1; k-- > 0;)
             s[k].live = s[k].cfa_rbp || (s[k].rbp_off == 0 && s[k + 1].live);
+        for (size_t k = 0; k < i0; k++)
+            s[k].slow = s[k].end || s[k].rbp_off;
         memcpy(uc->rec + REC_CAP - pn + j0 - i0, s, i0 * sizeof *s);
     }
     uc->rec_n = n;
