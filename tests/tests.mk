@@ -141,6 +141,13 @@ $(PROGS_D)/leaky: tests/data/viewer/src/leaky.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(PROG_CFLAGS) -o $@ $<
 
+# The cached walker's reuse of its previous walk, checked by libunwind (test_unwind.c): -O2,
+# no frame pointers, as the stacks it reuses are built in practice.
+PROGS  += $(PROGS_D)/unwreuse
+$(PROGS_D)/unwreuse: tests/progs/unwreuse.cc
+	@mkdir -p $(@D)
+	$(Q)g++ -O2 -g -Wall -Wextra -Werror -o $@ $< -pthread
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 
