@@ -22,6 +22,7 @@
 #include "fastunwind.h"
 
 #include "arena.h"
+#include "stacktab.h"
 
 #include <link.h>
 #include <string.h>
@@ -44,6 +45,7 @@ typedef struct frame {
     uintptr_t sp;    /* the CFA of the frame below: rsp in this function after the call */
     uintptr_t bp;    /* rbp in this function (meaningful only if live) */
     uintptr_t cfa;   /* this frame's CFA (unused for F_END) */
+    uint64_t chain;  /* hp_stacktab_chain of the walk's pcs from its last frame in to this one */
     int16_t rbp_off; /* the rule's: rbp saved at cfa + rbp_off, 0 unchanged */
     uint8_t cfa_rbp; /* the rule's: CFA from rbp */
     uint8_t live;    /* bp decides something in the walk from here (prove_same below) */
@@ -719,9 +721,11 @@ walked: /* the new record is s[0..n) */
     if (!uc->repeat) uc->id = 0; /* the caller notes the new stack's */
     s[n - 1].live = s[n - 1].end != F_END && s[n - 1].cfa_rbp;
     s[n - 1].slow = 1;
+    s[n - 1].chain = hp_stacktab_chain(HP_STACK_SEED, s[n - 1].pc);
     for (size_t k = n - 1; k-- > 0;) {
         s[k].live = s[k].cfa_rbp || (s[k].rbp_off == 0 && s[k + 1].live);
         s[k].slow = s[k].end || s[k].rbp_off;
+        s[k].chain = hp_stacktab_chain(s[k + 1].chain, s[k].pc);
     }
     memcpy(uc->rec + REC_CAP - n, s, n * sizeof *s);
     uc->rec_n = n;
@@ -732,10 +736,13 @@ followed: /* the new record is s[0..i0) followed by prev[j0..pn), which stays wh
     if (!uc->repeat) uc->id = 0;
     if (i0) {
         s[i0 - 1].live = s[i0 - 1].cfa_rbp || (s[i0 - 1].rbp_off == 0 && prev[j0].live);
-        for (size_t k = i0 - 1; k-- > 0;)
+        s[i0 - 1].slow = s[i0 - 1].end || s[i0 - 1].rbp_off;
+        s[i0 - 1].chain = hp_stacktab_chain(prev[j0].chain, s[i0 - 1].pc);
+        for (size_t k = i0 - 1; k-- > 0;) {
             s[k].live = s[k].cfa_rbp || (s[k].rbp_off == 0 && s[k + 1].live);
-        for (size_t k = 0; k < i0; k++)
             s[k].slow = s[k].end || s[k].rbp_off;
+            s[k].chain = hp_stacktab_chain(s[k + 1].chain, s[k].pc);
+        }
         memcpy(uc->rec + REC_CAP - pn + j0 - i0, s, i0 * sizeof *s);
     }
     uc->rec_n = n;
@@ -745,6 +752,16 @@ followed: /* the new record is s[0..i0) followed by prev[j0..pn), which stays wh
 bool hp_fastunwind_repeat(const hp_ucache *uc)
 {
     return uc->repeat;
+}
+
+size_t hp_fastunwind_depth(const hp_ucache *uc)
+{
+    return uc->rec_n;
+}
+
+uint64_t hp_fastunwind_chain(const hp_ucache *uc)
+{
+    return uc->rec[REC_CAP - uc->rec_n].chain;
 }
 
 uint32_t hp_fastunwind_id(const hp_ucache *uc)

@@ -20,6 +20,11 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
 /* True if the last hp_fastunwind returned exactly the frames of the successful walk before it
  * (the stack did not change between the two allocations). */
 bool hp_fastunwind_repeat(const hp_ucache *uc);
+/* After a walk that returned n > 0: hp_stacktab_chain over its n return addresses, from the
+ * outermost in (stacktab.h), so that interning them needs no hash of its own. */
+uint64_t hp_fastunwind_chain(const hp_ucache *uc);
+/* After a walk that returned n > 0: n. */
+size_t hp_fastunwind_depth(const hp_ucache *uc);
 /* The stack id the caller noted for the last successful walk (0: none noted since the frames
  * last changed). The cache keeps it for hp_fastunwind_repeat's case: no hash, no table. */
 uint32_t hp_fastunwind_id(const hp_ucache *uc);

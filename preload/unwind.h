@@ -92,7 +92,11 @@ static inline __attribute__((always_inline)) uint32_t hp_unwind_intern(hp_ucache
     size_t n = hp_unwind_walk(uc, buf, max, &first, &fast);
     uint32_t reused = fast && hp_fastunwind_repeat(uc) ? hp_fastunwind_id(uc) : 0;
     if (HP_LIKELY(reused != 0 && !hp_unwind_verify)) return reused;
-    uint32_t id = hp_stacktab_intern(buf + first, n);
+    uint32_t id;
+    if (fast && first == 0 && n == hp_fastunwind_depth(uc) && !hp_unwind_verify)
+        id = hp_stacktab_intern_hashed(buf, n, hp_stacktab_hash(hp_fastunwind_chain(uc), n));
+    else
+        id = hp_stacktab_intern(buf + first, n);
     if (HP_UNLIKELY(reused != 0)) hp_unwind_verify_id(reused, id);
     if (fast) hp_fastunwind_note_id(uc, id);
     return id;
