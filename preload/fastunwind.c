@@ -541,6 +541,37 @@ hp_ucache *hp_fastunwind_cache_new(void)
     return hp_map(sizeof(hp_ucache));
 }
 
+/* The end of a walk of n frames: the new record is the scratch's s[0..i0) followed by the old
+ * record's frames from j0 on (none if j0 == its count), which stay where they are. The scratch
+ * goes right below them, innermost first, with what needs its outer neighbour: live, slow, the
+ * hash chain. The same shape (i0 == j0, n == the old count) puts every frame where the old
+ * record had the one of the same index: compared before it is overwritten, that says whether
+ * the frames are all the same (repeat). */
+static inline void settle(hp_ucache *uc, size_t i0, size_t j0, size_t n)
+{
+    const size_t pn = uc->rec_n;
+    const frame *prev = uc->rec + REC_CAP - pn, *s = uc->scr;
+    const bool shape = i0 == j0 && n == pn;
+    bool same = shape, nlive = j0 < pn && prev[j0].live;
+    uint64_t chain = j0 < pn ? prev[j0].chain : HP_STACK_SEED;
+    frame *d = uc->rec + REC_CAP - pn + j0;
+    for (size_t k = i0; k-- > 0;) {
+        const frame *f = &s[k];
+        d--;
+        if (shape) same &= d->pc == f->pc;
+        bool live = f->cfa_rbp || (f->rbp_off == 0 && nlive);
+        chain = hp_stacktab_chain(chain, f->pc);
+        *d = *f;
+        d->live = live;
+        d->slow = f->end || f->rbp_off;
+        d->chain = chain;
+        nlive = live;
+    }
+    uc->repeat = same;
+    if (!same) uc->id = 0; /* the caller notes the new stack's */
+    uc->rec_n = n;
+}
+
 /* The walk, and why it may skip the rule lookups of frames the previous walk already did.
  *
  * A walk is a function of its state (pc, sp, bp) and of memory: the rule is a function of pc
@@ -598,7 +629,6 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
     const bool prev_cut = pn && prev[pn - 1].end == F_CUT;
     frame *s = uc->scr;
     size_t n = 0, j = 0, i0 = 0, j0 = 0;
-    bool differ = false; /* a frame walked here is not the record's at the same index */
     for (;;) {
         /* ---- on the rules ---- */
         while (j < pn && prev[j].sp < sp)
@@ -606,7 +636,6 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
         if (j < pn && prev[j].sp == sp && prev[j].pc == pc && (!prev[j].live || prev[j].bp == bp) &&
             (!prev_cut || n >= j))
             goto follow;
-        differ |= n >= pn || prev[n].pc != pc;
         out[n] = pc;
         frame *f = &s[n++];
         f->pc = pc;
@@ -700,7 +729,6 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
             }
             /* cut here (o == oend), or F_ZERO's frame read a return address */
             memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
-            differ |= i0 != j0;
             s[n - 1].end = o == oend ? F_CUT : 0;
             if (o == oend) goto walked;
             j++;
@@ -712,40 +740,14 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
         /* back on the rules from the state (pc, sp, bp), the frames followed so far copied into
          * the scratch (the record frame they end with continued otherwise: end 0 here) */
         memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
-        differ |= i0 != j0;
         s[n - 1].end = 0;
     }
 
-walked: /* the new record is s[0..n) */
-    uc->repeat = !differ && n == pn;
-    if (!uc->repeat) uc->id = 0; /* the caller notes the new stack's */
-    s[n - 1].live = s[n - 1].end != F_END && s[n - 1].cfa_rbp;
-    s[n - 1].slow = 1;
-    s[n - 1].chain = hp_stacktab_chain(HP_STACK_SEED, s[n - 1].pc);
-    for (size_t k = n - 1; k-- > 0;) {
-        s[k].live = s[k].cfa_rbp || (s[k].rbp_off == 0 && s[k + 1].live);
-        s[k].slow = s[k].end || s[k].rbp_off;
-        s[k].chain = hp_stacktab_chain(s[k + 1].chain, s[k].pc);
-    }
-    memcpy(uc->rec + REC_CAP - n, s, n * sizeof *s);
-    uc->rec_n = n;
-    return n;
-
+walked: /* the new record is s[0..n): as below, with nothing kept of the old one */
+    i0 = n;
+    j0 = pn;
 followed: /* the new record is s[0..i0) followed by prev[j0..pn), which stays where it is */
-    uc->repeat = !differ && i0 == j0 && n == pn;
-    if (!uc->repeat) uc->id = 0;
-    if (i0) {
-        s[i0 - 1].live = s[i0 - 1].cfa_rbp || (s[i0 - 1].rbp_off == 0 && prev[j0].live);
-        s[i0 - 1].slow = s[i0 - 1].end || s[i0 - 1].rbp_off;
-        s[i0 - 1].chain = hp_stacktab_chain(prev[j0].chain, s[i0 - 1].pc);
-        for (size_t k = i0 - 1; k-- > 0;) {
-            s[k].live = s[k].cfa_rbp || (s[k].rbp_off == 0 && s[k + 1].live);
-            s[k].slow = s[k].end || s[k].rbp_off;
-            s[k].chain = hp_stacktab_chain(s[k + 1].chain, s[k].pc);
-        }
-        memcpy(uc->rec + REC_CAP - pn + j0 - i0, s, i0 * sizeof *s);
-    }
-    uc->rec_n = n;
+    settle(uc, i0, j0, n);
     return n;
 }
 
