@@ -18,6 +18,9 @@
  * interposer, after the real dlclose) bumps unload_gen; each walk compares it with its cache's
  * (one relaxed load of a read-mostly word) and empties the cache when it changed. Nothing else
  * is cached per object: the FDE is looked up through dl_iterate_phdr on every miss.
+ * The record: the cache also keeps the thread's last successful walk, frame by frame; the next
+ * walk follows it without lookups from the first frame whose state equals the record's, as long
+ * as the words it reads equal the record's ("The walk" below says why that is exact).
  * Threads: the cache belongs to one hp_thread; dl_iterate_phdr only on a miss. No malloc. */
 #include "fastunwind.h"
 
