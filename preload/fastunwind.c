@@ -18,10 +18,14 @@
  * interposer, after the real dlclose) bumps unload_gen; each walk compares it with its cache's
  * (one relaxed load of a read-mostly word) and empties the cache when it changed. Nothing else
  * is cached per object: the FDE is looked up through dl_iterate_phdr on every miss.
+ * The record: the cache also keeps the thread's last successful walk, frame by frame; the next
+ * walk follows it without lookups from the first frame whose state equals the record's, as long
+ * as the words it reads equal the record's ("The walk" below says why that is exact).
  * Threads: the cache belongs to one hp_thread; dl_iterate_phdr only on a miss. No malloc. */
 #include "fastunwind.h"
 
 #include "arena.h"
+#include "stacktab.h"
 
 #include <link.h>
 #include <string.h>
@@ -38,9 +42,32 @@ typedef struct rule {
     uint8_t kind;    /* R_OK, R_END (return address undefined: bottom of stack), R_FAIL */
 } rule;
 
+/* One frame of a walk: the walker's state on reaching it and what its rule made of it. */
+typedef struct frame {
+    uintptr_t pc;    /* return address into this frame's function */
+    uintptr_t sp;    /* the CFA of the frame below: rsp in this function after the call */
+    uintptr_t bp;    /* rbp in this function (meaningful only if live) */
+    uintptr_t cfa;   /* this frame's CFA (unused for F_END) */
+    uint64_t chain;  /* hp_stacktab_chain of the walk's pcs from its last frame in to this one */
+    int16_t rbp_off; /* the rule's: rbp saved at cfa + rbp_off, 0 unchanged */
+    uint8_t cfa_rbp; /* the rule's: CFA from rbp */
+    uint8_t live;    /* bp decides something in the walk from here (prove_same below) */
+    uint8_t end;     /* 0, or why the walk stopped after this frame: F_END, F_ZERO, F_CUT */
+    uint8_t slow;    /* end or rbp_off: following this frame takes more than one load */
+} frame;
+
+enum { F_END = 1, F_ZERO, F_CUT };
+
+#define REC_CAP 264 /* >= HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX (unwind.h): every walk fits */
+
 struct hp_ucache {
     rule slot[CACHE_SLOTS]; /* first: each rule stays aligned to its size (no line splits) */
     unsigned gen;           /* unload_gen when the rules above were computed */
+    bool repeat;            /* the last walk's frames are the recorded walk's before it */
+    uint32_t id;            /* the stack id noted for the recorded walk (0: none) */
+    size_t rec_n, rec_max;  /* the recorded walk: rec[REC_CAP - rec_n ..], its max */
+    frame rec[REC_CAP];     /* the last successful walk, outermost frame at rec[REC_CAP - 1] */
+    frame scr[REC_CAP];     /* the walk in progress: the frames it walked itself */
 };
 
 /* Objects unloaded so far (as far as the dlclose interposer saw). Relaxed is enough: the bump
@@ -517,28 +544,237 @@ hp_ucache *hp_fastunwind_cache_new(void)
     return hp_map(sizeof(hp_ucache));
 }
 
+/* The end of a walk of n frames: the new record is the scratch's s[0..i0) followed by the old
+ * record's frames from j0 on (none if j0 == its count), which stay where they are. The scratch
+ * goes right below them, innermost first, with what needs its outer neighbour: live, slow, the
+ * hash chain. The same shape (i0 == j0, n == the old count) puts every frame where the old
+ * record had the one of the same index: compared before it is overwritten, that says whether
+ * the frames are all the same (repeat). */
+static inline void settle(hp_ucache *uc, size_t i0, size_t j0, size_t n)
+{
+    const size_t pn = uc->rec_n;
+    const frame *prev = uc->rec + REC_CAP - pn, *s = uc->scr;
+    const bool shape = i0 == j0 && n == pn;
+    bool same = shape, nlive = j0 < pn && prev[j0].live;
+    uint64_t chain = j0 < pn ? prev[j0].chain : HP_STACK_SEED;
+    frame *d = uc->rec + REC_CAP - pn + j0;
+    for (size_t k = i0; k-- > 0;) {
+        const frame *f = &s[k];
+        d--;
+        if (shape) same &= d->pc == f->pc;
+        bool live = f->cfa_rbp || (f->rbp_off == 0 && nlive);
+        chain = hp_stacktab_chain(chain, f->pc);
+        *d = *f;
+        d->live = live;
+        d->slow = f->end || f->rbp_off;
+        d->chain = chain;
+        nlive = live;
+    }
+    uc->repeat = same;
+    if (!same) uc->id = 0; /* the caller notes the new stack's */
+    uc->rec_n = n;
+}
+
+/* The walk, and why it may skip the rule lookups of frames the previous walk already did.
+ *
+ * A walk is a function of its state (pc, sp, bp) and of memory: the rule is a function of pc
+ * alone (while no object is unloaded: unload_gen); CFA = (rule.cfa_rbp ? bp : sp) + off; the
+ * next state is (word at CFA-8, CFA, rule.rbp_off ? word at CFA+rbp_off : bp). So the walk from
+ * a state reads exactly these words, and nothing else decides its frames.
+ * bp is "live" at a frame if the walk from there uses it before reloading it: live(k) =
+ * cfa_rbp(k) || (rbp_off(k) == 0 && live(k+1)); bp that is not live (rbp as a plain register in
+ * -O2 code) cannot change the walk.
+ * Claim: if the walk reaches a state equal to the recorded walk's state at frame j (same pc, same
+ * sp, same bp if live(j)), then frame by frame, as long as the word read at CFA(j)-8 equals the
+ * recorded pc(j+1) (and, if live(j+1), the new bp equals the recorded bp(j+1)), the state at
+ * the next frame equals the recorded one. Proof: by induction: same pc -> same rule (same cache
+ * generation, rules depend on pc only); same sp and same bp where the rule reads it -> same CFA,
+ * the recorded cfa(j); the next state is then (the word read, CFA(j), bp'), and the comparison
+ * checks exactly its two parts that matter. The checks, the end conditions (R_END, pc 0, max
+ * frames; max is the same, or the record is dropped) follow from the same state the same way.
+ * So following the record costs the two loads a walk does anyway, without the lookup, and the
+ * loads no longer wait for each other (the CFA comes from the record, not from the word read).
+ * A match of pc and sp alone (the frame's CFA and its return-address slot and value) is NOT
+ * enough for the frames above: a function may return and be called again from another site of
+ * the same caller with the same stack layout, so a caller's slot may hold another return
+ * address. That is why every step compares the word read with the record: the frames above are
+ * trusted only as far as their return-address slots (and live saved rbp) still hold the same
+ * words, and the first word that differs puts the walk back on the rules from that state.
+ * Memory: following reads exactly the addresses the rule-driven walk would read from the same
+ * state, in the same order, so it touches nothing the walk itself would not (a record left by a
+ * stack since unmapped, a coroutine's, a forked child's, is only read where the current stack
+ * leads the walk to the same state).
+ * Where to look: both walks go outwards with strictly growing sp (CFA > sp is checked), so one
+ * index into the record, advanced while its sp is below the current sp, finds the only record
+ * frame that can match. A record cut at max frames matches only where the current walk is also
+ * cut at or before its end (n >= j), since what lies past the cut is unknown.
+ * The record: the walk's frames, outermost at rec[REC_CAP - 1], so a walk that ends by
+ * following the record to its end keeps the record's tail where it is and writes only its own
+ * inner frames (scr) below it. */
 size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, uintptr_t *out,
                      size_t max)
 {
     unsigned gen = hp_load_relaxed(&unload_gen);
+    uc->repeat = false;
     if (HP_UNLIKELY(uc->gen != gen)) { /* an object was unloaded: its rules must not be served */
         memset(uc->slot, 0, sizeof uc->slot);
         uc->gen = gen;
+        uc->rec_n = 0;
     }
-    size_t n = 0;
-    while (n < max) {
-        out[n++] = pc;
+    if (max > REC_CAP) max = REC_CAP;
+    if (HP_UNLIKELY(max == 0)) return 0;
+    if (HP_UNLIKELY(uc->rec_max != max)) { /* the record's cut is another max's */
+        uc->rec_n = 0;
+        uc->rec_max = max;
+    }
+    const size_t pn = uc->rec_n;
+    const frame *prev = uc->rec + REC_CAP - pn;
+    const bool prev_cut = pn && prev[pn - 1].end == F_CUT;
+    frame *s = uc->scr;
+    size_t n = 0, j = 0, i0 = 0, j0 = 0;
+    for (;;) {
+        /* ---- on the rules ---- */
+        while (j < pn && prev[j].sp < sp)
+            j++;
+        if (j < pn && prev[j].sp == sp && prev[j].pc == pc && (!prev[j].live || prev[j].bp == bp) &&
+            (!prev_cut || n >= j))
+            goto follow;
+        out[n] = pc;
+        frame *f = &s[n++];
+        f->pc = pc;
+        f->sp = sp;
+        f->bp = bp;
+        f->end = 0;
         uintptr_t at = pc - 1; /* a return address: the call instruction is before it */
         rule *ru = &uc->slot[(at ^ (at >> 12)) & (CACHE_SLOTS - 1)];
         if (HP_UNLIKELY(ru->pc != at || ru->kind == R_NONE)) *ru = compute(at);
-        if (ru->kind == R_END) return n;
+        if (ru->kind == R_END) {
+            f->end = F_END;
+            f->cfa_rbp = 0;
+            f->rbp_off = 0;
+            goto walked;
+        }
         if (HP_UNLIKELY(ru->kind != R_OK)) return 0; /* this stack is libunwind's */
         uintptr_t cfa = (ru->cfa_rbp ? bp : sp) + (uintptr_t)(intptr_t)ru->cfa_off;
         if (HP_UNLIKELY(cfa <= sp || cfa - sp > (64u << 20) || (cfa & 7))) return 0;
+        f->cfa = cfa;
+        f->rbp_off = ru->rbp_off;
+        f->cfa_rbp = ru->cfa_rbp;
         if (ru->rbp_off) bp = *(const uintptr_t *)(cfa + (uintptr_t)(intptr_t)ru->rbp_off);
         pc = *(const uintptr_t *)(cfa - 8);
         sp = cfa;
-        if (pc == 0) return n;
+        if (pc == 0) {
+            f->end = F_ZERO;
+            goto walked;
+        }
+        if (n == max) {
+            f->end = F_CUT;
+            goto walked;
+        }
+        continue;
+
+    follow:
+        /* ---- on the record: the state equals prev[j]'s ---- */
+        i0 = n;
+        j0 = j;
+        {
+            const frame *e = &prev[j];
+            uintptr_t *o = out + n, *const oend = out + max;
+            if (HP_LIKELY(pn - j <= max - n)) { /* the record ends before max: no count */
+                for (;;) { /* the common case: one load and one compare, no lookup */
+                    *o++ = pc;
+                    if (HP_UNLIKELY(e->slow)) {
+                        if (e->end) break;
+                        uintptr_t ecfa = e->cfa;
+                        bp = *(const uintptr_t *)(ecfa + (uintptr_t)(intptr_t)e->rbp_off);
+                        pc = *(const uintptr_t *)(ecfa - 8);
+                        e++;
+                        if (HP_UNLIKELY(pc != e->pc || (e->live && bp != e->bp))) {
+                            sp = ecfa;
+                            goto diverged;
+                        }
+                        continue;
+                    }
+                    /* rbp unchanged: bp equals the record's wherever it is live (live here
+                     * then, and it was compared on the way here) */
+                    uintptr_t ecfa = e->cfa;
+                    pc = *(const uintptr_t *)(ecfa - 8);
+                    e++;
+                    if (HP_UNLIKELY(pc != e->pc)) {
+                        sp = ecfa; /* a word differs: frame e's state is not the record's */
+                        goto diverged;
+                    }
+                }
+            } else {
+                for (;;) { /* the same, cut at max */
+                    *o++ = pc;
+                    if (HP_UNLIKELY(e->end != 0 || o == oend)) break;
+                    uintptr_t ecfa = e->cfa;
+                    if (e->rbp_off)
+                        bp = *(const uintptr_t *)(ecfa + (uintptr_t)(intptr_t)e->rbp_off);
+                    pc = *(const uintptr_t *)(ecfa - 8);
+                    e++;
+                    if (HP_UNLIKELY(pc != e->pc || (e->live && bp != e->bp))) {
+                        sp = ecfa;
+                        goto diverged;
+                    }
+                }
+            }
+            /* the record's last frame, or max frames */
+            n = (size_t)(o - out);
+            j = (size_t)(e - prev);
+            if (e->end == F_END || e->end == F_CUT) goto followed; /* F_CUT: o == oend (n >= j) */
+            if (e->end == F_ZERO) { /* its step, as on the rules: pc 0 ends the walk first */
+                if (e->rbp_off) bp = *(const uintptr_t *)(e->cfa + (uintptr_t)(intptr_t)e->rbp_off);
+                pc = *(const uintptr_t *)(e->cfa - 8);
+                if (pc == 0) goto followed;
+                sp = e->cfa;
+            }
+            /* cut here (o == oend), or F_ZERO's frame read a return address */
+            memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
+            s[n - 1].end = o == oend ? F_CUT : 0;
+            if (o == oend) goto walked;
+            j++;
+            continue;
+        diverged:
+            n = (size_t)(o - out);
+            j = (size_t)(e - prev);
+        }
+        /* back on the rules from the state (pc, sp, bp), the frames followed so far copied into
+         * the scratch (the record frame they end with continued otherwise: end 0 here) */
+        memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
+        s[n - 1].end = 0;
     }
+
+walked: /* the new record is s[0..n): as below, with nothing kept of the old one */
+    i0 = n;
+    j0 = pn;
+followed: /* the new record is s[0..i0) followed by prev[j0..pn), which stays where it is */
+    settle(uc, i0, j0, n);
     return n;
+}
+
+bool hp_fastunwind_repeat(const hp_ucache *uc)
+{
+    return uc->repeat;
+}
+
+size_t hp_fastunwind_depth(const hp_ucache *uc)
+{
+    return uc->rec_n;
+}
+
+uint64_t hp_fastunwind_chain(const hp_ucache *uc)
+{
+    return uc->rec[REC_CAP - uc->rec_n].chain;
+}
+
+uint32_t hp_fastunwind_id(const hp_ucache *uc)
+{
+    return uc->id;
+}
+
+void hp_fastunwind_note_id(hp_ucache *uc, uint32_t id)
+{
+    uc->id = id;
 }

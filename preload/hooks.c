@@ -60,10 +60,8 @@ static inline __attribute__((always_inline)) uint32_t capture(hp_thread *t)
 {
     uintptr_t ips[HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX];
     int saved = errno;
-    size_t first;
     if (HP_UNLIKELY(!t->uc)) t->uc = hp_fastunwind_cache_new();
-    size_t n = hp_unwind(t->uc, ips, (size_t)hp_opt.DEPTH, &first);
-    uint32_t id = hp_stacktab_intern(ips + first, n);
+    uint32_t id = hp_unwind_intern(t->uc, ips, (size_t)hp_opt.DEPTH);
     errno = saved;
     return id;
 }

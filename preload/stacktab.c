@@ -26,24 +26,14 @@ static struct {
     size_t bytes;
 } st = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* Four independent lanes: the multiplies overlap instead of forming one long chain. */
+/* The chain of stacktab.h from the outermost frame in: a caller that already has the chain of
+ * a stack's outer frames (fastunwind's record) hashes only its inner ones. */
 static uint32_t hash_ips(const uintptr_t *ips, size_t n)
 {
-    uint64_t a = 0x9E3779B97F4A7C15ull ^ n, b = 0xC2B2AE3D27D4EB4Full, c = 0x165667B19E3779F9ull,
-             d = 0x27D4EB2F165667C5ull;
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        a = (a ^ ips[i]) * 0xff51afd7ed558ccdull;
-        b = (b ^ ips[i + 1]) * 0xc4ceb9fe1a85ec53ull;
-        c = (c ^ ips[i + 2]) * 0xff51afd7ed558ccdull;
-        d = (d ^ ips[i + 3]) * 0xc4ceb9fe1a85ec53ull;
-    }
-    for (; i < n; i++)
-        a = (a ^ ips[i]) * 0xff51afd7ed558ccdull;
-    uint64_t h = a ^ (b >> 1) ^ (c >> 2) ^ (d >> 3);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    return (uint32_t)(h ^ (h >> 29));
+    uint64_t h = HP_STACK_SEED;
+    for (size_t i = n; i-- > 0;)
+        h = hp_stacktab_chain(h, ips[i]);
+    return hp_stacktab_hash(h, n);
 }
 
 static table *table_new(size_t slots)
@@ -144,12 +134,17 @@ out:
     return id;
 }
 
-uint32_t hp_stacktab_intern(const uintptr_t *ips, size_t n)
+uint32_t hp_stacktab_intern_hashed(const uintptr_t *ips, size_t n, uint32_t h)
 {
-    uint32_t h = hash_ips(ips, n);
+    hp_assert(h == hash_ips(ips, n));
     hp_stack *s = probe(hp_load_acquire(&st.tab), h, ips, n, NULL);
     if (HP_LIKELY(s != NULL)) return s->id;
     return insert_slow(h, ips, n);
+}
+
+uint32_t hp_stacktab_intern(const uintptr_t *ips, size_t n)
+{
+    return hp_stacktab_intern_hashed(ips, n, hash_ips(ips, n));
 }
 
 uint32_t hp_stacktab_count(void)

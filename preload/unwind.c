@@ -121,3 +121,13 @@ size_t hp_unwind_verify_slow(size_t fast_n, uintptr_t *buf, size_t max, size_t *
     memcpy(buf, ref, (size_t)n * sizeof *buf);
     return (size_t)n;
 }
+
+void hp_unwind_verify_id(uint32_t reused, uint32_t interned)
+{
+    static atomic_int said;
+    if (reused == interned) return;
+    char a[24], b[24];
+    hp_fmt_u64(a, reused);
+    hp_fmt_u64(b, interned);
+    hp_log_once(&said, "unwind verify: MISMATCH: reused stack id ", a, b);
+}

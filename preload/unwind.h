@@ -15,6 +15,7 @@
 
 void hp_unwind_init(void);
 #include "fastunwind.h"
+#include "stacktab.h"
 
 static inline size_t hp_unwind(hp_ucache *uc, uintptr_t *buf, size_t max, size_t *first);
 /* dlclose unloaded an object: cached unwind information about it is dropped (fastunwind's
@@ -34,19 +35,18 @@ int hp_unwind_ref(uintptr_t *buf, int max);
 extern bool hp_unwind_verify; /* HEAPPROF_VERIFY_UNWIND: check every fast walk against libunwind */
 size_t hp_unwind_verify_slow(size_t fast_n, uintptr_t *buf, size_t max, size_t *first);
 
-/* Inline (always, down from the hook), so that __builtin_frame_address(0) is the hook's own
- * frame: the walk starts at the hook's caller. Fills buf (room for max + HP_UNWIND_SKIP_MAX
- * entries) and returns the number of the caller's frames; they start at buf[*first]. The
- * cached-CFI walker runs first; libunwind takes any stack it cannot describe. */
-static inline __attribute__((always_inline)) size_t hp_unwind(hp_ucache *uc, uintptr_t *buf,
-                                                              size_t max, size_t *first)
+/* The walk behind hp_unwind and hp_unwind_intern; *fast: the frames are the cached walker's. */
+static inline __attribute__((always_inline)) size_t
+hp_unwind_walk(hp_ucache *uc, uintptr_t *buf, size_t max, size_t *first, bool *fast)
 {
     if (max > HP_MAX_DEPTH) max = HP_MAX_DEPTH;
     int n = 0;
+    *fast = false;
     if (HP_LIKELY(uc != NULL)) {
         uintptr_t *fp = (uintptr_t *)__builtin_frame_address(0);
         n = (int)hp_fastunwind(uc, (uintptr_t)__builtin_return_address(0), (uintptr_t)(fp + 2),
                                fp[0], buf, max + HP_UNWIND_SKIP_MAX);
+        *fast = n != 0;
         if (HP_UNLIKELY(hp_unwind_verify)) {
             uint8_t g = hp_internal_begin();
             n = (int)hp_unwind_verify_slow((size_t)n, buf, max, first);
@@ -64,6 +64,42 @@ static inline __attribute__((always_inline)) size_t hp_unwind(hp_ucache *uc, uin
     *first = (size_t)i;
     if (n - i > (int)max) n = i + (int)max;
     return n > i ? (size_t)(n - i) : 0;
+}
+
+/* Inline (always, down from the hook), so that __builtin_frame_address(0) is the hook's own
+ * frame: the walk starts at the hook's caller. Fills buf (room for max + HP_UNWIND_SKIP_MAX
+ * entries) and returns the number of the caller's frames; they start at buf[*first]. The
+ * cached-CFI walker runs first; libunwind takes any stack it cannot describe. */
+static inline __attribute__((always_inline)) size_t hp_unwind(hp_ucache *uc, uintptr_t *buf,
+                                                              size_t max, size_t *first)
+{
+    bool fast;
+    return hp_unwind_walk(uc, buf, max, first, &fast);
+}
+
+/* Verification of a reused stack id: says MISMATCH once if it is not the interned one. */
+void hp_unwind_verify_id(uint32_t reused, uint32_t interned);
+
+/* hp_unwind, then the stack's id (hp_stacktab_intern). When the cached walker found exactly
+ * the frames of this thread's previous walk, the id noted for that walk is reused: no hash, no
+ * table (HEAPPROF_VERIFY_UNWIND interns anyway and checks that the two ids agree). buf as for
+ * hp_unwind. Returns 0 only if the stack table is out of memory. */
+static inline __attribute__((always_inline)) uint32_t hp_unwind_intern(hp_ucache *uc,
+                                                                       uintptr_t *buf, size_t max)
+{
+    bool fast;
+    size_t first;
+    size_t n = hp_unwind_walk(uc, buf, max, &first, &fast);
+    uint32_t reused = fast && hp_fastunwind_repeat(uc) ? hp_fastunwind_id(uc) : 0;
+    if (HP_LIKELY(reused != 0 && !hp_unwind_verify)) return reused;
+    uint32_t id;
+    if (fast && first == 0 && n == hp_fastunwind_depth(uc) && !hp_unwind_verify)
+        id = hp_stacktab_intern_hashed(buf, n, hp_stacktab_hash(hp_fastunwind_chain(uc), n));
+    else
+        id = hp_stacktab_intern(buf + first, n);
+    if (HP_UNLIKELY(reused != 0)) hp_unwind_verify_id(reused, id);
+    if (fast) hp_fastunwind_note_id(uc, id);
+    return id;
 }
 
 #endif

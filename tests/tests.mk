@@ -147,6 +147,13 @@ PROGS  += $(PROGS_D)/sampled
 # Live snapshots of a running server (tests/itest/test_snapshot.c).
 PROGS  += $(PROGS_D)/snapserver
 
+# The cached walker's reuse of its previous walk, checked by libunwind (test_unwind.c): -O2,
+# no frame pointers, as the stacks it reuses are built in practice.
+PROGS  += $(PROGS_D)/unwreuse
+$(PROGS_D)/unwreuse: tests/progs/unwreuse.cc
+	@mkdir -p $(@D)
+	$(Q)g++ -O2 -g -Wall -Wextra -Werror -o $@ $< -pthread
+
 # (PROGS is a prerequisite of itest below: add programs above this line.)
 progs: $(PROGS)
 

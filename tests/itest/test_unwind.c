@@ -28,6 +28,21 @@ Test(unwind, test_programs, .timeout = 120)
     verify((const char *const[]){it_prog("demo"), NULL});
     verify((const char *const[]){it_prog("threads"), "4", "20000", NULL});
     verify((const char *const[]){it_prog("lifecycle"), "fork", NULL});
+    /* a Rust program: std's own frames, a thread, HashMap and Vec growth */
+    verify((const char *const[]){it_prog("rust_clean"), NULL});
+}
+
+/* The walker's reuse of its previous walk (fastunwind.c, "The walk") where stacks change in
+ * every way it must notice: recursion of varying depth, a function re-called from another call
+ * site of the same caller, an rbp-based frame at the same sp with another rbp, longjmp out of
+ * deep frames, C++ exceptions through allocating frames, a handler allocating, threads, fork.
+ * Each of these fails (MISMATCH) if the walker trusts a frame's pc and sp without the word
+ * above it, or ignores rbp where a rule reads it (tried by hand: both mutations caught on every
+ * run). Several runs: the signals land elsewhere each time. */
+Test(unwind, reuse_edges, .timeout = 120)
+{
+    for (int i = 0; i < 5; i++)
+        verify((const char *const[]){it_prog("unwreuse"), NULL});
 }
 
 Test(unwind, real_programs, .timeout = 300)

@@ -47,3 +47,68 @@ Test(fastunwind, equals_libunwind)
         cr_expect(memcmp(fast, ref, fast_n * sizeof *fast) == 0, "round %d: same addresses", round);
     }
 }
+
+/* Consecutive walks of one cache share frames: the second follows the first's record. Depths
+ * change up and down, and the same depth repeats; every walk must still be libunwind's, and
+ * hp_fastunwind_repeat must say exactly whether the frames equal the walk before. */
+Test(fastunwind, reuse_equals_libunwind)
+{
+    hp_ucache *uc = hp_fastunwind_cache_new();
+    cr_assert_not_null(uc);
+    static const int depth[] = {10, 10, 12, 7, 7, 30, 3, 3, 3, 11, 10, 10, 0, 0, 25, 24};
+    uintptr_t last[64];
+    size_t last_n = 0;
+    for (size_t k = 0; k < sizeof depth / sizeof *depth; k++) {
+        recurse(uc, depth[k]);
+        cr_expect_eq(fast_n, ref_n, "walk %zu: %zu frames vs libunwind's %zu", k, fast_n, ref_n);
+        cr_expect(memcmp(fast, ref, fast_n * sizeof *fast) == 0, "walk %zu: same addresses", k);
+        bool same = k > 0 && fast_n == last_n && memcmp(fast, last, fast_n * sizeof *fast) == 0;
+        cr_expect_eq(hp_fastunwind_repeat(uc), same, "walk %zu: repeat says %d", k,
+                     hp_fastunwind_repeat(uc));
+        memcpy(last, fast, fast_n * sizeof *fast);
+        last_n = fast_n;
+    }
+}
+
+/* A cut walk (max frames) and a longer one after it: the record of a cut walk is followed only
+ * where the new walk is cut too. Each walk against libunwind's (cut the same way). */
+__attribute__((noinline)) static void capture_max(hp_ucache *uc, size_t max)
+{
+    uintptr_t *fp = (uintptr_t *)__builtin_frame_address(0);
+    fast_n = hp_fastunwind(uc, (uintptr_t)__builtin_return_address(0), (uintptr_t)(fp + 2), fp[0],
+                           fast, max);
+    void *buf[65];
+    int n = unw_backtrace(buf, 65);
+    ref_n = 0;
+    for (int i = 1; i < n && ref_n < max; i++)
+        ref[ref_n++] = (uintptr_t)buf[i];
+    __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) static int recurse_max(hp_ucache *uc, int d, size_t max)
+{
+    if (d == 0) {
+        capture_max(uc, max);
+        return 0;
+    }
+    int r = recurse_max(uc, d - 1, max);
+    __asm__ volatile("" : "+r"(r));
+    return r + 1;
+}
+
+Test(fastunwind, reuse_cut)
+{
+    hp_ucache *uc = hp_fastunwind_cache_new();
+    cr_assert_not_null(uc);
+    static const struct {
+        int d;
+        size_t max;
+    } w[] = {{20, 64}, {20, 8}, {20, 8}, {21, 8},  {19, 8},  {20, 8}, {3, 8},
+             {6, 8},   {5, 8},  {20, 8}, {20, 64}, {20, 64}, {4, 64}, {20, 64}};
+    for (size_t k = 0; k < sizeof w / sizeof *w; k++) {
+        recurse_max(uc, w[k].d, w[k].max);
+        cr_expect_eq(fast_n, ref_n, "walk %zu: %zu frames vs libunwind's %zu", k, fast_n, ref_n);
+        cr_expect(memcmp(fast, ref, fast_n * sizeof *fast) == 0, "walk %zu: same addresses", k);
+        if (w[k].d >= 8) cr_expect_eq(fast_n, w[k].max < 20 ? w[k].max : ref_n);
+    }
+}
