@@ -21,6 +21,7 @@
 #include "sample.h"
 #include "sites.h"
 #include "stacktab.h"
+#include "state.h"
 #include "tlbuf.h"
 
 #include <pthread.h>
@@ -238,12 +239,22 @@ void hp_agg_try_drain(void)
 
 /* Backlog (segments) past which any thread drains, whoever drained last. */
 #define TAKEOVER_SEGS 4
+/* Backlog past which a thread waits for the lock instead of carrying on: backpressure. Without
+ * it, producers faster than the one consumer (4 threads on 2 CPUs, a drainer preempted while
+ * it holds the lock) queue events without bound: 64 segments = 4 MiB of events a thread. The
+ * thread waits outside any event section (busy == 0: no drain waits for it) and holds no other
+ * lock of ours (an orphan, which holds the orphan lock here, never waits). */
+#define BACKPRESSURE_SEGS 64
 
 void hp_agg_segment_filled(hp_thread *t)
 {
+    uint64_t backlog = hp_tlbuf_backlog(t);
     hp_thread *d = hp_load_relaxed(&ag.drainer);
-    if (d && d != t && hp_tlbuf_backlog(t) < TAKEOVER_SEGS) return;
-    if (pthread_mutex_trylock(&ag.lock) != 0) return;
+    if (d && d != t && backlog < TAKEOVER_SEGS) return;
+    if (pthread_mutex_trylock(&ag.lock) != 0) {
+        if (backlog < BACKPRESSURE_SEGS || hp_tls_v.orphan) return;
+        pthread_mutex_lock(&ag.lock);
+    }
     hp_store_relaxed(&ag.drainer, t);
     ag.self = t;
     drain_locked(horizon(hp_clock_read()));
