@@ -54,6 +54,29 @@ void *hp_map(size_t size)
     return p;
 }
 
+void *hp_map_nowait(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    /* The registry's holder may be the code this handler interrupted: a bounded wait. */
+    for (int i = 0; atomic_flag_test_and_set_explicit(&reg.busy, memory_order_acquire); i++) {
+        if (i == 10000) {
+            munmap(p, size);
+            return NULL;
+        }
+        __builtin_ia32_pause();
+    }
+    if (reg.n < MAX_MAPS) {
+        reg.lo[reg.n] = (uintptr_t)p;
+        reg.hi[reg.n++] = (uintptr_t)p + size;
+    } else {
+        reg.overflow = true;
+    }
+    reg_unlock();
+    hp_fetch_add_relaxed(&ar.mapped, size);
+    return p;
+}
+
 void hp_unmap(void *p, size_t size)
 {
     if (!p || munmap(p, size) != 0) return;

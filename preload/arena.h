@@ -10,6 +10,9 @@
 void *hp_arena_alloc(size_t size);
 void *hp_map(size_t size);
 void hp_unmap(void *p, size_t size);
+/* hp_map for a signal handler (async-signal-safe, no lock held across the call): NULL also if
+ * the registry stayed busy (its holder may be the interrupted code). */
+void *hp_map_nowait(size_t size);
 /* True if [lo, hi) overlaps memory heapprof mapped (or if it cannot tell). */
 bool hp_arena_owns(uintptr_t lo, uintptr_t hi);
 /* Copies up to max of heapprof's own mappings into lo[]/hi[]; returns how many there are

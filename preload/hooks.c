@@ -72,8 +72,7 @@ static inline __attribute__((always_inline)) uint32_t capture(hp_thread *t)
 static inline __attribute__((always_inline)) void
 record(hp_thread *t, unsigned kind, const void *addr, uint64_t size, uint64_t aux)
 {
-    uint64_t ts = hp_order_stamp(&t->last_ts, (uintptr_t)addr);
-    hp_tlbuf_push(t, kind, ts, (uintptr_t)addr, size, aux);
+    hp_tlbuf_record(t, kind, (uintptr_t)addr, size, aux);
 }
 
 /* A signal handler's free, nested in a hook of this thread: before the real free. */

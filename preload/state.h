@@ -10,7 +10,8 @@
  *   HP_GUARD_HOOK: inside a hook's own code, which never calls the malloc family (check-nomalloc;
  *     the real allocator does not call back into it): a nested call there can only come from a
  *     signal handler that interrupted the hook. Its free/allocation is recorded as a deferred
- *     event (tlbuf.h, hp_tlbuf_defer), published by the interrupted hook's push or hp_leave.
+ *     event (tlbuf.h, hp_tlbuf_defer), published by the interrupted hook's push or hp_leave,
+ *     or by a later handler once half the array is full (outside the hook's stamp and push).
  * Invariant: in_hook == HP_GUARD_HOOK implies hp_tls_v.t != NULL and not orphan. */
 #ifndef HP_STATE_H
 #define HP_STATE_H

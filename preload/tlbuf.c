@@ -168,6 +168,21 @@ void hp_tlbuf_next_segment(hp_thread *t)
     t->want_drain = true;
 }
 
+void hp_tlbuf_reserve(hp_thread *t)
+{
+    if (t->spare || hp_load_relaxed(&t->returned)) return; /* next_segment takes one of those */
+    hp_seg *s = seg_new();
+    if (!s) return;                              /* the push counts the loss */
+    for (size_t o = 0; o < sizeof *s; o += 4096) /* its page faults now, not in in_record */
+        ((volatile char *)s)[o] = 0;
+    t->in_record = true; /* a handler may take the spare list (handler_flush) */
+    atomic_signal_fence(memory_order_seq_cst);
+    s->free_next = t->spare;
+    t->spare = s;
+    atomic_signal_fence(memory_order_seq_cst);
+    t->in_record = false;
+}
+
 /* Appends at the tail, in a new segment if this one is full. */
 static void append(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr, uint64_t size,
                    uint64_t aux)
@@ -184,26 +199,44 @@ static void append(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr, uin
 
 /* Signals blocked (no handler can add one meanwhile): appends the deferred events with
  * ts <= lim in timestamp order and keeps the others. The last one out clears hold, after
- * the events are visible (release), and reopens push's fast path. */
-static void merge_deferred(hp_thread *t, uint64_t lim)
+ * the events are visible (release), and reopens push's fast path. In a handler (!may_alloc)
+ * a new segment, when none is at hand, is mapped without a lock (the owner may be starved or
+ * blocked for thousands of signals: its queue's consumer waits for its busy); if even that
+ * fails it stops: the rest, all later, stay. */
+/* Deferred slot i: the struct's array, then the overflow. */
+static inline hp_event *dslot(hp_thread *t, uint32_t i)
+{
+    return i < HP_DEFER_CAP ? &t->deferred[i] : &t->ovf[i - HP_DEFER_CAP];
+}
+#define D(i) (*dslot(t, (i)))
+
+static void merge_deferred(hp_thread *t, uint64_t lim, bool may_alloc)
 {
     uint32_t n = hp_load_relaxed(&t->ndeferred), keep = 0;
-    if (n > HP_DEFER_CAP) n = HP_DEFER_CAP;
-    hp_event *d = t->deferred;
+    if (n > HP_DEFER_CAP + HP_DEFER_OVF) n = HP_DEFER_CAP + HP_DEFER_OVF;
     for (uint32_t i = 1; i < n; i++) { /* insertion sort: nested handlers may stamp out of order */
-        hp_event x = d[i];
+        hp_event x = D(i);
         uint32_t j = i;
-        for (; j > 0 && d[j - 1].ts > x.ts; j--)
-            d[j] = d[j - 1];
-        d[j] = x;
+        for (; j > 0 && D(j - 1).ts > x.ts; j--)
+            D(j) = D(j - 1);
+        D(j) = x;
     }
     for (uint32_t i = 0; i < n; i++) {
-        if (d[i].ts > lim) {
-            d[keep++] = d[i];
+        hp_event *d = dslot(t, i);
+        if (d->ts > lim) {
+            D(keep++) = *d;
             continue;
         }
-        append(t, d[i].kind, d[i].ts, d[i].addr, d[i].size, d[i].aux);
-        if (d[i].ts > t->last_ts) t->last_ts = d[i].ts;
+        if (!may_alloc && t->w >= HP_SEG_CAP && !t->spare && !hp_load_relaxed(&t->returned)) {
+            t->spare = hp_map_nowait(sizeof(hp_seg)); /* zeroed: free_next == NULL */
+            if (!t->spare) {
+                lim = 0; /* keeps this one and the rest, in order */
+                D(keep++) = *d;
+                continue;
+            }
+        }
+        append(t, d->kind, d->ts, d->addr, d->size, d->aux);
+        if (d->ts > t->last_ts) t->last_ts = d->ts;
     }
     hp_store_relaxed(&t->ndeferred, keep);
     if (keep) return;
@@ -222,8 +255,9 @@ void hp_tlbuf_push_slow(hp_thread *t, unsigned kind, uint64_t ts, uintptr_t addr
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    merge_deferred(t, ts); /* the ones stamped <= ts go first; the rest are > ts */
+    merge_deferred(t, ts, true); /* the ones stamped <= ts go first; the rest are > ts */
     append(t, kind, ts, addr, size, aux);
+    t->in_record = false; /* the tail is at rest: a signal pending at the unblock may append */
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -242,17 +276,60 @@ bool hp_tlbuf_flush_deferred(hp_thread *t, bool may_wait)
         if (!ok) hp_store_release(&t->busy, 0);
     }
     if (ok) {
-        merge_deferred(t, UINT64_MAX);
+        merge_deferred(t, UINT64_MAX, true);
         hp_tlbuf_end(t);
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return ok;
 }
 
+/* In a handler, signals blocked, outside the owner's in_record and any other handler's defer:
+ * appends the deferred events itself (tlbuf.h). The owner is interrupted: no event of its own
+ * is stamped and not in the queue, and its tail and last_ts are at rest, as in merge_deferred
+ * from the owner. busy: the owner's if it is in a section (<= every deferred ts), else one of
+ * our own, like hp_tlbuf_flush_deferred's, which also keeps us out of a fork under way. */
+static void handler_flush(hp_thread *t)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (*(volatile uint32_t *)&t->in_defer == 1 && !*(volatile bool *)&t->in_record) {
+        bool own = hp_load_relaxed(&t->busy) == 0;
+        bool ok = true;
+        if (own) {
+            hp_exchange_seqcst(&t->busy, t->last_ts | 1);
+            ok = hp_load_relaxed(&hp_tlbuf_forking) == NULL;
+        }
+        if (ok) merge_deferred(t, UINT64_MAX, false);
+        if (own) hp_store_release(&t->busy, 0);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static bool defer(hp_thread *t, unsigned kind, uintptr_t addr, uint64_t size, uint64_t aux);
+
 bool hp_tlbuf_defer(hp_thread *t, unsigned kind, uintptr_t addr, uint64_t size, uint64_t aux)
 {
+    volatile uint32_t *in = &t->in_defer;
+    *in = *in + 1;
+    atomic_signal_fence(memory_order_seq_cst);
+    bool ok = defer(t, kind, addr, size, aux);
+    if (hp_load_relaxed(&t->ndeferred) >= HP_DEFER_CAP / 2 && *in == 1 &&
+        !*(volatile bool *)&t->in_record)
+        handler_flush(t);
+    atomic_signal_fence(memory_order_seq_cst);
+    *in = *in - 1;
+    return ok;
+}
+
+static bool defer(hp_thread *t, unsigned kind, uintptr_t addr, uint64_t size, uint64_t aux)
+{
     uint32_t i = atomic_fetch_add_explicit(&t->ndeferred, 1, memory_order_relaxed);
-    if (i >= HP_DEFER_CAP) {
+    /* The overflow is mapped by the outermost handler only (in_defer == 1): a nested one
+     * cannot race it for the pointer. */
+    if (i >= HP_DEFER_CAP && !t->ovf && *(volatile uint32_t *)&t->in_defer == 1)
+        t->ovf = hp_map_nowait(HP_DEFER_OVF * sizeof(hp_event));
+    if (i >= HP_DEFER_CAP + HP_DEFER_OVF || (i >= HP_DEFER_CAP && !t->ovf)) {
         atomic_fetch_sub_explicit(&t->ndeferred, 1, memory_order_relaxed);
         return false;
     }
@@ -263,7 +340,7 @@ bool hp_tlbuf_defer(hp_thread *t, unsigned kind, uintptr_t addr, uint64_t size, 
     if (hp_load_relaxed(&t->hold) == 0) hp_store_relaxed(&t->hold, last | 1);
     atomic_signal_fence(memory_order_seq_cst); /* hold before the stamp's CAS (order.h) */
     uint64_t ts = hp_order_stamp(&last, addr);
-    hp_event *e = &t->deferred[i];
+    hp_event *e = dslot(t, i);
     e->ts = ts;
     e->addr = addr;
     e->aux = aux;
@@ -359,6 +436,8 @@ void hp_tlbuf_atfork_child(hp_thread *self)
         if (t != self && t != tb.orphan) {
             /* a handler of a thread that is gone: its deferred events stay with the parent */
             hp_store_relaxed(&t->ndeferred, 0);
+            t->in_defer = 0;
+            t->in_record = false;
             t->has_deferred = false;
             t->wlimit = HP_SEG_CAP;
             hp_store_relaxed(&t->hold, 0);

@@ -19,8 +19,20 @@
  * the interrupted code may be updating it) into t->deferred[] and makes the owner's next push
  * or hp_leave take the slow path, which appends them, signals blocked, in timestamp order:
  * a push of event E first appends the deferred ones with ts <= E.ts, then E; hp_leave the rest.
+ * The owner may not run between two signals (a loaded machine: a 50 us interval timer whose
+ * delivery costs about that much starves it, wherever it was, for hundreds of us): a handler
+ * that leaves the array half full appends it itself, signals blocked, when the queue's tail is
+ * not the owner's (t->in_record: between the owner's stamp and the end of its push the owner
+ * holds an event not in the queue yet, and may be writing the tail; it allocates the segment
+ * it will need before, hp_tlbuf_reserve, so the window is a few instructions), no other
+ * handler of the thread is inside hp_tlbuf_defer (t->in_defer), and a segment is at hand if
+ * one is needed (spare, returned, or mapped by the handler: hp_map_nowait, never the arena's
+ * lock). Else they wait for the owner; past HP_DEFER_CAP, in an overflow the outermost
+ * handler maps (t->ovf), which merge_deferred reads as slots HP_DEFER_CAP and up.
  * Invariants: every deferred ts >= t->last_ts as read by the handler, so the ones left after
  *             a push are > every event in the queue and the queue stays non-decreasing;
+ *             a handler appends only outside in_record: no event of the owner is stamped and
+ *             not yet in the queue, and its next stamp is >= the raised last_ts;
  *             t->hold != 0 while a deferred event is not in the queue, and hold <= its ts
  *             (stored before the stamp, like busy): the horizon also waits for it;
  *             has_deferred == (ndeferred > 0) == (wlimit == 0) outside a handler. */
@@ -28,6 +40,7 @@
 #define HP_TLBUF_H
 
 #include "hp.h"
+#include "order.h"
 
 enum hp_ev_kind {
     HP_EV_ALLOC = 0,  /* addr, size, aux = stack id */
@@ -49,7 +62,8 @@ typedef struct hp_event {
 } hp_event;
 
 #define HP_SEG_CAP   2046 /* a segment is 64 KiB */
-#define HP_DEFER_CAP 32   /* deferred events of one interrupted hook; more pass through */
+#define HP_DEFER_CAP 32   /* deferred events held in the thread struct; then the overflow */
+#define HP_DEFER_OVF 2048 /* the overflow, mapped by a handler when needed (64 KiB) */
 
 typedef struct hp_seg {
     _Atomic uint32_t count;        /* events written; release by the owner */
@@ -80,6 +94,8 @@ typedef struct hp_thread {
         };
         uint16_t leave_flags;
     };
+    bool in_record;     /* the owner holds a stamped event not yet in the queue, or is changing its
+                         * tail or spare list (hp_tlbuf_record, hp_tlbuf_reserve) */
     uint64_t segs_made; /* segments linked by the owner */
     uint64_t last_ts;   /* the last stamp (order.h): the queue never goes below it */
     hp_seg *spare;
@@ -105,7 +121,9 @@ typedef struct hp_thread {
     _Atomic uint64_t hold; /* owner: lower bound of the deferred events' ts while any wait, or 0 */
     /* Owner's signal handlers (hp_tlbuf_defer) and owner; cold, apart from the hot lines. */
     _Atomic uint32_t ndeferred HP_CACHE_ALIGNED; /* slots reserved (nested handlers: fetch_add) */
+    uint32_t in_defer; /* handlers inside hp_tlbuf_defer (nested ones: other signals) */
     hp_event deferred[HP_DEFER_CAP];
+    hp_event *ovf; /* HP_DEFER_OVF more slots; mapped once, by a handler (hp_map_nowait) */
 } hp_thread;
 
 enum { HP_T_ACTIVE = 1, HP_T_EXITED = 2 };
@@ -155,10 +173,29 @@ static inline void hp_tlbuf_push(hp_thread *t, unsigned kind, uint64_t ts, uintp
     }
     hp_tlbuf_write(t, kind, ts, addr, size, aux);
 }
+/* Owner, outside in_record: a segment for the next push to switch to (spare), allocated here
+ * and touched, so that in_record never waits for the arena's lock, an mmap or a page fault. */
+void hp_tlbuf_reserve(hp_thread *t);
+/* Owner, in an event section: stamps (order.h) and appends one event on addr, marked in_record
+ * for the owner's signal handlers (they leave the queue's tail alone meanwhile). */
+static inline void hp_tlbuf_record(hp_thread *t, unsigned kind, uintptr_t addr, uint64_t size,
+                                   uint64_t aux)
+{
+    if (HP_UNLIKELY(t->w >= HP_SEG_CAP)) hp_tlbuf_reserve(t);
+    t->in_record = true;
+    atomic_signal_fence(memory_order_seq_cst); /* before the stamp reads last_ts */
+    uint64_t ts = hp_order_stamp(&t->last_ts, addr);
+    hp_tlbuf_push(t, kind, ts, addr, size, aux);
+    atomic_signal_fence(memory_order_seq_cst);
+    t->in_record = false;
+}
 /* In a signal handler nested in a hook of the calling thread (state.h): stamps an event on
  * addr now (a free: before the real free; an allocation: after the real call) and leaves it
- * in t->deferred[] for the owner. Async-signal-safe: a CAS on the address stripe, plain
- * stores, a fetch_add; never a lock. False if deferred[] is full (the caller passes through). */
+ * in t->deferred[] for the owner; past half full, appends them when it may (above).
+ * Async-signal-safe: a CAS on the address stripe, plain stores, a fetch_add, sigprocmask;
+ * an mmap at times; never a lock. False if every slot is taken (deferred[], then the
+ * overflow: the owner inside in_record for HP_DEFER_CAP + HP_DEFER_OVF events, or no memory):
+ * the caller passes through. */
 bool hp_tlbuf_defer(hp_thread *t, unsigned kind, uintptr_t addr, uint64_t size, uint64_t aux);
 /* Owner, outside an event section, at hp_leave: appends every deferred event (in a section of
  * its own, signals blocked). False if it could not (this thread is forking, or another one and

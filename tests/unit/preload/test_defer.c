@@ -2,6 +2,7 @@
  * hook) enter the queue in timestamp order wherever the handler interrupted the hook: before
  * the hook's stamp, between its stamp and its push, after its push. hp_tlbuf_defer is called
  * here from plain code at those points, as the handler would run there. */
+#include "arena.h"
 #include "order.h"
 #include "tlbuf.h"
 
@@ -106,17 +107,114 @@ Test(defer, handler_after_the_push)
     cr_expect_eq(a[1], 0xa000000);
 }
 
-/* Nested handlers stamp in any order; a full array refuses (the caller passes through). */
+/* Nested handlers stamp in any order; while the owner is between its stamp and its push
+ * (in_record) they may not append: past the struct's HP_DEFER_CAP they go to the overflow a
+ * handler maps, and only a full overflow refuses (the caller passes through). */
 Test(defer, many_handlers_sorted_and_bounded)
 {
     cr_assert(hp_tlbuf_begin(t));
-    for (int i = 0; i < HP_DEFER_CAP; i++) {
+    t->in_record = true;
+    int n = HP_DEFER_CAP + HP_DEFER_OVF;
+    for (int i = 0; i < n; i++) {
         if (i % 3 == 0) bump(0x10000000 + (uintptr_t)i * 0x100000);
-        cr_assert(hp_tlbuf_defer(t, HP_EV_FREE, 0x10000000 + (uintptr_t)i * 0x100000, 0, 0));
+        cr_assert(hp_tlbuf_defer(t, HP_EV_FREE, 0x10000000 + (uintptr_t)i * 0x100000, 0, 0),
+                  "slot %d refused", i);
     }
+    cr_expect_not_null(t->ovf);
     cr_expect_not(hp_tlbuf_defer(t, HP_EV_FREE, 0x5000000, 0, 0));
+    cr_expect_eq(hp_load_relaxed(&t->ndeferred), (uint32_t)n);
+    t->in_record = false;
     hp_tlbuf_end(t);
     cr_assert(hp_tlbuf_flush_deferred(t, true));
-    uintptr_t a[64];
-    cr_expect_eq(drain_sorted(a, 64), HP_DEFER_CAP);
+    static uintptr_t a[HP_DEFER_CAP + HP_DEFER_OVF];
+    cr_expect_eq(drain_sorted(a, n), n);
+}
+
+/* The owner starved by its handlers (a loaded machine): they come, many more than the array
+ * holds, while it is in a section but not in_record (unwinding, the real call), or outside any
+ * (a drain). Past half full the handler appends them itself: none is refused, the queue stays
+ * sorted, and once the last is in, hold is 0 and push's fast path open. */
+static void starved(bool in_section)
+{
+    if (in_section) cr_assert(hp_tlbuf_begin(t));
+    uint64_t before = hp_tlbuf_tail_ts(t);
+    for (int i = 0; i < 10 * HP_DEFER_CAP; i++) {
+        if (i % 5 == 0) bump(0x20000000 + (uintptr_t)i * 0x100000);
+        cr_assert(hp_tlbuf_defer(t, HP_EV_FREE, 0x20000000 + (uintptr_t)i * 0x100000, 0, 0),
+                  "deferred event %d refused", i);
+        uint32_t nd = hp_load_relaxed(&t->ndeferred);
+        cr_assert_lt(nd, HP_DEFER_CAP / 2, "%u events wait after a handler's defer", nd);
+    }
+    cr_expect_eq(hp_load_relaxed(&t->ndeferred), 0); /* 10 * CAP: a multiple of CAP / 2 */
+    cr_expect_not(t->has_deferred);
+    cr_expect_eq(hp_load_relaxed(&t->hold), 0);
+    cr_expect_eq(t->wlimit, HP_SEG_CAP);
+    cr_expect_geq(hp_tlbuf_tail_ts(t), before);
+    /* busy: the owner's own while in a section, else back to 0 */
+    cr_expect_eq(hp_load_relaxed(&t->busy) != 0, in_section);
+    if (in_section) {
+        uint64_t ts = hp_order_stamp(&t->last_ts, 0x1100000); /* the owner's event comes last */
+        hp_tlbuf_push(t, HP_EV_ALLOC, ts, 0x1100000, 8, 1);
+        hp_tlbuf_end(t);
+    }
+    uintptr_t a[512];
+    int n = drain_sorted(a, 512);
+    cr_expect_eq(n, 10 * HP_DEFER_CAP + in_section);
+    if (in_section) cr_expect_eq(a[n - 1], 0x1100000);
+}
+
+Test(defer, starved_owner_in_a_section)
+{
+    starved(true);
+}
+
+Test(defer, starved_owner_outside_a_section)
+{
+    starved(false);
+}
+
+/* A handler never takes the arena's lock: with the tail segment full and none at hand (spare
+ * or returned) it maps one itself (hp_map_nowait), and nothing waits. */
+Test(defer, no_segment_at_hand)
+{
+    cr_assert(hp_tlbuf_begin(t));
+    for (int i = 0; i < HP_SEG_CAP; i++) {
+        uint64_t ts = hp_order_stamp(&t->last_ts, 0x30000000);
+        hp_tlbuf_push(t, HP_EV_ALLOC, ts, 0x30000000, 8, 1);
+    }
+    cr_assert_eq(t->w, HP_SEG_CAP);
+    cr_assert_null(t->spare);
+    cr_assert_null(hp_load_relaxed(&t->returned));
+    size_t mapped = hp_arena_mapped();
+    for (int i = 0; i < HP_DEFER_CAP; i++)
+        cr_assert(hp_tlbuf_defer(t, HP_EV_FREE, 0x40000000 + (uintptr_t)i * 0x100000, 0, 0));
+    cr_expect_eq(t->w, HP_DEFER_CAP, "the handlers' events are in a new segment");
+    cr_expect_eq(hp_arena_mapped(), mapped + sizeof(hp_seg));
+    cr_expect(hp_arena_owns((uintptr_t)t->wseg, (uintptr_t)t->wseg + 1), "not registered");
+    hp_tlbuf_end(t);
+    cr_expect_not(t->has_deferred);
+    uintptr_t a[4];
+    cr_expect_eq(drain_sorted(a, 4), HP_SEG_CAP + HP_DEFER_CAP);
+}
+
+/* The owner's record reserves the segment it needs before its stamp (hp_tlbuf_reserve): a
+ * handler coming then finds it, appends into it, and the owner's push follows them. */
+Test(defer, reserved_segment)
+{
+    cr_assert(hp_tlbuf_begin(t));
+    for (int i = 0; i < HP_SEG_CAP; i++)
+        hp_tlbuf_record(t, HP_EV_ALLOC, 0x30000000, 8, 1);
+    cr_assert_eq(t->w, HP_SEG_CAP);
+    cr_assert_null(t->spare);
+    hp_tlbuf_reserve(t);
+    cr_assert_not_null(t->spare);
+    for (int i = 0; i < HP_DEFER_CAP; i++)
+        cr_assert(hp_tlbuf_defer(t, HP_EV_FREE, 0x40000000 + (uintptr_t)i * 0x100000, 0, 0));
+    cr_expect_null(t->spare, "the handler did not take the reserved segment");
+    cr_expect_eq(t->w, HP_DEFER_CAP, "the handlers' events are in the new segment");
+    hp_tlbuf_record(t, HP_EV_ALLOC, 0x50000000, 8, 1);
+    hp_tlbuf_end(t);
+    uintptr_t a[HP_SEG_CAP + HP_DEFER_CAP + 1];
+    cr_expect_eq(drain_sorted(a, HP_SEG_CAP + HP_DEFER_CAP + 1), HP_SEG_CAP + HP_DEFER_CAP + 1);
+    cr_expect_eq(a[HP_SEG_CAP + HP_DEFER_CAP], 0x50000000);
 }
