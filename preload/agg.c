@@ -7,10 +7,10 @@
  *            so an allocation never meets a live address and a free never precedes its block's
  *            allocation, unless the program freed a block in a way no hook saw (a free inside
  *            an object opened with RTLD_DEEPBIND, a realloc in a signal handler that
- *            interrupted a hook, a handler's free beyond HP_DEFER_CAP in one hook; a handler's
- *            free or malloc is otherwise recorded, tlbuf.h). Then the allocator handing the
- *            address out again is the proof: the old block is closed at that moment and
- *            counted in missed_frees, never overwritten.
+ *            interrupted a hook, a handler's free while heapprof's own code runs (guard
+ *            HP_GUARD_INTERNAL); a handler's free or malloc is otherwise recorded, tlbuf.h).
+ *            Then the allocator handing the address out again is the proof: the old block
+ *            is closed at that moment and counted in missed_frees, never overwritten.
  * Threads: everything here runs under ag.lock. Lock order: agg -> stacktab -> arena. */
 #include "agg.h"
 
