@@ -38,18 +38,24 @@ static void reg_unlock(void)
     atomic_flag_clear_explicit(&reg.busy, memory_order_release);
 }
 
-void *hp_map(size_t size)
+/* Notes [p, p + size) in the registry; under its lock. */
+static void reg_add_locked(void *p, size_t size)
 {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return NULL;
-    hp_fetch_add_relaxed(&ar.mapped, size);
-    reg_lock();
     if (reg.n < MAX_MAPS) {
         reg.lo[reg.n] = (uintptr_t)p;
         reg.hi[reg.n++] = (uintptr_t)p + size;
     } else {
         reg.overflow = true;
     }
+}
+
+void *hp_map(size_t size)
+{
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    hp_fetch_add_relaxed(&ar.mapped, size);
+    reg_lock();
+    reg_add_locked(p, size);
     reg_unlock();
     return p;
 }
@@ -66,12 +72,7 @@ void *hp_map_nowait(size_t size)
         }
         __builtin_ia32_pause();
     }
-    if (reg.n < MAX_MAPS) {
-        reg.lo[reg.n] = (uintptr_t)p;
-        reg.hi[reg.n++] = (uintptr_t)p + size;
-    } else {
-        reg.overflow = true;
-    }
+    reg_add_locked(p, size);
     reg_unlock();
     hp_fetch_add_relaxed(&ar.mapped, size);
     return p;

@@ -123,3 +123,19 @@ size_t hvt_count(const char *hay, const char *needle)
         n++;
     return n;
 }
+
+char *hvt_read_cmd(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p, "%s", cmd);
+    size_t cap = 1 << 16, n = 0, k;
+    char *buf = malloc(cap);
+    while ((k = fread(buf + n, 1, cap - 1 - n, p)) > 0) {
+        n += k;
+        if (n + 1 == cap) buf = realloc(buf, cap *= 2);
+    }
+    buf[n] = '\0';
+    int st = pclose(p);
+    cr_assert_eq(st, 0, "%s: status %d\n%s", cmd, st, buf);
+    return buf;
+}

@@ -24,6 +24,8 @@ char *hvt_render_diff(const hv_out *out, const hv_diff *d);
 /* Runs "$HEAPVIEW args" through sh; stdout and stderr into malloc'd strings (may be NULL
  * pointers to skip); returns the exit status. */
 int hvt_run(const char *args, char **out, char **err);
+/* Runs cmd through popen; its stdout as a malloc'd string; fails the test unless it exits 0. */
+char *hvt_read_cmd(const char *cmd);
 /* Number of occurrences of needle in hay. */
 size_t hvt_count(const char *hay, const char *needle);
 

@@ -15,23 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *read_cmd(const char *cmd)
-{
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p, "%s", cmd);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    size_t k;
-    while ((k = fread(buf + n, 1, cap - 1 - n, p)) > 0) {
-        n += k;
-        if (n + 1 == cap) buf = realloc(buf, cap *= 2);
-    }
-    buf[n] = '\0';
-    int st = pclose(p);
-    cr_assert_eq(st, 0, "%s: status %d\n%s", cmd, st, buf);
-    return buf;
-}
-
 /* heapview [opts] --pprof TMP report, then `go tool pprof ARGS TMP`'s output. */
 static char *pprof(const char *opts, const char *report, const char *args)
 {
@@ -47,7 +30,7 @@ static char *pprof(const char *opts, const char *report, const char *args)
     free(err);
     /* -nodefraction=0: pprof drops nodes under 0.5% of the total by default */
     snprintf(cmd, sizeof cmd, "go tool pprof -nodefraction=0 %s %s 2>&1", args, path);
-    char *out = read_cmd(cmd);
+    char *out = hvt_read_cmd(cmd);
     unlink(path);
     return out;
 }

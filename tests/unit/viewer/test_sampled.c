@@ -23,22 +23,6 @@
 
 #define SAMPLED "hand-sampled.json"
 
-static char *read_cmd(const char *cmd)
-{
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p, "%s", cmd);
-    size_t cap = 1 << 16, n = 0, k;
-    char *buf = malloc(cap);
-    while ((k = fread(buf + n, 1, cap - 1 - n, p)) > 0) {
-        n += k;
-        if (n + 1 == cap) buf = realloc(buf, cap *= 2);
-    }
-    buf[n] = '\0';
-    int st = pclose(p);
-    cr_assert_eq(st, 0, "%s: status %d\n%s", cmd, st, buf);
-    return buf;
-}
-
 /* The line of text that starts with prefix (malloc'd, without '\n'), or NULL. */
 static char *line_of(const char *text, const char *prefix)
 {
@@ -374,7 +358,7 @@ static char *pprof_raw(const char *report, const char *args)
     snprintf(cmd, sizeof cmd, "--pprof %s " HVT_DATA "%s", path, report);
     cr_assert_eq(hvt_run(cmd, NULL, NULL), 0);
     snprintf(cmd, sizeof cmd, "go tool pprof -nodefraction=0 %s %s 2>&1", args, path);
-    char *out = read_cmd(cmd);
+    char *out = hvt_read_cmd(cmd);
     unlink(path);
     return out;
 }
