@@ -65,6 +65,8 @@ W=(
   "realloc/calloc/aligned mix|$B/mix $((2000000 / s))|$B/mix 100000|$((20 / s))|$B/mix 200000"
   "C++ containers|$B/containers $((40 / s))|$B/containers 2|$((20 / s))|$B/containers 4"
   "python3 script|$PY bench/work.py $((150000 / s))|$PY bench/work.py 15000|$((10 / s))|$PY bench/work.py 30000"
+  "python3 PYTHONMALLOC=malloc|env PYTHONMALLOC=malloc $PY bench/work.py $((60000 / s))|env PYTHONMALLOC=malloc $PY bench/work.py 6000|$((10 / s))|env PYTHONMALLOC=malloc $PY bench/work.py 12000"
+  "perl script|perl bench/work.pl $((200000 / s))|perl bench/work.pl 20000|$((10 / s))|perl bench/work.pl 40000"
   "sqlite3 script|sqlite3 :memory: < bench/work.sql|sqlite3 :memory: < $tmp/small.sql|10|sqlite3 :memory: < $tmp/small2.sql"
 )
 sed 's/x < 200000/x < 20000/' bench/work.sql > "$tmp/small.sql"
