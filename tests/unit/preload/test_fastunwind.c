@@ -14,8 +14,9 @@ static uintptr_t fast[64], ref[64];
 __attribute__((noinline)) static void capture(hp_ucache *uc)
 {
     uintptr_t *fp = (uintptr_t *)__builtin_frame_address(0);
-    fast_n = hp_fastunwind(uc, (uintptr_t)__builtin_return_address(0), (uintptr_t)(fp + 2), fp[0],
-                           fast, 64);
+    fast_n =
+        hp_fastunwind(uc, (uintptr_t)__builtin_return_address(0), (uintptr_t)(fp + 2), fp[0], 64);
+    if (fast_n) memcpy(fast, hp_fastunwind_pcs(uc), fast_n * sizeof *fast);
     void *buf[65];
     int n = unw_backtrace(buf, 65);
     ref_n = 0;
@@ -75,8 +76,9 @@ Test(fastunwind, reuse_equals_libunwind)
 __attribute__((noinline)) static void capture_max(hp_ucache *uc, size_t max)
 {
     uintptr_t *fp = (uintptr_t *)__builtin_frame_address(0);
-    fast_n = hp_fastunwind(uc, (uintptr_t)__builtin_return_address(0), (uintptr_t)(fp + 2), fp[0],
-                           fast, max);
+    fast_n =
+        hp_fastunwind(uc, (uintptr_t)__builtin_return_address(0), (uintptr_t)(fp + 2), fp[0], max);
+    if (fast_n) memcpy(fast, hp_fastunwind_pcs(uc), fast_n * sizeof *fast);
     void *buf[65];
     int n = unw_backtrace(buf, 65);
     ref_n = 0;
