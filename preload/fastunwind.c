@@ -57,8 +57,8 @@ typedef struct frame {
 enum { F_END = 1, F_ZERO, F_CUT };
 
 /* Following a recorded frame: the word at slot must be want (the next frame's pc). A frame whose
- * step takes more than that one load (it reloads rbp, or the walk ends there) has slot = &stop
- * and want = 1: stop is 0, so the follow loop leaves it without testing a flag. */
+ * step takes more than that one load (it reloads a live rbp, or the walk ends there) has
+ * slot = &stop and want = 1: stop is 0, so the follow loop leaves it without testing a flag. */
 typedef struct link {
     uintptr_t slot, want;
 } link;
@@ -592,7 +592,7 @@ static inline void settle(hp_ucache *uc, size_t i0, size_t j0, size_t n)
         *r = *f;
         r->live = live;
         r->chain = chain;
-        if (f->end || f->rbp_off)
+        if (f->end || (f->rbp_off && nlive))
             uc->ln[d] = (link){(uintptr_t)&uc->stop, 1};
         else
             uc->ln[d] = (link){f->cfa - 8, next};
@@ -616,6 +616,17 @@ static void unfollow(hp_ucache *uc, size_t i0, size_t j0, size_t k)
     uc->s_fr[i0 + c - 1].end = 0;
 }
 
+/* rbp after the step of record frame k, the walk having followed the record's frames [j0, k]
+ * from a state whose rbp was bp: the word the last of them to reload rbp reads, or bp (a light
+ * link, below, leaves the reload to this, the walk's only use of that rbp). */
+static inline uintptr_t bp_after(const hp_ucache *uc, size_t j0, size_t k, uintptr_t bp)
+{
+    for (size_t m = k + 1; m-- > j0;)
+        if (uc->fr[m].rbp_off)
+            return *(const uintptr_t *)(uc->fr[m].cfa + (uintptr_t)(intptr_t)uc->fr[m].rbp_off);
+    return bp;
+}
+
 /* The walk, and why it may skip the rule lookups of frames the previous walk already did.
  *
  * A walk is a function of its state (pc, sp, bp) and of memory: the rule is a function of pc
@@ -634,11 +645,17 @@ static void unfollow(hp_ucache *uc, size_t i0, size_t j0, size_t k)
  * checks exactly its two parts that matter. The checks, the end conditions (R_END, pc 0, max
  * frames; max is the same, or the record is dropped) follow from the same state the same way.
  * A frame whose rule leaves rbp alone (rbp_off 0) needs no bp comparison: live(j+1) then
- * implies live(j), so bp, unchanged, was already equal to the record's. Each such frame is one
- * link {CFA(j)-8, pc(j+1)}: one load and one compare, nothing else, and the frames that need
- * more (rbp reloaded, or the walk ends) have links that never match (slot = &stop), so the
- * follow loop has no other exit and tests no flag; after it exits, whether it was a differing
- * word or such a frame is told by the slot.
+ * implies live(j), so bp, unchanged, was already equal to the record's. Nor does a frame that
+ * reloads rbp when live(j+1) is false: the new bp decides nothing while the record is followed,
+ * and its only use is where the walk leaves the record (a differing word, or a last frame whose
+ * pc is not 0), so it is read there (bp_after): the same word, at the same address, that the
+ * walk would have read on the way (the stack above the walker is this thread's and does not
+ * change under it). Each such frame is one link {CFA(j)-8, pc(j+1)}: one load and one compare,
+ * nothing else. The frames that need more (rbp reloaded and live after, or the walk ends there)
+ * have links that never match (slot = &stop), so the follow loop has no other exit and tests
+ * no flag; after it exits, the slot tells a differing word from such a frame. A link that
+ * matched is not the record's last (that one never matches), so the loop may look at the next
+ * one unconditionally (two a turn).
  * So following the record costs the one or two loads a walk does anyway, without the lookup,
  * and the loads no longer wait for each other (the CFA comes from the record, not from the word
  * read). The pcs of the followed frames are the record's, already where the answer is read
@@ -727,18 +744,25 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, si
         if (HP_LIKELY(REC_CAP - j <= max - n)) { /* the record ends before max: no count */
             const link *l = &uc->ln[j];
             for (;;) {
-                while (*(const uintptr_t *)l->slot == l->want) /* the common case */
-                    l++;
+                for (;;) { /* the common case, two frames a turn */
+                    if (HP_UNLIKELY(*(const uintptr_t *)l[0].slot != l[0].want)) break;
+                    if (HP_UNLIKELY(*(const uintptr_t *)l[1].slot != l[1].want)) {
+                        l++;
+                        break;
+                    }
+                    l += 2;
+                }
                 k = (size_t)(l - uc->ln);
                 if (HP_LIKELY(l->slot != (uintptr_t)&uc->stop)) {
-                    /* a word differs: frame k+1's state is not the record's (rbp unchanged) */
+                    /* a word differs: frame k+1's state is not the record's */
                     pc = *(const uintptr_t *)l->slot;
                     sp = l->slot + 8;
+                    bp = bp_after(uc, j0, k, bp);
                     goto diverged;
                 }
                 const frame *e = &uc->fr[k];
                 if (e->end) break;
-                /* rbp reloaded: the step in full */
+                /* rbp reloaded and live after it: the step in full */
                 bp = *(const uintptr_t *)(e->cfa + (uintptr_t)(intptr_t)e->rbp_off);
                 pc = *(const uintptr_t *)(e->cfa - 8);
                 if (HP_UNLIKELY(pc != uc->pc[k + 1] ||
@@ -768,10 +792,10 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, si
             const frame *e = &uc->fr[k];
             if (e->end == F_END || e->end == F_CUT) goto followed; /* F_CUT: n == max */
             if (e->end == F_ZERO) { /* its step, as on the rules: pc 0 ends the walk first */
-                if (e->rbp_off) bp = *(const uintptr_t *)(e->cfa + (uintptr_t)(intptr_t)e->rbp_off);
                 pc = *(const uintptr_t *)(e->cfa - 8);
                 if (pc == 0) goto followed;
                 sp = e->cfa;
+                bp = bp_after(uc, j0, k, bp);
             }
         }
         /* cut here (n == max), or F_ZERO's frame read a return address */
