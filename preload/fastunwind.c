@@ -598,6 +598,7 @@ static inline void settle(hp_ucache *uc, size_t i0, size_t j0, size_t n)
             uc->ln[d] = (link){f->cfa - 8, next};
         next = pc;
         nlive = live;
+        __asm__("" ::: "memory"); /* a frame or two: no memmove calls (loop distribution) */
     }
     uc->repeat = same;
     if (!same) uc->id = 0; /* the caller notes the new stack's */
