@@ -114,3 +114,70 @@ Test(fastunwind, reuse_cut)
         if (w[k].d >= 8) cr_expect_eq(fast_n, w[k].max < 20 ? w[k].max : ref_n);
     }
 }
+
+/* A frame that reloads rbp where no frame above it reads rbp in the record (a "light" link: the
+ * reload is left until the walk leaves the record), then a differing word above it, and above
+ * that a caller whose CFA is rbp: leaving the record there must use the rbp that frame saved,
+ * not the one the walk started with. lr_a saves rbp and runs with a useless rbp (0x10) when it
+ * calls capture; lr_b is called from lr_y (saves rbp, no rbp CFA) and then from lr_x (alloca:
+ * CFA from rbp) at the same sp, so the second walk joins the first at lr_a and leaves it at
+ * lr_b's return address. */
+static uintptr_t lr_sp;
+#define LR_OPT __attribute__((noinline, optimize("omit-frame-pointer")))
+
+LR_OPT static void lr_a(hp_ucache *uc)
+{
+    __asm__ volatile("mov $0x10, %%ebp" ::: "rbp", "memory");
+    capture(uc);
+    __asm__ volatile("" ::: "memory");
+}
+
+LR_OPT static void lr_b(hp_ucache *uc)
+{
+    __asm__ volatile("mov %%rsp, %0" : "=r"(lr_sp)); /* where lr_b runs (no frame pointer) */
+    lr_a(uc);
+    __asm__ volatile("" ::: "memory");
+}
+
+LR_OPT static void lr_y(hp_ucache *uc)
+{
+    volatile char big[512];
+    big[0] = 0;
+    __asm__ volatile("" ::"r"(big) : "rbp", "memory");
+    lr_b(uc);
+    __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) static void lr_x(hp_ucache *uc, size_t pad)
+{
+    char *vla = __builtin_alloca(pad + 1);
+    vla[0] = 0;
+    __asm__ volatile("" ::"r"(vla) : "memory");
+    lr_b(uc);
+    __asm__ volatile("" ::: "memory");
+}
+
+Test(fastunwind, light_link_then_rbp_caller)
+{
+    hp_ucache *uc = hp_fastunwind_cache_new();
+    cr_assert_not_null(uc);
+    lr_x(uc, 16);
+    uintptr_t at_pad16 = lr_sp;
+    lr_y(uc);
+    uintptr_t target = lr_sp;
+    cr_assert_geq(at_pad16, target + 16, "lr_y's frame is deeper than lr_x's with 16 bytes");
+    size_t pad = 16 + (at_pad16 - target);
+    lr_x(uc, pad); /* calibrate: lr_b at the sp it had under lr_y */
+    cr_assert_eq(lr_sp, target, "lr_b under lr_x at the same sp (pad %zu)", pad);
+    for (int round = 0; round < 3; round++) {
+        lr_y(uc);
+        cr_expect_eq(fast_n, ref_n, "round %d, under lr_y: %zu frames vs %zu", round, fast_n,
+                     ref_n);
+        cr_expect(memcmp(fast, ref, fast_n * sizeof *fast) == 0, "round %d: same addresses", round);
+        lr_x(uc, pad);
+        cr_assert_eq(lr_sp, target);
+        cr_expect_eq(fast_n, ref_n, "round %d, under lr_x: %zu frames vs %zu", round, fast_n,
+                     ref_n);
+        cr_expect(memcmp(fast, ref, fast_n * sizeof *fast) == 0, "round %d: same addresses", round);
+    }
+}
