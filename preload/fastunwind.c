@@ -696,14 +696,15 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, si
         uc->rec_max = max;
     }
     const size_t base = REC_CAP - uc->rec_n; /* the record: [base, REC_CAP) */
-    const bool cut = uc->rec_cut;
+    /* a cut record is joined at j only if n >= j - base; jcap makes that j <= n + jcap */
+    const size_t jcap = uc->rec_cut ? base : REC_CAP;
     size_t n = 0, j = base, i0, j0, k;
     for (;;) {
         /* ---- on the rules ---- */
         while (uc->sp[j] < sp) /* sp[REC_CAP] stops it */
             j++;
         if (uc->sp[j] == sp && uc->pc[j] == pc && (!uc->fr[j].live || uc->fr[j].bp == bp) &&
-            (!cut || n >= j - base))
+            j <= n + jcap)
             goto follow;
         uc->s_pc[n] = pc;
         uc->s_sp[n] = sp;
@@ -712,16 +713,19 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, si
         f->end = 0;
         uintptr_t at = pc - 1; /* a return address: the call instruction is before it */
         rule *ru = &uc->slot[(at ^ (at >> 12)) & (CACHE_SLOTS - 1)];
-        if (HP_UNLIKELY(ru->pc != at || ru->kind == R_NONE)) *ru = compute(at);
-        if (ru->kind == R_END) {
-            f->end = F_END;
-            f->cfa_rbp = 0;
-            f->rbp_off = 0;
-            goto walked;
+        if (HP_UNLIKELY(ru->pc != at || ru->kind != R_OK)) {
+            if (ru->pc != at || ru->kind == R_NONE) *ru = compute(at);
+            if (ru->kind == R_END) {
+                f->end = F_END;
+                f->cfa_rbp = 0;
+                f->rbp_off = 0;
+                goto walked;
+            }
+            if (ru->kind != R_OK) return 0; /* this stack is libunwind's */
         }
-        if (HP_UNLIKELY(ru->kind != R_OK)) return 0; /* this stack is libunwind's */
         uintptr_t cfa = (ru->cfa_rbp ? bp : sp) + (uintptr_t)(intptr_t)ru->cfa_off;
-        if (HP_UNLIKELY(cfa <= sp || cfa - sp > (64u << 20) || (cfa & 7))) return 0;
+        /* cfa <= sp, cfa - sp > 64 MiB, a misaligned CFA: not a stack this walker trusts */
+        if (HP_UNLIKELY((cfa - sp - 1 >= (64u << 20)) | (cfa & 7))) return 0;
         f->cfa = cfa;
         f->rbp_off = ru->rbp_off;
         f->cfa_rbp = ru->cfa_rbp;
