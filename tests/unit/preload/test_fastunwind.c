@@ -181,3 +181,57 @@ Test(fastunwind, light_link_then_rbp_caller)
         cr_expect(memcmp(fast, ref, fast_n * sizeof *fast) == 0, "round %d: same addresses", round);
     }
 }
+
+/* A frame that reloads a live rbp, at the same sp with the same return addresses as in the
+ * record but another rbp: mb_b (alloca: CFA from rbp) is entered one recursion level higher
+ * with more alloca, so mb_a lands at the sp it had, and mb_b's saved rbp (read in mb_a's frame)
+ * differs. The walk must leave the record there, although every return address it read so far
+ * equals the record's. */
+static uintptr_t mb_sp;
+
+LR_OPT static void mb_a(hp_ucache *uc)
+{
+    __asm__ volatile("mov %%rsp, %0" : "=r"(mb_sp));
+    __asm__ volatile("mov $0x10, %%ebp" ::: "rbp", "memory");
+    capture(uc);
+    __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) static void mb_b(hp_ucache *uc, size_t pad)
+{
+    char *p = __builtin_alloca(pad + 1);
+    __asm__ volatile("" ::"r"(p) : "memory"); /* not written: stale frames stay below */
+    mb_a(uc);
+    __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) static void mb_c(hp_ucache *uc, int d, size_t pad)
+{
+    if (d > 0)
+        mb_c(uc, d - 1, pad);
+    else
+        mb_b(uc, pad);
+    __asm__ volatile("" ::: "memory");
+}
+
+Test(fastunwind, live_rbp_reload_differs)
+{
+    hp_ucache *uc = hp_fastunwind_cache_new();
+    cr_assert_not_null(uc);
+    mb_c(uc, 1, 64);
+    uintptr_t deep = mb_sp;
+    mb_c(uc, 0, 64);
+    cr_assert_gt(mb_sp, deep, "one level fewer: mb_a higher");
+    size_t pad = 64 + (mb_sp - deep);
+    mb_c(uc, 0, pad);
+    cr_assert_eq(mb_sp, deep, "mb_a at the same sp with pad %zu", pad);
+    for (int round = 0; round < 3; round++) {
+        mb_c(uc, 1, 64);
+        cr_expect_eq(fast_n, ref_n, "round %d, deep: %zu frames vs %zu", round, fast_n, ref_n);
+        cr_expect(memcmp(fast, ref, fast_n * sizeof *fast) == 0, "round %d: same addresses", round);
+        mb_c(uc, 0, pad);
+        cr_assert_eq(mb_sp, deep);
+        cr_expect_eq(fast_n, ref_n, "round %d, higher: %zu frames vs %zu", round, fast_n, ref_n);
+        cr_expect(memcmp(fast, ref, fast_n * sizeof *fast) == 0, "round %d: same addresses", round);
+    }
+}
