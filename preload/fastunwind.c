@@ -42,32 +42,47 @@ typedef struct rule {
     uint8_t kind;    /* R_OK, R_END (return address undefined: bottom of stack), R_FAIL */
 } rule;
 
-/* One frame of a walk: the walker's state on reaching it and what its rule made of it. */
+/* What a walk knows of one frame besides its pc and sp: its state's bp, what its rule made of
+ * it, and what needs its outer neighbours (live, chain). */
 typedef struct frame {
-    uintptr_t pc;    /* return address into this frame's function */
-    uintptr_t sp;    /* the CFA of the frame below: rsp in this function after the call */
     uintptr_t bp;    /* rbp in this function (meaningful only if live) */
     uintptr_t cfa;   /* this frame's CFA (unused for F_END) */
     uint64_t chain;  /* hp_stacktab_chain of the walk's pcs from its last frame in to this one */
     int16_t rbp_off; /* the rule's: rbp saved at cfa + rbp_off, 0 unchanged */
     uint8_t cfa_rbp; /* the rule's: CFA from rbp */
-    uint8_t live;    /* bp decides something in the walk from here (prove_same below) */
+    uint8_t live;    /* bp decides something in the walk from here ("The walk" below) */
     uint8_t end;     /* 0, or why the walk stopped after this frame: F_END, F_ZERO, F_CUT */
-    uint8_t slow;    /* end or rbp_off: following this frame takes more than one load */
 } frame;
 
 enum { F_END = 1, F_ZERO, F_CUT };
 
+/* Following a recorded frame: the word at slot must be want (the next frame's pc). A frame whose
+ * step takes more than that one load (it reloads a live rbp, or the walk ends there) has
+ * slot = &stop and want = 1: stop is 0, so the follow loop leaves it without testing a flag. */
+typedef struct link {
+    uintptr_t slot, want;
+} link;
+
 #define REC_CAP 264 /* >= HP_MAX_DEPTH + HP_UNWIND_SKIP_MAX (unwind.h): every walk fits */
 
+/* The record (the last successful walk) is kept by field, frame k of an n-frame walk at index
+ * REC_CAP - n + k, so its outermost frame is always at REC_CAP - 1 and its pcs are the walk's
+ * answer as they stand (hp_fastunwind_pcs). The scratch (frames the walk in progress walked
+ * itself, from index 0) has the same fields, except links. */
 struct hp_ucache {
     rule slot[CACHE_SLOTS]; /* first: each rule stays aligned to its size (no line splits) */
     unsigned gen;           /* unload_gen when the rules above were computed */
     bool repeat;            /* the last walk's frames are the recorded walk's before it */
+    bool rec_cut;           /* the record ends at max frames (F_CUT) */
     uint32_t id;            /* the stack id noted for the recorded walk (0: none) */
-    size_t rec_n, rec_max;  /* the recorded walk: rec[REC_CAP - rec_n ..], its max */
-    frame rec[REC_CAP];     /* the last successful walk, outermost frame at rec[REC_CAP - 1] */
-    frame scr[REC_CAP];     /* the walk in progress: the frames it walked itself */
+    size_t rec_n, rec_max;  /* the recorded walk's frame count and max */
+    uintptr_t stop;         /* 0: the word a slow frame's link reads */
+    uintptr_t pc[REC_CAP];
+    uintptr_t sp[REC_CAP + 1]; /* sp[REC_CAP]: UINTPTR_MAX, ends the join search */
+    link ln[REC_CAP];
+    frame fr[REC_CAP];
+    uintptr_t s_pc[REC_CAP], s_sp[REC_CAP]; /* the scratch */
+    frame s_fr[REC_CAP];
 };
 
 /* Objects unloaded so far (as far as the dlclose interposer saw). Relaxed is enough: the bump
@@ -541,38 +556,76 @@ static rule compute(uintptr_t pc)
 
 hp_ucache *hp_fastunwind_cache_new(void)
 {
-    return hp_map(sizeof(hp_ucache));
+    hp_ucache *uc = hp_map(sizeof(hp_ucache));
+    if (uc) uc->sp[REC_CAP] = UINTPTR_MAX;
+    return uc;
 }
 
-/* The end of a walk of n frames: the new record is the scratch's s[0..i0) followed by the old
- * record's frames from j0 on (none if j0 == its count), which stay where they are. The scratch
- * goes right below them, innermost first, with what needs its outer neighbour: live, slow, the
- * hash chain. The same shape (i0 == j0, n == the old count) puts every frame where the old
- * record had the one of the same index: compared before it is overwritten, that says whether
- * the frames are all the same (repeat). */
+/* The end of a walk of n frames: the new record is the scratch's frames [0, i0) followed by the
+ * old record's from index j0 on (none if j0 == REC_CAP), which stay where they are. The scratch
+ * goes right below them, innermost first, with what needs its outer neighbour: live, the link,
+ * the hash chain. If n is the old count, every scratch frame lands where the old record had the
+ * one of the same depth: compared before it is overwritten, that says whether the frames are all
+ * the same (repeat). */
 static inline void settle(hp_ucache *uc, size_t i0, size_t j0, size_t n)
 {
-    const size_t pn = uc->rec_n;
-    const frame *prev = uc->rec + REC_CAP - pn, *s = uc->scr;
-    const bool shape = i0 == j0 && n == pn;
-    bool same = shape, nlive = j0 < pn && prev[j0].live;
-    uint64_t chain = j0 < pn ? prev[j0].chain : HP_STACK_SEED;
-    frame *d = uc->rec + REC_CAP - pn + j0;
+    bool same = n == uc->rec_n;
+    bool nlive = false;
+    uint64_t chain = HP_STACK_SEED;
+    uintptr_t next = 0;
+    if (j0 < REC_CAP) {
+        nlive = uc->fr[j0].live;
+        chain = uc->fr[j0].chain;
+        next = uc->pc[j0];
+    }
+    size_t d = j0;
     for (size_t k = i0; k-- > 0;) {
-        const frame *f = &s[k];
         d--;
-        if (shape) same &= d->pc == f->pc;
+        const frame *f = &uc->s_fr[k];
+        uintptr_t pc = uc->s_pc[k];
+        same &= uc->pc[d] == pc;
         bool live = f->cfa_rbp || (f->rbp_off == 0 && nlive);
-        chain = hp_stacktab_chain(chain, f->pc);
-        *d = *f;
-        d->live = live;
-        d->slow = f->end || f->rbp_off;
-        d->chain = chain;
+        chain = hp_stacktab_chain(chain, pc);
+        uc->pc[d] = pc;
+        uc->sp[d] = uc->s_sp[k];
+        frame *r = &uc->fr[d];
+        *r = *f;
+        r->live = live;
+        r->chain = chain;
+        if (f->end || (f->rbp_off && nlive))
+            uc->ln[d] = (link){(uintptr_t)&uc->stop, 1};
+        else
+            uc->ln[d] = (link){f->cfa - 8, next};
+        next = pc;
         nlive = live;
+        __asm__("" ::: "memory"); /* a frame or two: no memmove calls (loop distribution) */
     }
     uc->repeat = same;
     if (!same) uc->id = 0; /* the caller notes the new stack's */
     uc->rec_n = n;
+    uc->rec_cut = uc->fr[REC_CAP - 1].end == F_CUT;
+}
+
+/* The record's frames [j0, k] were followed and the walk goes on from the state after frame k:
+ * they become scratch frames from i0 on (frame k's end cleared: its walk continued). */
+static void unfollow(hp_ucache *uc, size_t i0, size_t j0, size_t k)
+{
+    size_t c = k + 1 - j0;
+    memcpy(&uc->s_pc[i0], &uc->pc[j0], c * sizeof *uc->pc);
+    memcpy(&uc->s_sp[i0], &uc->sp[j0], c * sizeof *uc->sp);
+    memcpy(&uc->s_fr[i0], &uc->fr[j0], c * sizeof *uc->fr);
+    uc->s_fr[i0 + c - 1].end = 0;
+}
+
+/* rbp after the step of record frame k, the walk having followed the record's frames [j0, k]
+ * from a state whose rbp was bp: the word the last of them to reload rbp reads, or bp (a light
+ * link, below, leaves the reload to this, the walk's only use of that rbp). */
+static inline uintptr_t bp_after(const hp_ucache *uc, size_t j0, size_t k, uintptr_t bp)
+{
+    for (size_t m = k + 1; m-- > j0;)
+        if (uc->fr[m].rbp_off)
+            return *(const uintptr_t *)(uc->fr[m].cfa + (uintptr_t)(intptr_t)uc->fr[m].rbp_off);
+    return bp;
 }
 
 /* The walk, and why it may skip the rule lookups of frames the previous walk already did.
@@ -592,8 +645,22 @@ static inline void settle(hp_ucache *uc, size_t i0, size_t j0, size_t n)
  * the recorded cfa(j); the next state is then (the word read, CFA(j), bp'), and the comparison
  * checks exactly its two parts that matter. The checks, the end conditions (R_END, pc 0, max
  * frames; max is the same, or the record is dropped) follow from the same state the same way.
- * So following the record costs the two loads a walk does anyway, without the lookup, and the
- * loads no longer wait for each other (the CFA comes from the record, not from the word read).
+ * A frame whose rule leaves rbp alone (rbp_off 0) needs no bp comparison: live(j+1) then
+ * implies live(j), so bp, unchanged, was already equal to the record's. Nor does a frame that
+ * reloads rbp when live(j+1) is false: the new bp decides nothing while the record is followed,
+ * and its only use is where the walk leaves the record (a differing word, or a last frame whose
+ * pc is not 0), so it is read there (bp_after): the same word, at the same address, that the
+ * walk would have read on the way (the stack above the walker is this thread's and does not
+ * change under it). Each such frame is one link {CFA(j)-8, pc(j+1)}: one load and one compare,
+ * nothing else. The frames that need more (rbp reloaded and live after, or the walk ends there)
+ * have links that never match (slot = &stop), so the follow loop has no other exit and tests
+ * no flag; after it exits, the slot tells a differing word from such a frame. A link that
+ * matched is not the record's last (that one never matches), so the loop may look at the next
+ * one unconditionally (two a turn).
+ * So following the record costs the one or two loads a walk does anyway, without the lookup,
+ * and the loads no longer wait for each other (the CFA comes from the record, not from the word
+ * read). The pcs of the followed frames are the record's, already where the answer is read
+ * (hp_fastunwind_pcs): nothing is written for them.
  * A match of pc and sp alone (the frame's CFA and its return-address slot and value) is NOT
  * enough for the frames above: a function may return and be called again from another site of
  * the same caller with the same stack layout, so a caller's slot may hold another return
@@ -608,11 +675,10 @@ static inline void settle(hp_ucache *uc, size_t i0, size_t j0, size_t n)
  * index into the record, advanced while its sp is below the current sp, finds the only record
  * frame that can match. A record cut at max frames matches only where the current walk is also
  * cut at or before its end (n >= j), since what lies past the cut is unknown.
- * The record: the walk's frames, outermost at rec[REC_CAP - 1], so a walk that ends by
+ * The record: the walk's frames, outermost at index REC_CAP - 1, so a walk that ends by
  * following the record to its end keeps the record's tail where it is and writes only its own
- * inner frames (scr) below it. */
-size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, uintptr_t *out,
-                     size_t max)
+ * inner frames (the scratch) below it. */
+size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, size_t max)
 {
     unsigned gen = hp_load_relaxed(&unload_gen);
     uc->repeat = false;
@@ -620,43 +686,46 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
         memset(uc->slot, 0, sizeof uc->slot);
         uc->gen = gen;
         uc->rec_n = 0;
+        uc->rec_cut = false;
     }
     if (max > REC_CAP) max = REC_CAP;
     if (HP_UNLIKELY(max == 0)) return 0;
     if (HP_UNLIKELY(uc->rec_max != max)) { /* the record's cut is another max's */
         uc->rec_n = 0;
+        uc->rec_cut = false;
         uc->rec_max = max;
     }
-    const size_t pn = uc->rec_n;
-    const frame *prev = uc->rec + REC_CAP - pn;
-    const bool prev_cut = pn && prev[pn - 1].end == F_CUT;
-    frame *s = uc->scr;
-    size_t n = 0, j = 0, i0 = 0, j0 = 0;
+    const size_t base = REC_CAP - uc->rec_n; /* the record: [base, REC_CAP) */
+    /* a cut record is joined at j only if n >= j - base; jcap makes that j <= n + jcap */
+    const size_t jcap = uc->rec_cut ? base : REC_CAP;
+    size_t n = 0, j = base, i0, j0, k;
     for (;;) {
         /* ---- on the rules ---- */
-        while (j < pn && prev[j].sp < sp)
+        while (uc->sp[j] < sp) /* sp[REC_CAP] stops it */
             j++;
-        if (j < pn && prev[j].sp == sp && prev[j].pc == pc && (!prev[j].live || prev[j].bp == bp) &&
-            (!prev_cut || n >= j))
+        if (uc->sp[j] == sp && uc->pc[j] == pc && (!uc->fr[j].live || uc->fr[j].bp == bp) &&
+            j <= n + jcap)
             goto follow;
-        out[n] = pc;
-        frame *f = &s[n++];
-        f->pc = pc;
-        f->sp = sp;
+        uc->s_pc[n] = pc;
+        uc->s_sp[n] = sp;
+        frame *f = &uc->s_fr[n++];
         f->bp = bp;
         f->end = 0;
         uintptr_t at = pc - 1; /* a return address: the call instruction is before it */
         rule *ru = &uc->slot[(at ^ (at >> 12)) & (CACHE_SLOTS - 1)];
-        if (HP_UNLIKELY(ru->pc != at || ru->kind == R_NONE)) *ru = compute(at);
-        if (ru->kind == R_END) {
-            f->end = F_END;
-            f->cfa_rbp = 0;
-            f->rbp_off = 0;
-            goto walked;
+        if (HP_UNLIKELY(ru->pc != at || ru->kind != R_OK)) {
+            if (ru->pc != at || ru->kind == R_NONE) *ru = compute(at);
+            if (ru->kind == R_END) {
+                f->end = F_END;
+                f->cfa_rbp = 0;
+                f->rbp_off = 0;
+                goto walked;
+            }
+            if (ru->kind != R_OK) return 0; /* this stack is libunwind's */
         }
-        if (HP_UNLIKELY(ru->kind != R_OK)) return 0; /* this stack is libunwind's */
         uintptr_t cfa = (ru->cfa_rbp ? bp : sp) + (uintptr_t)(intptr_t)ru->cfa_off;
-        if (HP_UNLIKELY(cfa <= sp || cfa - sp > (64u << 20) || (cfa & 7))) return 0;
+        /* cfa <= sp, cfa - sp > 64 MiB, a misaligned CFA: not a stack this walker trusts */
+        if (HP_UNLIKELY((cfa - sp - 1 >= (64u << 20)) | (cfa & 7))) return 0;
         f->cfa = cfa;
         f->rbp_off = ru->rbp_off;
         f->cfa_rbp = ru->cfa_rbp;
@@ -674,84 +743,101 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, ui
         continue;
 
     follow:
-        /* ---- on the record: the state equals prev[j]'s ---- */
+        /* ---- on the record: the state equals frame j's ---- */
         i0 = n;
         j0 = j;
-        {
-            const frame *e = &prev[j];
-            uintptr_t *o = out + n, *const oend = out + max;
-            if (HP_LIKELY(pn - j <= max - n)) { /* the record ends before max: no count */
-                for (;;) { /* the common case: one load and one compare, no lookup */
-                    *o++ = pc;
-                    if (HP_UNLIKELY(e->slow)) {
-                        if (e->end) break;
-                        uintptr_t ecfa = e->cfa;
-                        bp = *(const uintptr_t *)(ecfa + (uintptr_t)(intptr_t)e->rbp_off);
-                        pc = *(const uintptr_t *)(ecfa - 8);
-                        e++;
-                        if (HP_UNLIKELY(pc != e->pc || (e->live && bp != e->bp))) {
-                            sp = ecfa;
-                            goto diverged;
-                        }
-                        continue;
+        if (HP_LIKELY(REC_CAP - j <= max - n)) { /* the record ends before max: no count */
+            const link *l = &uc->ln[j];
+            for (;;) {
+                for (;;) { /* the common case, two frames a turn */
+                    if (HP_UNLIKELY(*(const uintptr_t *)l[0].slot != l[0].want)) break;
+                    if (HP_UNLIKELY(*(const uintptr_t *)l[1].slot != l[1].want)) {
+                        l++;
+                        break;
                     }
-                    /* rbp unchanged: bp equals the record's wherever it is live (live here
-                     * then, and it was compared on the way here) */
-                    uintptr_t ecfa = e->cfa;
-                    pc = *(const uintptr_t *)(ecfa - 8);
-                    e++;
-                    if (HP_UNLIKELY(pc != e->pc)) {
-                        sp = ecfa; /* a word differs: frame e's state is not the record's */
-                        goto diverged;
-                    }
+                    l += 2;
                 }
-            } else {
-                for (;;) { /* the same, cut at max */
-                    *o++ = pc;
-                    if (HP_UNLIKELY(e->end != 0 || o == oend)) break;
-                    uintptr_t ecfa = e->cfa;
-                    if (e->rbp_off)
-                        bp = *(const uintptr_t *)(ecfa + (uintptr_t)(intptr_t)e->rbp_off);
-                    pc = *(const uintptr_t *)(ecfa - 8);
-                    e++;
-                    if (HP_UNLIKELY(pc != e->pc || (e->live && bp != e->bp))) {
-                        sp = ecfa;
-                        goto diverged;
-                    }
+                k = (size_t)(l - uc->ln);
+                if (HP_LIKELY(l->slot != (uintptr_t)&uc->stop)) {
+                    /* a word differs: frame k+1's state is not the record's */
+                    pc = *(const uintptr_t *)l->slot;
+                    sp = l->slot + 8;
+                    bp = bp_after(uc, j0, k, bp);
+                    goto diverged;
+                }
+                const frame *e = &uc->fr[k];
+                if (e->end) break;
+                /* rbp reloaded and live after it: the step in full */
+                bp = *(const uintptr_t *)(e->cfa + (uintptr_t)(intptr_t)e->rbp_off);
+                pc = *(const uintptr_t *)(e->cfa - 8);
+                if (HP_UNLIKELY(pc != uc->pc[k + 1] ||
+                                (uc->fr[k + 1].live && bp != uc->fr[k + 1].bp))) {
+                    sp = e->cfa;
+                    goto diverged;
+                }
+                l++;
+            }
+        } else { /* the same, cut at max frames: frame klim is the last that fits */
+            const size_t klim = j + (max - n) - 1;
+            for (k = j;; k++) {
+                const frame *e = &uc->fr[k];
+                if (e->end || k == klim) break;
+                if (e->rbp_off) bp = *(const uintptr_t *)(e->cfa + (uintptr_t)(intptr_t)e->rbp_off);
+                pc = *(const uintptr_t *)(e->cfa - 8);
+                if (HP_UNLIKELY(pc != uc->pc[k + 1] ||
+                                (uc->fr[k + 1].live && bp != uc->fr[k + 1].bp))) {
+                    sp = e->cfa;
+                    goto diverged;
                 }
             }
-            /* the record's last frame, or max frames */
-            n = (size_t)(o - out);
-            j = (size_t)(e - prev);
-            if (e->end == F_END || e->end == F_CUT) goto followed; /* F_CUT: o == oend (n >= j) */
+        }
+        /* frame k is the record's last (end != 0), or the max-th frame of this walk */
+        n = i0 + (k + 1 - j0);
+        {
+            const frame *e = &uc->fr[k];
+            if (e->end == F_END || e->end == F_CUT) goto followed; /* F_CUT: n == max */
             if (e->end == F_ZERO) { /* its step, as on the rules: pc 0 ends the walk first */
-                if (e->rbp_off) bp = *(const uintptr_t *)(e->cfa + (uintptr_t)(intptr_t)e->rbp_off);
                 pc = *(const uintptr_t *)(e->cfa - 8);
                 if (pc == 0) goto followed;
                 sp = e->cfa;
+                bp = bp_after(uc, j0, k, bp);
             }
-            /* cut here (o == oend), or F_ZERO's frame read a return address */
-            memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
-            s[n - 1].end = o == oend ? F_CUT : 0;
-            if (o == oend) goto walked;
-            j++;
-            continue;
-        diverged:
-            n = (size_t)(o - out);
-            j = (size_t)(e - prev);
         }
-        /* back on the rules from the state (pc, sp, bp), the frames followed so far copied into
-         * the scratch (the record frame they end with continued otherwise: end 0 here) */
-        memcpy(&s[i0], &prev[j0], (n - i0) * sizeof *s);
-        s[n - 1].end = 0;
+        /* cut here (n == max), or F_ZERO's frame read a return address */
+        unfollow(uc, i0, j0, k);
+        if (n == max) {
+            uc->s_fr[n - 1].end = F_CUT;
+            goto walked;
+        }
+        j = k + 1;
+        continue;
+    diverged:
+        /* back on the rules from the state (pc, sp, bp) after frame k, the frames followed so far
+         * copied into the scratch */
+        n = i0 + (k + 1 - j0);
+        unfollow(uc, i0, j0, k);
+        if (HP_UNLIKELY(pc == 0)) { /* as on the rules: the walk ends here */
+            uc->s_fr[n - 1].end = F_ZERO;
+            goto walked;
+        }
+        if (HP_UNLIKELY(n == max)) { /* cannot happen (a differing word is before max) */
+            uc->s_fr[n - 1].end = F_CUT;
+            goto walked;
+        }
+        j = k + 1;
     }
 
-walked: /* the new record is s[0..n): as below, with nothing kept of the old one */
+walked: /* the new record is the scratch's n frames: nothing kept of the old one */
     i0 = n;
-    j0 = pn;
-followed: /* the new record is s[0..i0) followed by prev[j0..pn), which stays where it is */
+    j0 = REC_CAP;
+followed: /* the new record is the scratch's [0, i0) followed by the old one's [j0, REC_CAP) */
     settle(uc, i0, j0, n);
     return n;
+}
+
+const uintptr_t *hp_fastunwind_pcs(const hp_ucache *uc)
+{
+    return &uc->pc[REC_CAP - uc->rec_n];
 }
 
 bool hp_fastunwind_repeat(const hp_ucache *uc)
@@ -766,7 +852,7 @@ size_t hp_fastunwind_depth(const hp_ucache *uc)
 
 uint64_t hp_fastunwind_chain(const hp_ucache *uc)
 {
-    return uc->rec[REC_CAP - uc->rec_n].chain;
+    return uc->fr[REC_CAP - uc->rec_n].chain;
 }
 
 uint32_t hp_fastunwind_id(const hp_ucache *uc)

@@ -10,12 +10,14 @@ typedef struct hp_ucache hp_ucache;
 /* A zeroed per-thread rule cache (64 KiB, mmap), or NULL. */
 hp_ucache *hp_fastunwind_cache_new(void);
 /* Walks the stack from a frame whose caller state is (pc: return address, sp: the frame's CFA,
- * bp: rbp in the caller), writing at most max return addresses to out, pc first. Returns the
- * count, or 0 if some frame needs libunwind (then the caller must use it for the whole stack).
- * Reads only stack slots that the CFI designates. Never calls malloc. Frames shared with the
- * previous successful walk of this cache are followed without rule lookups (fastunwind.c). */
-size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, uintptr_t *out,
-                     size_t max);
+ * bp: rbp in the caller), at most max frames. Returns the count n, the return addresses then at
+ * hp_fastunwind_pcs (pc first), or 0 if some frame needs libunwind (then the caller must use it
+ * for the whole stack). Reads only stack slots that the CFI designates. Never calls malloc.
+ * Frames shared with the previous successful walk of this cache are followed without rule
+ * lookups (fastunwind.c). */
+size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, size_t max);
+/* After a walk that returned n > 0: its n return addresses, valid until the next walk. */
+const uintptr_t *hp_fastunwind_pcs(const hp_ucache *uc);
 
 /* True if the last hp_fastunwind returned exactly the frames of the successful walk before it
  * (the stack did not change between the two allocations). */
