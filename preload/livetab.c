@@ -63,7 +63,7 @@ static bool put(uintptr_t addr, uint64_t birth, uint64_t size, uint32_t sid, boo
     return was;
 }
 
-static bool grow(void)
+static HP_NOINLINE bool grow(void)
 {
     slot *old = lt.s;
     size_t oldcap = lt.cap;

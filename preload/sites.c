@@ -126,17 +126,22 @@ static void tl_snapshot(hp_tl_point *p, bool force)
     p->ntop = n;
 }
 
+/* The open point's interval has ended: its snapshot, then the point is closed. */
+static HP_NOINLINE void tl_close(void)
+{
+    tl_commit();
+    tl_snapshot(hp_timeline_open_point(), false);
+    hp_timeline_close();
+}
+
 /* Before an event at ts (shrink: it lowers the live bytes). */
 static inline void tl_before(uint64_t ts, bool shrink)
 {
     si.tl_events++;
-    if (HP_UNLIKELY(hp_timeline_ends(ts))) {
+    if (HP_UNLIKELY(hp_timeline_ends(ts)))
+        tl_close();
+    else if (shrink)
         tl_commit();
-        tl_snapshot(hp_timeline_open_point(), false);
-        hp_timeline_close();
-    } else if (shrink) {
-        tl_commit();
-    }
 }
 
 static inline void tl_after(uint64_t ts)
