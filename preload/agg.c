@@ -221,36 +221,31 @@ static void drain_locked(uint64_t lim)
     if (!n) return;
     double rate = hp_clock_us_per_tick_now(); /* lifetimes in µs for the histograms (sites.h) */
     if (rate > 0) hp_sites_set_rate(rate);
-    if (n == 1) { /* one busy thread: no merge needed */
-        hp_thread *t = ag.heap[0].t;
-        const hp_event *e;
-        while ((e = hp_tlbuf_peek(t)) && e->ts < lim) {
-            if (t->r + 8 < t->rcount) /* only events already written */
+    head *h = ag.heap;
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(h, n, i);
+    while (n) {
+        /* The top thread's run: its events up to the next thread's first. A tie stays with the
+         * top, as sift_down leaves it, so the order is the event-by-event merge's. */
+        hp_thread *t = h[0].t;
+        uint64_t next = n > 1 ? h[1].ts : UINT64_MAX;
+        if (n > 2 && h[2].ts < next) next = h[2].ts;
+        uint64_t stop = next < lim ? next + 1 : lim; /* apply while ts < stop */
+        const hp_event *e = hp_tlbuf_peek(t);
+        do {
+            if (t->r + 8 < t->rcount) { /* written events only: hints for the lines needed soon */
+                __builtin_prefetch(&e[16]);
                 hp_livetab_prefetch(e[8].addr);
+            }
             apply(t, e);
             hp_tlbuf_advance(t);
             self_flush(&k);
-        }
-        return;
-    }
-    for (size_t i = n / 2; i-- > 0;)
-        sift_down(ag.heap, n, i);
-    while (n) {
-        hp_thread *t = ag.heap[0].t;
-        const hp_event *e = hp_tlbuf_peek(t);
-        if (t->r + 8 < t->rcount) { /* written events only: hints for the lines needed soon */
-            __builtin_prefetch(&e[16]);
-            hp_livetab_prefetch(e[8].addr);
-        }
-        apply(t, e);
-        hp_tlbuf_advance(t);
-        self_flush(&k);
-        e = hp_tlbuf_peek(t);
+        } while ((e = hp_tlbuf_peek(t)) && e->ts < stop);
         if (e && e->ts < lim)
-            ag.heap[0].ts = e->ts;
+            h[0].ts = e->ts;
         else
-            ag.heap[0] = ag.heap[--n];
-        sift_down(ag.heap, n, 0);
+            h[0] = h[--n];
+        sift_down(h, n, 0);
     }
 }
 
