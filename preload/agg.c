@@ -77,24 +77,26 @@ static void track(uintptr_t addr, const hp_block *b, uint64_t ts)
     }
 }
 
-static void alloc_block(uintptr_t addr, uint64_t size, uint32_t sid, uint64_t ts)
+/* sampled: sampling mode (a constant where apply inlines it, so exact mode's k is 1). */
+static inline void alloc_block(uintptr_t addr, uint64_t size, uint32_t sid, uint64_t ts,
+                               bool sampled)
 {
     if (size == 0) size = 1; /* as DHAT: a zero-byte block counts as one byte */
     if (size > HP_LIVE_MAX_SIZE) size = HP_LIVE_MAX_SIZE;
     if (sid > HP_LIVE_MAX_SID) sid = 0;
     ag.samples++;
-    if (!hp_sites_alloc(sid, size, ts, mult(size, ts, sid))) {
+    if (!hp_sites_alloc(sid, size, ts, sampled ? sample_k(size, ts, sid) : 1)) {
         ag.lost_blocks++;
         return;
     }
     track(addr, &(hp_block){.birth = ts, .size = size, .sid = sid}, ts);
 }
 
-static void free_block(uintptr_t addr, uint64_t ts)
+static inline void free_block(uintptr_t addr, uint64_t ts, bool sampled)
 {
     hp_block b;
     if (hp_livetab_remove(addr, &b))
-        hp_sites_free(b.sid, b.size, b.birth, ts, mult(b.size, b.birth, b.sid));
+        hp_sites_free(b.sid, b.size, b.birth, ts, sampled ? sample_k(b.size, b.birth, b.sid) : 1);
     else
         ag.unknown_frees++;
 }
@@ -110,7 +112,7 @@ static HP_NOINLINE void apply_rare(hp_thread *t, const hp_event *e)
     case HP_EV_RALLOC:
         if (!t->has_pending) { /* realloc of a block we never saw: a new block at the caller */
             uintptr_t ra = (uintptr_t)e->aux;
-            alloc_block(e->addr, e->size, hp_stacktab_intern(&ra, 1), e->ts);
+            alloc_block(e->addr, e->size, hp_stacktab_intern(&ra, 1), e->ts, hp_sample_rate);
             break;
         }
         t->has_pending = false;
@@ -131,25 +133,39 @@ static HP_NOINLINE void apply_rare(hp_thread *t, const hp_event *e)
         break;
     case HP_EV_SALLOC: { /* in a signal handler: its caller's return address is the stack */
         uintptr_t ra = (uintptr_t)e->aux;
-        alloc_block(e->addr, e->size, hp_stacktab_intern(&ra, 1), e->ts);
+        alloc_block(e->addr, e->size, hp_stacktab_intern(&ra, 1), e->ts, hp_sample_rate);
         break;
     }
     }
 }
 
-/* One event. Allocations and frees, nearly every event, run with the tables' code inlined
- * (flatten: the calls through livetab.c and sites.c and their register saves were a fifth of
- * the consumer's instructions); their slow paths stay calls (HP_NOINLINE there). */
+/* Sampling mode's allocations and frees (k from sample.h); the tables' code is called. */
+static HP_NOINLINE void apply_sampled(hp_thread *t, const hp_event *e)
+{
+    if (e->kind == HP_EV_ALLOC)
+        alloc_block(e->addr, e->size, (uint32_t)e->aux, e->ts, true);
+    else if (e->kind == HP_EV_FREE)
+        free_block(e->addr, e->ts, true);
+    else
+        apply_rare(t, e);
+}
+
+/* One event. Exact mode's allocations and frees, nearly every event, run with the tables'
+ * code inlined (flatten: the calls through livetab.c and sites.c and their register saves
+ * were a fifth of the consumer's instructions) and k = 1 folded in; their slow paths stay
+ * calls (HP_NOINLINE there). */
 static __attribute__((flatten)) void apply(hp_thread *t, const hp_event *e)
 {
 #if HP_DEBUG >= 1
     hp_assert(e->ts >= ag.last_applied);
     ag.last_applied = e->ts;
 #endif
-    if (HP_LIKELY(e->kind == HP_EV_ALLOC))
-        alloc_block(e->addr, e->size, (uint32_t)e->aux, e->ts);
+    if (HP_UNLIKELY(hp_sample_rate))
+        apply_sampled(t, e);
+    else if (HP_LIKELY(e->kind == HP_EV_ALLOC))
+        alloc_block(e->addr, e->size, (uint32_t)e->aux, e->ts, false);
     else if (HP_LIKELY(e->kind == HP_EV_FREE))
-        free_block(e->addr, e->ts);
+        free_block(e->addr, e->ts, false);
     else
         apply_rare(t, e);
 }
