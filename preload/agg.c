@@ -154,13 +154,13 @@ static HP_NOINLINE void apply_sampled(hp_thread *t, const hp_event *e)
  * code inlined (flatten: the calls through livetab.c and sites.c and their register saves
  * were a fifth of the consumer's instructions) and k = 1 folded in; their slow paths stay
  * calls (HP_NOINLINE there). */
-static __attribute__((flatten)) void apply(hp_thread *t, const hp_event *e)
+static __attribute__((flatten)) void apply(hp_thread *t, const hp_event *e, bool sampled)
 {
 #if HP_DEBUG >= 1
     hp_assert(e->ts >= ag.last_applied);
     ag.last_applied = e->ts;
 #endif
-    if (HP_UNLIKELY(hp_sample_rate))
+    if (HP_UNLIKELY(sampled))
         apply_sampled(t, e);
     else if (HP_LIKELY(e->kind == HP_EV_ALLOC))
         alloc_block(e->addr, e->size, (uint32_t)e->aux, e->ts, false);
@@ -237,6 +237,7 @@ static void drain_locked(uint64_t lim)
     if (!n) return;
     double rate = hp_clock_us_per_tick_now(); /* lifetimes in µs for the histograms (sites.h) */
     if (rate > 0) hp_sites_set_rate(rate);
+    bool sampled = hp_sample_rate != 0; /* (set once at start-up) */
     head *h = ag.heap;
     for (size_t i = n / 2; i-- > 0;)
         sift_down(h, n, i);
@@ -247,16 +248,23 @@ static void drain_locked(uint64_t lim)
         uint64_t next = n > 1 ? h[1].ts : UINT64_MAX;
         if (n > 2 && h[2].ts < next) next = h[2].ts;
         uint64_t stop = next < lim ? next + 1 : lim; /* apply while ts < stop */
-        const hp_event *e = hp_tlbuf_peek(t);
+        const hp_event *e = hp_tlbuf_peek(t), *end;
         do {
-            if (t->r + 8 < t->rcount) { /* written events only: hints for the lines needed soon */
-                __builtin_prefetch(&e[16]);
-                hp_livetab_prefetch(e[8].addr);
-            }
-            apply(t, e);
-            hp_tlbuf_advance(t);
-            self_flush(&k);
-        } while ((e = hp_tlbuf_peek(t)) && e->ts < stop);
+            /* [e, end): the written events of t's current segment (peek moves to the next
+             * one, or reads a new count, when they are used up). r is advanced once. */
+            const hp_event *first = e;
+            end = e + (t->rcount - t->r);
+            do {
+                if (e + 8 < end) { /* hints for the lines needed soon */
+                    __builtin_prefetch(&e[16]);
+                    hp_livetab_prefetch(e[8].addr);
+                }
+                apply(t, e, sampled);
+                self_flush(&k);
+            } while (++e < end && e->ts < stop);
+            t->r += (uint32_t)(e - first);
+        } while (e == end && (e = hp_tlbuf_peek(t)) && e->ts < stop);
+        /* e: t's next event (== hp_tlbuf_peek(t)), or NULL */
         if (e && e->ts < lim)
             h[0].ts = e->ts;
         else
