@@ -14,7 +14,8 @@
  * Histograms: per site, log2 buckets of request sizes (each allocation and each successful
  * realloc, so sum(hsize) == tbk) and of lifetimes in µs (each block freed before the end), in
  * uint32 counters that saturate at UINT32_MAX: 2 x HP_HIST_N x 4 = 320 bytes per site, in an
- * array of their own (the counters above stay in one cache line pair). */
+ * array of their own (the counters: 128 bytes a site, those every event changes in its first
+ * cache line). */
 #ifndef HP_SITES_H
 #define HP_SITES_H
 
