@@ -81,8 +81,8 @@ static void track(uintptr_t addr, const hp_block *b, uint64_t ts)
 static inline void alloc_block(uintptr_t addr, uint64_t size, uint32_t sid, uint64_t ts,
                                bool sampled)
 {
-    if (size == 0) size = 1; /* as DHAT: a zero-byte block counts as one byte */
-    if (size > HP_LIVE_MAX_SIZE) size = HP_LIVE_MAX_SIZE;
+    if (HP_UNLIKELY(size - 1 >= HP_LIVE_MAX_SIZE)) /* (one test for both ends) */
+        size = size ? HP_LIVE_MAX_SIZE : 1; /* as DHAT: a zero-byte block counts as one byte */
     if (sid > HP_LIVE_MAX_SID) sid = 0;
     ag.samples++;
     if (!hp_sites_alloc(sid, size, ts, sampled ? sample_k(size, ts, sid) : 1)) {
