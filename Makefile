@@ -109,3 +109,7 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+# agg.c's apply has livetab.c's and sites.c's code inlined (flatten): GCC's SLP pass pairs adjacent
+# counters (curb/curbk) into 16-byte vector updates there, more instructions than scalar ones and a
+# 16-byte load of two 8-byte stores the next event may stall on.
+build/release/preload/agg.o: PRELOAD_CFLAGS += -fno-tree-slp-vectorize

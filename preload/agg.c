@@ -53,6 +53,16 @@ int hp_agg_init(void)
     return ag.heap ? 0 : -1;
 }
 
+/* How many blocks an event stands for (sample.h): 1 in exact mode, without a call. */
+static HP_NOINLINE uint64_t sample_k(uint64_t size, uint64_t birth, uint32_t sid)
+{
+    return hp_sample_k(size, birth, sid);
+}
+static inline uint64_t mult(uint64_t size, uint64_t birth, uint32_t sid)
+{
+    return HP_LIKELY(!hp_sample_rate) ? 1 : sample_k(size, birth, sid);
+}
+
 static void track(uintptr_t addr, const hp_block *b, uint64_t ts)
 {
     hp_block old;
@@ -61,40 +71,40 @@ static void track(uintptr_t addr, const hp_block *b, uint64_t ts)
         ag.lost_blocks++;
         break;
     case HP_LIVE_REPLACED: /* its free was not seen: it ended before the allocator reused it */
-        hp_sites_free(old.sid, old.size, old.birth, ts, hp_sample_k(old.size, old.birth, old.sid));
+        hp_sites_free(old.sid, old.size, old.birth, ts, mult(old.size, old.birth, old.sid));
         ag.missed_frees++;
         break;
     }
 }
 
-static void alloc_block(uintptr_t addr, uint64_t size, uint32_t sid, uint64_t ts)
+/* sampled: sampling mode (a constant where apply inlines it, so exact mode's k is 1). */
+static inline void alloc_block(uintptr_t addr, uint64_t size, uint32_t sid, uint64_t ts,
+                               bool sampled)
 {
-    if (size == 0) size = 1; /* as DHAT: a zero-byte block counts as one byte */
-    if (size > HP_LIVE_MAX_SIZE) size = HP_LIVE_MAX_SIZE;
+    if (HP_UNLIKELY(size - 1 >= HP_LIVE_MAX_SIZE)) /* (one test for both ends) */
+        size = size ? HP_LIVE_MAX_SIZE : 1; /* as DHAT: a zero-byte block counts as one byte */
     if (sid > HP_LIVE_MAX_SID) sid = 0;
     ag.samples++;
-    if (!hp_sites_alloc(sid, size, ts, hp_sample_k(size, ts, sid))) {
+    if (!hp_sites_alloc(sid, size, ts, sampled ? sample_k(size, ts, sid) : 1)) {
         ag.lost_blocks++;
         return;
     }
     track(addr, &(hp_block){.birth = ts, .size = size, .sid = sid}, ts);
 }
 
-static void apply(hp_thread *t, const hp_event *e)
+static inline void free_block(uintptr_t addr, uint64_t ts, bool sampled)
 {
     hp_block b;
-    hp_assert(e->ts >= ag.last_applied);
-    ag.last_applied = e->ts;
+    if (hp_livetab_remove(addr, &b))
+        hp_sites_free(b.sid, b.size, b.birth, ts, sampled ? sample_k(b.size, b.birth, b.sid) : 1);
+    else
+        ag.unknown_frees++;
+}
+
+/* The realloc events and a signal handler's allocations: rare, out of the hot path. */
+static HP_NOINLINE void apply_rare(hp_thread *t, const hp_event *e)
+{
     switch (e->kind) {
-    case HP_EV_ALLOC:
-        alloc_block(e->addr, e->size, (uint32_t)e->aux, e->ts);
-        break;
-    case HP_EV_FREE:
-        if (hp_livetab_remove(e->addr, &b))
-            hp_sites_free(b.sid, b.size, b.birth, e->ts, hp_sample_k(b.size, b.birth, b.sid));
-        else
-            ag.unknown_frees++;
-        break;
     case HP_EV_RFREE:
         t->has_pending = hp_livetab_remove(e->addr, &t->pending);
         t->pending_addr = e->addr;
@@ -102,7 +112,7 @@ static void apply(hp_thread *t, const hp_event *e)
     case HP_EV_RALLOC:
         if (!t->has_pending) { /* realloc of a block we never saw: a new block at the caller */
             uintptr_t ra = (uintptr_t)e->aux;
-            alloc_block(e->addr, e->size, hp_stacktab_intern(&ra, 1), e->ts);
+            alloc_block(e->addr, e->size, hp_stacktab_intern(&ra, 1), e->ts, hp_sample_rate);
             break;
         }
         t->has_pending = false;
@@ -114,7 +124,7 @@ static void apply(hp_thread *t, const hp_event *e)
     case HP_EV_RFREED:
         if (t->has_pending)
             hp_sites_free(t->pending.sid, t->pending.size, t->pending.birth, e->ts,
-                          hp_sample_k(t->pending.size, t->pending.birth, t->pending.sid));
+                          mult(t->pending.size, t->pending.birth, t->pending.sid));
         t->has_pending = false;
         break;
     case HP_EV_RFAIL:
@@ -123,10 +133,41 @@ static void apply(hp_thread *t, const hp_event *e)
         break;
     case HP_EV_SALLOC: { /* in a signal handler: its caller's return address is the stack */
         uintptr_t ra = (uintptr_t)e->aux;
-        alloc_block(e->addr, e->size, hp_stacktab_intern(&ra, 1), e->ts);
+        alloc_block(e->addr, e->size, hp_stacktab_intern(&ra, 1), e->ts, hp_sample_rate);
         break;
     }
     }
+}
+
+/* Sampling mode's allocations and frees (k from sample.h); the tables' code is called. */
+static HP_NOINLINE void apply_sampled(hp_thread *t, const hp_event *e)
+{
+    if (e->kind == HP_EV_ALLOC)
+        alloc_block(e->addr, e->size, (uint32_t)e->aux, e->ts, true);
+    else if (e->kind == HP_EV_FREE)
+        free_block(e->addr, e->ts, true);
+    else
+        apply_rare(t, e);
+}
+
+/* One event. Exact mode's allocations and frees, nearly every event, run with the tables'
+ * code inlined (flatten: the calls through livetab.c and sites.c and their register saves
+ * were a fifth of the consumer's instructions) and k = 1 folded in; their slow paths stay
+ * calls (HP_NOINLINE there). */
+static __attribute__((flatten)) void apply(hp_thread *t, const hp_event *e, bool sampled)
+{
+#if HP_DEBUG >= 1
+    hp_assert(e->ts >= ag.last_applied);
+    ag.last_applied = e->ts;
+#endif
+    if (HP_UNLIKELY(sampled))
+        apply_sampled(t, e);
+    else if (HP_LIKELY(e->kind == HP_EV_ALLOC))
+        alloc_block(e->addr, e->size, (uint32_t)e->aux, e->ts, false);
+    else if (HP_LIKELY(e->kind == HP_EV_FREE))
+        free_block(e->addr, e->ts, false);
+    else
+        apply_rare(t, e);
 }
 
 /* The horizon at n: every event with ts < the result is appended and visible. The floor goes
@@ -196,36 +237,39 @@ static void drain_locked(uint64_t lim)
     if (!n) return;
     double rate = hp_clock_us_per_tick_now(); /* lifetimes in µs for the histograms (sites.h) */
     if (rate > 0) hp_sites_set_rate(rate);
-    if (n == 1) { /* one busy thread: no merge needed */
-        hp_thread *t = ag.heap[0].t;
-        const hp_event *e;
-        while ((e = hp_tlbuf_peek(t)) && e->ts < lim) {
-            if (t->r + 8 < t->rcount) /* only events already written */
-                hp_livetab_prefetch(e[8].addr);
-            apply(t, e);
-            hp_tlbuf_advance(t);
-            self_flush(&k);
-        }
-        return;
-    }
+    bool sampled = hp_sample_rate != 0; /* (set once at start-up) */
+    head *h = ag.heap;
     for (size_t i = n / 2; i-- > 0;)
-        sift_down(ag.heap, n, i);
+        sift_down(h, n, i);
     while (n) {
-        hp_thread *t = ag.heap[0].t;
-        const hp_event *e = hp_tlbuf_peek(t);
-        if (t->r + 8 < t->rcount) { /* written events only: hints for the lines needed soon */
-            __builtin_prefetch(&e[16]);
-            hp_livetab_prefetch(e[8].addr);
-        }
-        apply(t, e);
-        hp_tlbuf_advance(t);
-        self_flush(&k);
-        e = hp_tlbuf_peek(t);
+        /* The top thread's run: its events up to the next thread's first. A tie stays with the
+         * top, as sift_down leaves it, so the order is the event-by-event merge's. */
+        hp_thread *t = h[0].t;
+        uint64_t next = n > 1 ? h[1].ts : UINT64_MAX;
+        if (n > 2 && h[2].ts < next) next = h[2].ts;
+        uint64_t stop = next < lim ? next + 1 : lim; /* apply while ts < stop */
+        const hp_event *e = hp_tlbuf_peek(t), *end;
+        do {
+            /* [e, end): the written events of t's current segment (peek moves to the next
+             * one, or reads a new count, when they are used up). r is advanced once. */
+            const hp_event *first = e;
+            end = e + (t->rcount - t->r);
+            do {
+                if (e + 8 < end) { /* hints for the lines needed soon */
+                    __builtin_prefetch(&e[16]);
+                    hp_livetab_prefetch(e[8].addr);
+                }
+                apply(t, e, sampled);
+                self_flush(&k);
+            } while (++e < end && e->ts < stop);
+            t->r += (uint32_t)(e - first);
+        } while (e == end && (e = hp_tlbuf_peek(t)) && e->ts < stop);
+        /* e: t's next event (== hp_tlbuf_peek(t)), or NULL */
         if (e && e->ts < lim)
-            ag.heap[0].ts = e->ts;
+            h[0].ts = e->ts;
         else
-            ag.heap[0] = ag.heap[--n];
-        sift_down(ag.heap, n, 0);
+            h[0] = h[--n];
+        sift_down(h, n, 0);
     }
 }
 

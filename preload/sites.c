@@ -20,11 +20,21 @@ static struct {
     uint32_t nsid; /* 1 + the largest sid touched */
     hp_heap_totals heap;
     uint32_t tl_snap;    /* timeline snapshots committed */
+    uint64_t seen;       /* a site's seen word when it is up to date: gseen = heap.snap, tseen =
+                          * tl_snap (kept by set_seen whenever either changes) */
     bool tl_pending;     /* the open point's maximum is not yet committed */
     uint64_t tl_events;  /* events since the last snapshot scan */
     uint64_t tl_skipped; /* points closed without a snapshot (scan budget) */
     double us_per_tick;
 } si;
+
+_Static_assert(sizeof(hp_site) == 128, "two cache lines, the hot fields in the first");
+
+static void set_seen(void)
+{
+    hp_site x = {.gseen = si.heap.snap, .tseen = si.tl_snap};
+    si.seen = x.seen;
+}
 
 int hp_sites_init(void)
 {
@@ -33,6 +43,7 @@ int hp_sites_init(void)
     si.h = hp_map(si.cap * sizeof(hp_site_hist));
     si.us_per_tick = 0.001;
     si.tl_snap = 1; /* a fresh site (tseen 0) is then "unchanged since": its value is curb */
+    set_seen();
     if (!si.s || !si.h) return -1;
     return hp_timeline_init(hp_clock_start());
 }
@@ -59,11 +70,10 @@ static HP_NOINLINE bool grow_slow(uint32_t sid)
     return true;
 }
 
-static inline __attribute__((always_inline)) hp_site *site(uint32_t sid)
+/* A site's first change since the last snapshot (global or timeline): save its values there. */
+static inline void save(hp_site *p)
 {
-    if (HP_UNLIKELY(sid >= si.cap) && !grow_slow(sid)) return NULL;
-    hp_site *p = &si.s[sid];
-    if (p->gseen != si.heap.snap) { /* first change since the last snapshot: save it */
+    if (p->gseen != si.heap.snap) {
         p->gb = p->curb;
         p->gbk = p->curbk;
         p->gseen = si.heap.snap;
@@ -72,8 +82,22 @@ static inline __attribute__((always_inline)) hp_site *site(uint32_t sid)
         p->tlb = p->curb;
         p->tseen = si.tl_snap;
     }
-    if (HP_UNLIKELY(sid >= si.nsid)) si.nsid = sid + 1;
+}
+
+/* A site accepted before (sid < nsid <= cap), about to change. */
+static inline __attribute__((always_inline)) hp_site *site_known(uint32_t sid)
+{
+    hp_site *p = &si.s[sid];
+    if (HP_UNLIKELY(p->seen != si.seen)) save(p);
     return p;
+}
+
+/* Any site, about to change; NULL if there is no memory for it. */
+static inline __attribute__((always_inline)) hp_site *site(uint32_t sid)
+{
+    if (HP_UNLIKELY(sid >= si.cap) && !grow_slow(sid)) return NULL;
+    if (HP_UNLIKELY(sid >= si.nsid)) si.nsid = sid + 1;
+    return site_known(sid);
 }
 
 unsigned hp_hist_bucket(uint64_t v)
@@ -85,8 +109,26 @@ unsigned hp_hist_bucket(uint64_t v)
 
 static inline void hist_add(uint32_t *c, uint64_t k)
 {
+    if (k == 1) { /* (exact mode: agg.c passes a constant) */
+        *c += *c != UINT32_MAX;
+        return;
+    }
     uint64_t v = (uint64_t)*c + k;
     *c = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; /* saturates */
+}
+
+/* hp_hist_bucket((uint64_t)(life * us_per_tick)), read from the product's binary exponent:
+ * for x >= 2, floor(x) has x's exponent (flooring never crosses a power of two), and x < 2
+ * floors to 0 or 1, bucket 0. (x >= 2^64, where the conversion is undefined, would need
+ * 584,000 years of lifetime.) */
+static inline unsigned life_bucket(uint64_t life)
+{
+    double x = (double)life * si.us_per_tick;
+    if (!(x >= 2.0)) return 0;
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    unsigned e = (unsigned)(bits >> 52) - 1023; /* x is positive and normal */
+    return e < HP_HIST_N ? e : HP_HIST_N - 1;
 }
 
 /* ---- timeline (sites.h: the lazy rule with tseen/tlb) ---- */
@@ -96,6 +138,7 @@ static void tl_commit(void)
     if (si.tl_pending) {
         si.tl_snap++;
         si.tl_pending = false;
+        set_seen();
     }
 }
 
@@ -126,17 +169,22 @@ static void tl_snapshot(hp_tl_point *p, bool force)
     p->ntop = n;
 }
 
+/* The open point's interval has ended: its snapshot, then the point is closed. */
+static HP_NOINLINE void tl_close(void)
+{
+    tl_commit();
+    tl_snapshot(hp_timeline_open_point(), false);
+    hp_timeline_close();
+}
+
 /* Before an event at ts (shrink: it lowers the live bytes). */
 static inline void tl_before(uint64_t ts, bool shrink)
 {
     si.tl_events++;
-    if (HP_UNLIKELY(hp_timeline_ends(ts))) {
+    if (HP_UNLIKELY(hp_timeline_ends(ts)))
+        tl_close();
+    else if (shrink)
         tl_commit();
-        tl_snapshot(hp_timeline_open_point(), false);
-        hp_timeline_close();
-    } else if (shrink) {
-        tl_commit();
-    }
 }
 
 static inline void tl_after(uint64_t ts)
@@ -171,6 +219,7 @@ static void before_shrink(void)
     if (si.heap.pending) {
         si.heap.snap++;
         si.heap.pending = false;
+        set_seen();
     }
 }
 
@@ -215,12 +264,12 @@ void hp_sites_free(uint32_t sid, uint64_t size, uint64_t birth, uint64_t ts, uin
 {
     before_shrink();
     tl_before(ts, true);
-    hp_site *p = site(sid);
+    hp_site *p = site_known(sid);
     uint64_t life = ts > birth ? ts - birth : 0;
     p->curb -= size * k;
     p->curbk -= k;
     p->tl += life * k;
-    hist_add(&si.h[sid].life[hp_hist_bucket((uint64_t)((double)life * si.us_per_tick))], k);
+    hist_add(&si.h[sid].life[life_bucket(life)], k);
     si.heap.curb -= size * k;
     si.heap.curbk -= k;
     tl_after(ts);
@@ -230,7 +279,7 @@ void hp_sites_resize(uint32_t sid, uint64_t old_size, uint64_t new_size, uint64_
 {
     if (new_size < old_size) before_shrink();
     tl_before(ts, new_size < old_size);
-    hp_site *p = site(sid);
+    hp_site *p = site_known(sid);
     hist_add(&si.h[sid].size[hp_hist_bucket(new_size)], 1);
     p->tb += new_size;
     p->tbk++;
@@ -254,7 +303,7 @@ void hp_sites_finish(void)
     before_shrink();
     tl_commit();
     for (uint32_t i = 0; i < si.nsid; i++) /* (beyond nsid: never touched, all zero) */
-        (void)site(i);                     /* brings every gb/gbk up to the last snapshot */
+        (void)site_known(i);               /* brings every gb/gbk up to the last snapshot */
 }
 
 const hp_site *hp_sites_get(uint32_t sid)

@@ -14,22 +14,33 @@
  * Histograms: per site, log2 buckets of request sizes (each allocation and each successful
  * realloc, so sum(hsize) == tbk) and of lifetimes in µs (each block freed before the end), in
  * uint32 counters that saturate at UINT32_MAX: 2 x HP_HIST_N x 4 = 320 bytes per site, in an
- * array of their own (the counters above stay in one cache line pair). */
+ * array of their own (the counters: 128 bytes a site, those every event changes in its first
+ * cache line). */
 #ifndef HP_SITES_H
 #define HP_SITES_H
 
 #include "hp.h"
 
 typedef struct hp_site {
+    /* Touched by every event of the site: the first cache line (the array is mapped, and
+     * sizeof(hp_site) == 128). */
     uint64_t tb, tbk;     /* total bytes/blocks, reallocs included */
-    uint64_t tl;          /* sum of lifetimes of freed blocks, ticks */
-    uint64_t mb, mbk;     /* live at the last global maximum this site caused (DHAT) */
-    uint64_t gb, gbk;     /* live at the snapshot gseen */
     uint64_t curb, curbk; /* live now */
-    uint64_t rs, rsg;     /* reallocs, bytes grown by reallocs */
-    uint32_t gseen;
-    uint32_t tseen; /* timeline snapshot counter (see above) */
-    uint64_t tlb;   /* live bytes at the timeline snapshot tseen */
+    uint64_t tl;          /* sum of lifetimes of freed blocks, ticks */
+    union {
+        struct {
+            uint32_t gseen;
+            uint32_t tseen; /* timeline snapshot counter (see above) */
+        };
+        uint64_t seen; /* both: one test per event (sites.c) */
+    };
+    uint64_t tlb; /* live bytes at the timeline snapshot tseen */
+    uint64_t rs;  /* reallocs */
+    /* Touched by reallocs, maxima and snapshots. */
+    uint64_t rsg;     /* bytes grown by reallocs */
+    uint64_t mb, mbk; /* live at the last global maximum this site caused (DHAT) */
+    uint64_t gb, gbk; /* live at the snapshot gseen */
+    uint64_t pad[3];
 } hp_site;
 
 #define HP_HIST_N 40 /* buckets: i holds [2^i, 2^(i+1)); 0 also holds 0; the last, all above */
@@ -50,6 +61,7 @@ int hp_sites_init(void);
 /* False if memory for a new site is exhausted. */
 /* k: how many blocks the event stands for (1 in exact mode; sampling mode: sample.h). */
 bool hp_sites_alloc(uint32_t sid, uint64_t size, uint64_t ts, uint64_t k);
+/* Free and resize: sid is a site hp_sites_alloc accepted (a live block's). */
 void hp_sites_free(uint32_t sid, uint64_t size, uint64_t birth, uint64_t ts, uint64_t k);
 void hp_sites_resize(uint32_t sid, uint64_t old_size, uint64_t new_size, uint64_t ts);
 /* End of run: commits a pending peak and fixes every site's gb/gbk. Idempotent until the

@@ -29,8 +29,8 @@ static struct {
     size_t n;     /* closed points */
     bool open;    /* pt[n] holds the open point */
     uint64_t ok;  /* k of the open point */
-    uint64_t end; /* first tick past its interval */
-    uint64_t ob;  /* its b (kept here: the hot path reads no point) */
+    uint64_t end; /* first tick past its interval; UINT64_MAX while none is open */
+    uint64_t ob;  /* its b (kept here: the hot path reads no point); 0 while none is open */
     uint64_t t0;  /* time origin */
     unsigned sh;  /* interval width: 2^sh ticks */
 } tl;
@@ -40,6 +40,8 @@ int hp_timeline_init(uint64_t t0)
     if (!tl.pt) tl.pt = hp_map(HP_TL_CAP * sizeof(hp_tl_point));
     tl.n = 0;
     tl.open = false;
+    tl.end = UINT64_MAX;
+    tl.ob = 0;
     tl.t0 = t0;
     tl.sh = 0; /* one tick: every event is a point until the buffer first fills */
     return tl.pt ? 0 : -1;
@@ -53,7 +55,10 @@ static inline uint64_t kof(uint64_t ts)
 
 bool hp_timeline_ends(uint64_t ts)
 {
-    return tl.open && ts >= tl.end; /* == kof(ts) != tl.ok, ts never below the open point's */
+    /* open && ts >= end (== kof(ts) != tl.ok, ts never below the open point's) in one test:
+     * end is UINT64_MAX while none is open (a stamp that large would only make the caller
+     * close no point). */
+    return ts >= tl.end;
 }
 
 /* A new maximum of the open interval, or the first event of a new one. */
@@ -82,7 +87,7 @@ static HP_NOINLINE bool note_slow(uint64_t ts, uint64_t b, uint64_t bk)
 
 bool hp_timeline_note(uint64_t ts, uint64_t b, uint64_t bk)
 {
-    if (HP_LIKELY(tl.open) && b < tl.ob) return false; /* the common case: below the maximum */
+    if (b < tl.ob) return false; /* the common case: below the maximum (ob == 0: none open) */
     return note_slow(ts, b, bk);
 }
 
@@ -115,6 +120,8 @@ void hp_timeline_close(void)
 {
     if (!tl.open) return;
     tl.open = false;
+    tl.end = UINT64_MAX;
+    tl.ob = 0;
     hp_assert(tl.n == 0 || kof(tl.pt[tl.n - 1].ts) < kof(tl.pt[tl.n].ts));
     tl.n++;
     if (tl.n >= HP_TL_CAP - 1) coarsen();

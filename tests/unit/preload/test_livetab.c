@@ -73,3 +73,18 @@ Test(livetab, agrees_with_model)
     }
     cr_expect_eq(seen, live, "iteration visits every live block once");
 }
+
+/* A slot keeps each field whole at its limits, and the ignored mark apart from them. */
+Test(livetab, fields_at_their_limits)
+{
+    hp_block b = {.birth = UINT64_MAX - 1, .size = HP_LIVE_MAX_SIZE, .sid = HP_LIVE_MAX_SID}, out;
+    cr_assert_eq(hp_livetab_insert(0x1000, &b, NULL), HP_LIVE_NEW);
+    hp_block c = {.birth = 0, .size = 1, .sid = 0};
+    cr_assert_eq(hp_livetab_insert(0x2000, &c, NULL), HP_LIVE_NEW);
+    cr_assert(hp_livetab_set_ignored(0x2000));
+    cr_assert(hp_livetab_remove(0x1000, &out));
+    cr_expect(out.birth == UINT64_MAX - 1 && out.size == HP_LIVE_MAX_SIZE &&
+              out.sid == HP_LIVE_MAX_SID && !out.ignored);
+    cr_assert(hp_livetab_remove(0x2000, &out));
+    cr_expect(out.birth == 0 && out.size == 1 && out.sid == 0 && out.ignored);
+}

@@ -3,6 +3,7 @@
 #include "sites.h"
 
 #include <criterion/criterion.h>
+#include <string.h>
 
 static void setup(void)
 {
@@ -78,4 +79,38 @@ Test(sites, equal_peaks_latest_wins)
     cr_expect_eq(hp_sites_get(1)->gb, 0);
     cr_expect_eq(hp_sites_get(2)->gb, 100, "the snapshot is taken at the later peak");
     cr_expect_eq(hp_sites_totals()->tg, 3, "the latest of two equal peaks");
+}
+
+/* A lifetime's bucket is that of its whole µs, floor(life * us_per_tick) (report-format.md),
+ * at every bucket's edge for a rate such as a 3 GHz TSC's, where the product is not an
+ * integer: sites.c reads the bucket from the product's exponent; the oracle truncates and
+ * counts bits. */
+Test(sites, life_bucket_edges)
+{
+    const double rate = 1.0 / 2999.7;
+    hp_sites_set_rate(rate);
+    hp_sites_alloc(1, 16, 0, 1);
+    uint32_t before[HP_HIST_N];
+    memcpy(before, hp_sites_hist(1)->life, sizeof before);
+    int checked = 0;
+    uint64_t ts = 1;
+    for (int i = 0; i < HP_HIST_N + 2; i++) {
+        uint64_t edge = (uint64_t)((double)(1ull << i) / rate);
+        for (uint64_t life = edge > 3 ? edge - 3 : 0; life <= edge + 3; life++) {
+            uint64_t us = (uint64_t)((double)life * rate);
+            unsigned want = 0;
+            while (want < HP_HIST_N - 1 && us >> (want + 1))
+                want++;
+            hp_sites_alloc(1, 16, ts, 1); /* (events in time order) */
+            hp_sites_free(1, 16, ts, ts + life, 1);
+            ts += life;
+            const uint32_t *now = hp_sites_hist(1)->life;
+            for (unsigned b = 0; b < HP_HIST_N; b++)
+                cr_assert_eq(now[b] - before[b], b == want, "life %llu (%llu us): bucket %u",
+                             (unsigned long long)life, (unsigned long long)us, b);
+            memcpy(before, now, sizeof before);
+            checked++;
+        }
+    }
+    cr_expect_eq(checked, (HP_HIST_N + 2) * 7, "7 lifetimes around each of 42 edges");
 }
