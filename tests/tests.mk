@@ -183,7 +183,7 @@ itest: lib $(SKEW_LIB) $(PROGS) $(VIEWER) $(ITEST_BIN)
 	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
 
 # ---- unit tests: preload modules linked directly (no hooks, no constructor) ----
-UNIT_MODS := arena clock config fmt livetab log order sites timeline stacktab tlbuf agg unwind fastunwind glob sort sample
+UNIT_MODS := arena clock config fmt livetab log order sites timeline stacktab tlbuf agg unwind fastunwind glob sort sample bell
 UNIT_OBJ  := $(UNIT_MODS:%=$(TB)/unitobj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/preload/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/preload/%.c=$(TB)/unit/%)
