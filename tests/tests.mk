@@ -77,6 +77,8 @@ PROGS  += $(PROGS_D)/ends
 # threads' stacks for the API without HEAPPROF_LEAK_CHECK (tests/itest/test_leak_roots.c).
 PROGS  += $(PROGS_D)/fork_thread_leak
 PROGS  += $(PROGS_D)/api_thread_leak
+# A lost block whose events heapprof's consumer thread drained (its stack is wiped: worker.c).
+PROGS  += $(PROGS_D)/consumer_leak
 
 # Hazards for the leak check (tests/itest/test_leak_hazards.c): no descriptor left at exit,
 # another thread's legitimate SIGSEGVs during the scan, a block freed behind the preload.
