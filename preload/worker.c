@@ -34,17 +34,29 @@
 #include "snapshot.h"
 #include "state.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #define IDLE_DRAIN_MS 10
+/* auto: how often the consumer's place is reconsidered, and the idle CPUs (of those the process
+ * may use) below which it goes inline, above which back to the thread (hysteresis) */
+#define PLACE_MS     100
+#define INLINE_BELOW 0.25
+#define THREAD_ABOVE 0.5
 
 static struct {
-    bool consume;    /* the consumer runs on the thread */
+    bool consume;    /* the consumer may run on the thread */
+    bool adapt;      /* auto: ... when the process leaves a CPU idle (place_consumer) */
+    int ncpu;        /* CPUs in the affinity mask at start-up */
+    cpu_set_t mask;  /* that mask */
+    long hz;         /* /proc/stat's ticks a second */
     long interval_s; /* snapshots every interval_s seconds; 0: none */
     bool snapshots;  /* snapshots on a signal or an interval */
 } wk;
@@ -89,6 +101,77 @@ static void snapshot_now(void)
     hp_agg_unlock();
 }
 
+/* HEAPPROF_CONSUMER=auto: the thread pays only while a CPU is left idle for it. When every CPU
+ * the process may use is busy (two allocating threads on two CPUs, or other processes), the
+ * thread only adds context switches and moves every event from one core's cache to another's:
+ * then the program's threads drain inline, as before. Measured over PLACE_MS: the idle time of
+ * the CPUs in the affinity mask (/proc/stat: idle + iowait), in CPUs. Either place is exact:
+ * every drain is under the agg lock, and a producer reads the place afresh at each filled
+ * segment. /proc/stat is opened and closed at each look (no descriptor is kept: a daemon that
+ * closes every descriptor could not take it away). */
+typedef struct place {
+    uint64_t wall, idle; /* ns and idle ticks at the window's start; wall 0: none yet */
+} place;
+
+static char stat_buf[1 << 16]; /* the cpu lines come first; the rest may be cut */
+
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Idle ticks (USER_HZ) of the CPUs in the mask so far; false if /proc/stat cannot be read. */
+static bool idle_ticks(uint64_t *out)
+{
+    int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof stat_buf - 1 && (r = read(fd, stat_buf + n, sizeof stat_buf - 1 - n)) > 0)
+        n += (size_t)r;
+    close(fd);
+    stat_buf[n] = 0;
+    uint64_t sum = 0;
+    bool any = false;
+    for (char *p = stat_buf; strncmp(p, "cpu", 3) == 0;) {
+        char *eol = strchr(p, '\n');
+        if (!eol) break;
+        if (p[3] >= '0' && p[3] <= '9') { /* "cpuN user nice system idle iowait ..." */
+            char *q;
+            unsigned long cpu = strtoul(p + 3, &q, 10);
+            if (cpu < CPU_SETSIZE && CPU_ISSET(cpu, &wk.mask)) {
+                unsigned long long v[5] = {0};
+                for (int i = 0; i < 5; i++)
+                    v[i] = strtoull(q, &q, 10);
+                sum += v[3] + v[4];
+                any = true;
+            }
+        }
+        p = eol + 1;
+    }
+    *out = sum;
+    return any;
+}
+
+static void place_consumer(place *p)
+{
+    uint64_t wall = mono_ns(), idle;
+    if (p->wall && wall - p->wall < PLACE_MS * 1000000u) return;
+    if (!idle_ticks(&idle)) return; /* no /proc: the place stays */
+    if (p->wall) {
+        double cpus = (double)(idle - p->idle) / (double)wk.hz / ((double)(wall - p->wall) / 1e9);
+        bool on = hp_agg_on_thread();
+        if (on && cpus < INLINE_BELOW)
+            hp_agg_set_thread(false);
+        else if (!on && cpus > THREAD_ABOVE)
+            hp_agg_set_thread(true);
+    }
+    p->wall = wall;
+    p->idle = idle;
+}
+
 /* true: events are left in a queue */
 static bool consume_now(void)
 {
@@ -108,6 +191,7 @@ static void *worker_main(void *arg)
     uint32_t seen_req = 0;
     uint64_t period = (uint64_t)wk.interval_s * 1000;
     uint64_t deadline = period ? now_ms() + period : 0;
+    place pl = {0, 0};
     for (;;) {
         uint32_t rung = hp_bell_seen(); /* a ring after this read ends the next wait at once */
         bool snap = wk.snapshots && hp_snapshot_requested(&seen_req);
@@ -118,8 +202,11 @@ static void *worker_main(void *arg)
             if (deadline <= now) deadline = now + period;
         }
         if (snap) snapshot_now();
-        bool left = wk.consume && consume_now();
+        if (wk.adapt) place_consumer(&pl);
+        bool on = wk.consume && hp_agg_on_thread();
+        bool left = on && consume_now();
         uint64_t timeout = left ? IDLE_DRAIN_MS : 0;
+        if (wk.adapt && !on) timeout = PLACE_MS; /* inline: no ring comes; look again */
         if (deadline) {
             now = now_ms();
             uint64_t d = deadline > now ? deadline - now : 1;
@@ -158,11 +245,17 @@ static bool start_thread(void)
  * or more at start-up (its affinity mask; a mask too large for cpu_set_t: many CPUs). */
 static bool consumer_on_thread(void)
 {
+    wk.ncpu = sched_getaffinity(0, sizeof wk.mask, &wk.mask) == 0 ? CPU_COUNT(&wk.mask) : 0;
+    if (!wk.ncpu) { /* a mask larger than cpu_set_t: many CPUs */
+        wk.ncpu = CPU_SETSIZE;
+        memset(&wk.mask, 0xff, sizeof wk.mask);
+    }
+    wk.hz = sysconf(_SC_CLK_TCK);
+    if (wk.hz <= 0) wk.hz = 100;
     if (!strcmp(hp_opt.CONSUMER, "thread")) return true;
     if (!strcmp(hp_opt.CONSUMER, "inline")) return false;
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) != 0) return true;
-    return CPU_COUNT(&set) >= 2;
+    wk.adapt = wk.ncpu >= 2;
+    return wk.adapt;
 }
 
 bool hp_worker_start(void)
