@@ -13,7 +13,8 @@
  *
  * Sleep: on the bell, with a timeout of IDLE_DRAIN_MS while events are left in a queue (a
  * program that stops allocating mid-segment still gets drained), none when all are empty (an
- * idle program costs nothing), and the next interval snapshot's deadline.
+ * idle program costs nothing), PLACE_MS while auto has put the consumer inline (no ring comes
+ * then), and the next interval snapshot's deadline.
  * Invariants: every drain and every snapshot runs under the agg lock and wipes the stack it
  *   used before letting the lock go: whenever the leak check (which holds that lock) scans this
  *   thread's stack (lkroots.c, "a thread that never allocated"), the dead frames hold no block
