@@ -248,13 +248,20 @@ void hp_agg_try_drain(void)
  * lock of ours (an orphan, which holds the orphan lock here, never waits). */
 #define BACKPRESSURE_SEGS 64
 
+/* With the consumer on its thread, the backlog that makes a producer wait: lower than inline,
+ * where the backlog is bounded by the drains themselves. A thread that keeps up leaves one or
+ * two segments behind; one the machine does not run (every CPU busy, until the consumer's
+ * place is moved inline: worker.c) would otherwise leave 4 MiB of segments a producer, kept
+ * for reuse after. 16 segments are 3-6 ms of a producer's events. */
+#define THREAD_BACKPRESSURE_SEGS 16
+
 /* The consumer is heapprof's thread: it is woken (if it sleeps; a ring is an atomic increment
  * otherwise), and the producer drains only under backpressure. The drain there is the one
  * below, so its deferred events are handled as in any drain from a hook (self_flush). */
 static void filled_thread_mode(hp_thread *t)
 {
     hp_bell_ring();
-    if (hp_tlbuf_backlog(t) < BACKPRESSURE_SEGS || hp_tls_v.orphan) return;
+    if (hp_tlbuf_backlog(t) < THREAD_BACKPRESSURE_SEGS || hp_tls_v.orphan) return;
     pthread_mutex_lock(&ag.lock);
     ag.self = t;
     drain_locked(horizon(hp_clock_read()));
