@@ -30,6 +30,7 @@ static struct {
     bool reuse;
     int64_t skew;
     bool thread;          /* the consumer is a thread of its own (worker.c's loop) */
+    bool flip;            /* ... whose place flips, thread <-> inline, at every wake (auto) */
     _Atomic bool stop;    /* the producers are done: the consumer thread ends */
     pthread_mutex_t lock; /* the "allocator's" lock: its release/acquire orders free -> reuse */
     uintptr_t free[POOL];
@@ -102,10 +103,14 @@ static void *consumer(void *arg)
     (void)arg;
     while (!atomic_load(&sc.stop)) {
         uint32_t rung = hp_bell_seen();
-        hp_agg_lock();
-        bool left = hp_agg_consume_locked();
-        hp_agg_unlock();
-        hp_bell_wait(rung, left ? 1 : 0);
+        bool on = hp_agg_on_thread(), left = false;
+        if (on) {
+            hp_agg_lock();
+            left = hp_agg_consume_locked();
+            hp_agg_unlock();
+        }
+        if (sc.flip) hp_agg_set_thread(!on); /* producers drain inline until it flips back */
+        hp_bell_wait(rung, left || sc.flip ? 1 : 0);
     }
     return NULL;
 }
@@ -194,4 +199,10 @@ const char *scenario_pipeline_thread(bool reuse, int64_t skew)
 {
     sc.thread = true;
     return scenario_pipeline(reuse, skew);
+}
+
+const char *scenario_pipeline_flip(bool reuse, int64_t skew)
+{
+    sc.flip = true;
+    return scenario_pipeline_thread(reuse, skew);
 }
