@@ -15,6 +15,7 @@
 #include "agg.h"
 
 #include "arena.h"
+#include "bell.h"
 #include "clock.h"
 #include "livetab.h"
 #include "order.h"
@@ -42,6 +43,7 @@ static struct {
     uint64_t samples;       /* sampling mode: sampled allocations applied */
     uint64_t last_applied;  /* timestamp of the last event applied (debug check) */
     _Atomic(hp_thread *) drainer; /* the thread that drained last */
+    _Atomic bool on_thread;       /* this process's consumer is heapprof's thread (worker.c) */
     hp_thread *self;              /* draining from its own hook (segment_filled): see self_flush */
 } ag = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -290,8 +292,33 @@ void hp_agg_try_drain(void)
  * lock of ours (an orphan, which holds the orphan lock here, never waits). */
 #define BACKPRESSURE_SEGS 64
 
+/* With the consumer on its thread, the backlog that makes a producer wait: lower than inline,
+ * where the backlog is bounded by the drains themselves. A thread that keeps up leaves one or
+ * two segments behind; one the machine does not run (every CPU busy, until the consumer's
+ * place is moved inline: worker.c) would otherwise leave 4 MiB of segments a producer, kept
+ * for reuse after. 16 segments are 3-6 ms of a producer's events. */
+#define THREAD_BACKPRESSURE_SEGS 16
+
+/* The consumer is heapprof's thread: it is woken (if it sleeps; a ring is an atomic increment
+ * otherwise), and the producer drains only under backpressure. The drain there is the one
+ * below, so its deferred events are handled as in any drain from a hook (self_flush). */
+static void filled_thread_mode(hp_thread *t)
+{
+    hp_bell_ring();
+    if (hp_tlbuf_backlog(t) < THREAD_BACKPRESSURE_SEGS || hp_tls_v.orphan) return;
+    pthread_mutex_lock(&ag.lock);
+    ag.self = t;
+    drain_locked(horizon(hp_clock_read()));
+    ag.self = NULL;
+    pthread_mutex_unlock(&ag.lock);
+}
+
 void hp_agg_segment_filled(hp_thread *t)
 {
+    if (hp_load_relaxed(&ag.on_thread)) {
+        filled_thread_mode(t);
+        return;
+    }
     uint64_t backlog = hp_tlbuf_backlog(t);
     hp_thread *d = hp_load_relaxed(&ag.drainer);
     if (d && d != t && backlog < TAKEOVER_SEGS) return;
@@ -304,6 +331,29 @@ void hp_agg_segment_filled(hp_thread *t)
     drain_locked(horizon(hp_clock_read()));
     ag.self = NULL;
     pthread_mutex_unlock(&ag.lock);
+}
+
+void hp_agg_set_thread(bool on)
+{
+    hp_store_relaxed(&ag.on_thread, on);
+}
+
+bool hp_agg_on_thread(void)
+{
+    return hp_load_relaxed(&ag.on_thread);
+}
+
+void hp_agg_lock(void)
+{
+    pthread_mutex_lock(&ag.lock);
+}
+
+HP_NOINLINE bool hp_agg_consume_locked(void)
+{
+    drain_locked(horizon(hp_clock_read()));
+    for (hp_thread *t = hp_tlbuf_first(); t; t = t->next)
+        if (hp_tlbuf_peek(t)) return true;
+    return false;
 }
 
 /* How long a caller of the API waits for hooks that were in flight when it called. */
@@ -416,4 +466,5 @@ void hp_agg_atfork_parent(void)
 void hp_agg_atfork_child(void)
 {
     pthread_mutex_init(&ag.lock, NULL);
+    hp_store_relaxed(&ag.on_thread, false); /* the thread is the parent's: drains inline here */
 }

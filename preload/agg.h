@@ -10,10 +10,23 @@
 int hp_agg_init(void);
 /* Drains what can be ordered now, if no other drain is running. Never waits. */
 void hp_agg_try_drain(void);
-/* Called by a thread that filled a segment: drains if it is the thread that drained last (so
- * the tables stay in one core's cache), or if its own backlog grew past a few segments (the
- * last drainer is busy elsewhere or gone). Never waits. */
+/* Called by a thread that filled a segment, at the end of its hook. Consumer on heapprof's
+ * thread: rings its bell. Inline: drains if it is the thread that drained last (so the tables
+ * stay in one core's cache), or if its own backlog grew past a few segments (the last drainer
+ * is busy elsewhere or gone). Either way it waits for the lock only under backpressure (its
+ * backlog past BACKPRESSURE_SEGS, agg.c). */
 void hp_agg_segment_filled(hp_thread *t);
+/* Where this process's consumer runs: on heapprof's own thread (worker.c) or inline, in the
+ * hook of whichever thread filled a segment. On the thread, a filled segment only rings the
+ * bell (bell.h), unless the producer's backlog passed BACKPRESSURE_SEGS: then it waits for
+ * the lock and drains. A fork child starts inline (hp_agg_atfork_child). */
+void hp_agg_set_thread(bool on);
+bool hp_agg_on_thread(void);
+/* The consumer thread: with the lock (hp_agg_lock), applies what the horizon allows; true if
+ * events are left in some queue (above the horizon, or appended meanwhile). Never inlined: its
+ * frames are below the caller's, which wipes them (the leak check scans that thread's stack). */
+bool hp_agg_consume_locked(void);
+void hp_agg_lock(void);
 /* Takes the agg lock and drains every event appended before the call, waiting (up to a
  * second) for hooks in flight at the call to append theirs (the API: stats, dump, leak check). */
 void hp_agg_lock_and_drain(void);

@@ -96,6 +96,13 @@ int hp_config_parse(char *const *envp)
         strcpy(hp_opt.LEAK_CHECK, "0");
         bad++;
     }
+    if (strcmp(hp_opt.CONSUMER, "auto") && strcmp(hp_opt.CONSUMER, "thread") &&
+        strcmp(hp_opt.CONSUMER, "inline")) {
+        hp_log("HEAPPROF_CONSUMER: expected auto, thread or inline; using auto: ", hp_opt.CONSUMER,
+               NULL);
+        strcpy(hp_opt.CONSUMER, "auto");
+        bad++;
+    }
     if (strcmp(hp_opt.DEBUGINFO, "local") && strcmp(hp_opt.DEBUGINFO, "all")) {
         hp_log("HEAPPROF_DEBUGINFO: expected local or all; using local: ", hp_opt.DEBUGINFO, NULL);
         strcpy(hp_opt.DEBUGINFO, "local");

@@ -16,6 +16,7 @@
 #include "snapshot.h"
 #include "stacktab.h"
 #include "symbolize.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <linux/kcmp.h>
@@ -92,7 +93,9 @@ static void atfork_child(void)
     }
     if (hp_load_acquire(&hp_tlbuf_forking) == NULL) return;
     reset_in_child();
-    hp_snapshot_atfork_child(); /* not for a raw fork child: that one is adopted in a hook */
+    /* not for a raw fork child: that one is adopted in a hook, and drains inline */
+    hp_snapshot_atfork_child();
+    hp_worker_atfork_child();
 }
 
 /* A child made by a raw fork/clone system call (no CLONE_VM): no atfork handler ran, so our

@@ -21,6 +21,7 @@
 #include "snapshot.h"
 #include "stacktab.h"
 #include "unwind.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -118,6 +119,8 @@ __attribute__((constructor)) static void hp_ctor(void)
     hp_init();
     if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE) {
         hp_finish_init();
-        hp_snapshot_init(); /* a thread, a signal handler: here, never from a first hook */
+        /* a thread, a signal handler: here, never from a first hook */
+        hp_snapshot_init();
+        hp_snapshot_arm(hp_worker_start());
     }
 }

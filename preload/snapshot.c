@@ -1,29 +1,30 @@
 /* snapshot.c - live snapshots: a complete report (totals so far, what is live now) of a running
  * image, on a signal (HEAPPROF_DUMP_SIGNAL) and/or every HEAPPROF_INTERVAL seconds, numbered
- * <stem>.1.json, <stem>.2.json, ... (report.c names them), written by a thread of heapprof's own.
- * Owns: the request counter, the snapshot thread, the sequence number, the signal handler.
+ * <stem>.1.json, <stem>.2.json, ... (report.c names them), written by heapprof's own thread
+ * (worker.c), which also drains the event queues when it is the consumer.
+ * Owns: the request counter, the sequence number, the signal handler.
  *
  * The handler does one thing that is async-signal-safe: it increments the request counter and
- * wakes the thread with a futex system call (errno saved). Not a pipe or an eventfd: a daemon
- * that closes every descriptor (close_range(3, ~0), a loop to _SC_OPEN_MAX) would close ours,
- * and the handler would then write into whatever file got that number next; a counter in our
- * own memory cannot be taken away. The thread sleeps in FUTEX_WAIT with the interval as timeout,
- * so a request is served at once even when every program thread is idle in poll: no hook call
- * is needed.
+ * rings the thread's bell (bell.h: an atomic increment, a futex system call if the thread
+ * sleeps; errno saved). Not a pipe or an eventfd: a daemon that closes every descriptor
+ * (close_range(3, ~0), a loop to _SC_OPEN_MAX) would close ours, and the handler would then
+ * write into whatever file got that number next; a counter in our own memory cannot be taken
+ * away. The thread sleeps on the bell with the interval as timeout, so a request is served at
+ * once even when every program thread is idle in poll: no hook call is needed.
  *
  * Invariants: a snapshot is written under the agg lock, after a drain, only while
  *   hp_state == ACTIVE and no finish has started (checked under the lock): never while finish.c
  *   writes the exit or exec report, never after it; seq == the number of the last snapshot
- *   written by this process (0: none yet); the handler touches nothing but `requests`.
- * Threads: the handler runs in any program thread the kernel picks; the snapshot thread blocks
- *   every signal, holds the hook guard for ever (what it allocates - libdw at a report - passes
- *   through unrecorded, as the API's does), is never joined and never waited for: exit waits
- *   only for a snapshot already in progress (the agg lock), and exit_group ends the thread.
- *   Fork: the child starts its own (atfork_child); a vfork child (same memory, other pid) and
- *   an image after exec (the handler is gone; the eventual new image starts again) do not. */
+ *   written by this process (0: none yet); the handler touches nothing but `requests` and the
+ *   bell.
+ * Threads: the handler runs in any program thread the kernel picks; snapshots are written by
+ *   heapprof's thread (worker.c says what it blocks, holds and wipes). Fork: the child numbers
+ *   from 1 and serves its own signals (its thread: hp_worker_atfork_child); a vfork child (same
+ *   memory, other pid) and an image after exec (the handler is gone; the eventual new image
+ *   starts again) do not. */
 #include "snapshot.h"
 
-#include "agg.h"
+#include "bell.h"
 #include "config.h"
 #include "finish.h"
 #include "log.h"
@@ -32,22 +33,17 @@
 #include "state.h"
 
 #include <errno.h>
-#include <linux/futex.h>
-#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 static struct {
     int sig;                   /* the dump signal, 0: none */
     long interval_s;           /* 0: none */
-    _Atomic uint32_t requests; /* bumped by the handler; the futex word */
+    _Atomic uint32_t requests; /* bumped by the handler */
     _Atomic pid_t pid;         /* the process whose thread serves requests (0: none yet) */
-    unsigned seq;              /* last snapshot's number (the snapshot thread only) */
+    unsigned seq;              /* last snapshot's number (heapprof's thread only) */
 } sn;
 
 /* ---- the signal handler: async-signal-safe only ---- */
@@ -60,114 +56,43 @@ static void on_signal(int sig)
      * memory but has no thread of ours, the request is dropped, not served for the parent. */
     if (getpid() == hp_load_relaxed(&sn.pid)) {
         hp_fetch_add_relaxed(&sn.requests, 1); /* no data rides on it: a count only */
-        syscall(SYS_futex, &sn.requests, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+        hp_bell_ring();
     }
     errno = saved;
 }
 
-/* ---- the snapshot thread ---- */
+/* ---- served by heapprof's thread (worker.c) ---- */
 
-static void snapshot_now(void)
+bool hp_snapshot_requested(uint32_t *seen)
 {
-    /* before the lock: a finish (exit) in progress needs no drain from us */
-    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE || hp_finish_started()) return;
-    hp_agg_lock_and_drain();
+    uint32_t r = hp_load_relaxed(&sn.requests);
+    if (r == *seen) return false;
+    *seen = r; /* requests that came together are served by one snapshot */
+    return true;
+}
+
+void hp_snapshot_write_locked(void)
+{
     /* under the lock: a finish that started meanwhile waits for this lock; it writes the last
      * word, so no snapshot after its start */
-    if (hp_load_acquire(&hp_state) == HP_ST_ACTIVE && !hp_finish_started()) {
-        /* nothing allocated yet: no file (as at exit, docs/options.md), and a report without
-         * a single event is not a valid one (an empty timeline) */
-        static atomic_int told;
-        if (hp_sites_totals()->tbk)
-            hp_report_write_snapshot(&sn.seq);
-        else
-            hp_log_once(&told, "no allocation recorded yet: no snapshot", NULL, NULL);
-    }
-    hp_agg_unlock();
+    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE || hp_finish_started()) return;
+    /* nothing allocated yet: no file (as at exit, docs/options.md), and a report without a
+     * single event is not a valid one (an empty timeline) */
+    static atomic_int told;
+    if (hp_sites_totals()->tbk)
+        hp_report_write_snapshot(&sn.seq);
+    else
+        hp_log_once(&told, "no allocation recorded yet: no snapshot", NULL, NULL);
 }
 
-/* The report walks every live block, and their addresses stay behind in the dead frames of this
- * thread's stack, which the leak check scans as a thread's (lkroots.c, "a thread that never
- * allocated") and would take for references to leaked blocks. So each snapshot's frames are
- * wiped: the report needs less than finish.c's 1 MiB stack, from the same depth as this frame. */
-#define WIPE_BYTES  (1u << 20)
-#define STACK_BYTES (4u << 20)
-static HP_NOINLINE void wipe_stack(void)
+bool hp_snapshot_wanted(void)
 {
-    char dead[WIPE_BYTES];
-    explicit_bzero(dead, sizeof dead);
-    __asm__ volatile("" ::"r"(dead) : "memory");
+    return sn.sig || sn.interval_s;
 }
 
-static uint64_t now_ms(void)
+long hp_snapshot_interval_s(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
-/* Sleeps until a request comes (true) or the deadline passes (false); deadline 0: none. */
-static bool wait_request(uint32_t *seen, uint64_t deadline)
-{
-    for (;;) {
-        uint32_t r = hp_load_relaxed(&sn.requests);
-        if (r != *seen) {
-            *seen = r; /* requests that came together are served by one snapshot */
-            return true;
-        }
-        struct timespec ts, *tp = NULL;
-        if (deadline) {
-            uint64_t now = now_ms();
-            if (now >= deadline) return false;
-            ts.tv_sec = (time_t)((deadline - now) / 1000);
-            ts.tv_nsec = (long)((deadline - now) % 1000) * 1000000;
-            tp = &ts;
-        }
-        /* returns at once if requests != r (EAGAIN); EINTR cannot happen (signals blocked) */
-        syscall(SYS_futex, &sn.requests, FUTEX_WAIT_PRIVATE, r, tp, NULL, 0);
-    }
-}
-
-static void *snapshot_main(void *arg)
-{
-    (void)arg;
-    hp_tls_v.in_hook = HP_GUARD_INTERNAL; /* for ever: our allocations pass through */
-    prctl(PR_SET_NAME, "heapprof-snap", 0, 0, 0);
-    uint32_t seen = 0;
-    uint64_t period = (uint64_t)sn.interval_s * 1000;
-    uint64_t deadline = period ? now_ms() + period : 0;
-    for (;;) {
-        if (!wait_request(&seen, deadline)) {
-            /* the interval's snapshot; a late one does not make the next ones pile up */
-            uint64_t now = now_ms();
-            deadline += period;
-            if (deadline <= now) deadline = now + period;
-        }
-        snapshot_now();
-        wipe_stack();
-    }
-    return NULL;
-}
-
-/* Starts the thread with every signal blocked from its first instruction (it inherits the
- * mask). pthread_create's own allocations (its TLS) pass through: the guard. */
-static bool start_thread(void)
-{
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    uint8_t g = hp_internal_begin();
-    pthread_attr_t a;
-    pthread_t t;
-    int e = pthread_attr_init(&a);
-    if (!e) e = pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    if (!e) e = pthread_attr_setstacksize(&a, STACK_BYTES);
-    if (!e) e = pthread_create(&t, &a, snapshot_main, NULL);
-    pthread_attr_destroy(&a);
-    hp_internal_end(g);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (e) hp_log("cannot start the snapshot thread: no snapshots", NULL, NULL);
-    return !e;
+    return sn.interval_s;
 }
 
 int hp_snapshot_parse_signal(const char *s)
@@ -229,10 +154,14 @@ void hp_snapshot_init(void)
         sn.sig = 0;
     }
     sn.interval_s = hp_opt.INTERVAL;
-    if (!sn.sig && !sn.interval_s) return;
-    hp_store_release(&sn.pid, getpid());
-    if (!start_thread()) {
-        sn.sig = sn.interval_s = 0;
+    if (sn.sig || sn.interval_s) hp_store_release(&sn.pid, getpid());
+}
+
+void hp_snapshot_arm(bool thread)
+{
+    if (!thread) {
+        sn.sig = 0;
+        sn.interval_s = 0;
         return;
     }
     if (sn.sig && !install_handler()) sn.sig = 0;
@@ -243,6 +172,5 @@ void hp_snapshot_atfork_child(void)
     if (!sn.sig && !sn.interval_s) return;
     sn.seq = 0;
     hp_store_relaxed(&sn.requests, 0);
-    hp_store_release(&sn.pid, getpid());
-    start_thread(); /* the handler is inherited */
+    hp_store_release(&sn.pid, getpid()); /* the handler is inherited */
 }

@@ -77,6 +77,8 @@ PROGS  += $(PROGS_D)/ends
 # threads' stacks for the API without HEAPPROF_LEAK_CHECK (tests/itest/test_leak_roots.c).
 PROGS  += $(PROGS_D)/fork_thread_leak
 PROGS  += $(PROGS_D)/api_thread_leak
+# A lost block whose events heapprof's consumer thread drained (its stack is wiped: worker.c).
+PROGS  += $(PROGS_D)/consumer_leak
 
 # Hazards for the leak check (tests/itest/test_leak_hazards.c): no descriptor left at exit,
 # another thread's legitimate SIGSEGVs during the scan, a block freed behind the preload.
@@ -183,7 +185,7 @@ itest: lib $(SKEW_LIB) $(PROGS) $(VIEWER) $(ITEST_BIN)
 	@set -e; for t in $(ITEST_BIN); do echo "  ITEST   $$t"; $(ITEST_ENV) $$t --jobs 2 $(CRITERION_FLAGS); done
 
 # ---- unit tests: preload modules linked directly (no hooks, no constructor) ----
-UNIT_MODS := arena clock config fmt livetab log order sites timeline stacktab tlbuf agg unwind fastunwind glob sort sample
+UNIT_MODS := arena clock config fmt livetab log order sites timeline stacktab tlbuf agg unwind fastunwind glob sort sample bell
 UNIT_OBJ  := $(UNIT_MODS:%=$(TB)/unitobj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/preload/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/preload/%.c=$(TB)/unit/%)

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,9 @@
 #include <unistd.h>
 
 #define WAIT_S 60 /* for a snapshot file, a reply, the server's exit: generous on a loaded box */
+
+/* server_start pins the server to one CPU (as `taskset -c 0` would) while this is set */
+static bool pin_one_cpu;
 
 typedef struct server {
     pid_t pid;
@@ -64,6 +68,17 @@ static void server_start(server *s, const char *dir, const char *out, const char
         dup2(po[1], 1);
         int e = open(s->err, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (e >= 0) dup2(e, 2);
+        if (pin_one_cpu) {
+            cpu_set_t one, all;
+            CPU_ZERO(&one);
+            if (sched_getaffinity(0, sizeof all, &all) != 0) _exit(126);
+            for (int i = 0; i < CPU_SETSIZE; i++)
+                if (CPU_ISSET(i, &all)) {
+                    CPU_SET(i, &one);
+                    break;
+                }
+            if (sched_setaffinity(0, sizeof one, &one) != 0) _exit(126);
+        }
         setenv("LD_PRELOAD", it_lib(), 1);
         setenv("HEAPPROF_OUT", o, 1);
         for (const char *const *x = env; x && *x; x++)
@@ -249,7 +264,7 @@ Test(snapshot, signal_ten_times_under_load)
     const char *env[] = {"HEAPPROF_DUMP_SIGNAL=USR2", NULL};
     server s;
     server_start(&s, it_tmpdir(), NULL, env);
-    cr_expect_eq(tasks(s.pid), 2, "the server and heapprof's snapshot thread");
+    cr_expect_eq(tasks(s.pid), 2, "the server and heapprof's thread (snapshots and consumer)");
     expect want = {0}, prev = {0};
     char p[600];
     for (unsigned round = 1; round <= 10; round++) {
@@ -310,7 +325,9 @@ Test(snapshot, interval_while_idle)
     expect_eq(totals(p), want, "exit report");
 }
 
-/* No option, an inert process (HEAPPROF_ONLY, HEAPPROF_DISABLE), a bad signal: no thread. */
+/* Threads of the server (snapserver has one of its own): heapprof starts one, for the consumer
+ * (HEAPPROF_CONSUMER, by default when the process may run on two CPUs) and snapshots alike, or
+ * none (neither; an inert process: HEAPPROF_ONLY, HEAPPROF_DISABLE). */
 static void threads_are(const char *const *env, int want, const char *err_needle)
 {
     server s;
@@ -334,22 +351,47 @@ static void threads_are(const char *const *env, int want, const char *err_needle
         cr_expect_eq(buf[0], 0, "stderr: %s", buf);
 }
 
+static int cpus(void)
+{
+    cpu_set_t set;
+    cr_assert_eq(sched_getaffinity(0, sizeof set, &set), 0);
+    return CPU_COUNT(&set);
+}
+
 Test(snapshot, no_thread_unless_asked)
 {
+    /* as this test runs (`taskset -c 0` makes it one CPU): the default consumer's place */
+    int dflt = cpus() >= 2 ? 2 : 1;
     const char *none[] = {NULL};
-    threads_are(none, 1, NULL);
+    threads_are(none, dflt, NULL);
+    const char *inl[] = {"HEAPPROF_CONSUMER=inline", NULL};
+    threads_are(inl, 1, NULL);
+    const char *thr[] = {"HEAPPROF_CONSUMER=thread", NULL};
+    threads_are(thr, 2, NULL);
     const char *sig[] = {"HEAPPROF_DUMP_SIGNAL=SIGUSR2", NULL};
-    threads_are(sig, 2, NULL);
+    threads_are(sig, 2, NULL); /* one thread for both */
+    const char *sig_inl[] = {"HEAPPROF_DUMP_SIGNAL=SIGUSR2", "HEAPPROF_CONSUMER=inline", NULL};
+    threads_are(sig_inl, 2, NULL);
     const char *num[] = {"HEAPPROF_DUMP_SIGNAL=12", "HEAPPROF_INTERVAL=0", NULL}; /* SIGUSR2 */
     threads_are(num, 2, NULL);
-    const char *only[] = {"HEAPPROF_DUMP_SIGNAL=USR2", "HEAPPROF_ONLY=no-such-program", NULL};
+    const char *only[] = {"HEAPPROF_DUMP_SIGNAL=USR2", "HEAPPROF_CONSUMER=thread",
+                          "HEAPPROF_ONLY=no-such-program", NULL};
     threads_are(only, 1, NULL);
-    const char *off[] = {"HEAPPROF_INTERVAL=1", "HEAPPROF_DISABLE=1", NULL};
+    const char *off[] = {"HEAPPROF_INTERVAL=1", "HEAPPROF_CONSUMER=thread", "HEAPPROF_DISABLE=1",
+                         NULL};
     threads_are(off, 1, NULL);
-    const char *bad[] = {"HEAPPROF_DUMP_SIGNAL=KILL", NULL};
+    const char *bad[] = {"HEAPPROF_DUMP_SIGNAL=KILL", "HEAPPROF_CONSUMER=inline", NULL};
     threads_are(bad, 1, "HEAPPROF_DUMP_SIGNAL");
     const char *junk[] = {"HEAPPROF_DUMP_SIGNAL=USR9", NULL};
-    threads_are(junk, 1, "HEAPPROF_DUMP_SIGNAL");
+    threads_are(junk, dflt, "HEAPPROF_DUMP_SIGNAL");
+    const char *word[] = {"HEAPPROF_CONSUMER=threads", NULL};
+    threads_are(word, dflt, "HEAPPROF_CONSUMER");
+    /* a process that may run on one CPU only: inline, unless told */
+    pin_one_cpu = true;
+    threads_are(none, 1, NULL);
+    threads_are(thr, 2, NULL);
+    threads_are(sig, 2, NULL);
+    pin_one_cpu = false;
 }
 
 /* Names: ".<K>" before ".json", else appended; an existing file is never replaced (the
@@ -385,7 +427,7 @@ Test(snapshot, numbering_never_replaces)
     expect_eq(totals(p), want, p);
 }
 
-/* A fork child gets a snapshot thread of its own, numbering from 1 under its own pid; the
+/* A fork child gets a heapprof thread of its own, numbering from 1 under its own pid; the
  * parent writes none for the child's signal. */
 Test(snapshot, fork_child_has_its_own)
 {
@@ -408,7 +450,7 @@ Test(snapshot, fork_child_has_its_own)
 }
 
 /* The leak check at exit still finds a block that a snapshot walked (its address was on the
- * snapshot thread's stack, which the leak check scans as a thread's: snapshot.c wipes it). */
+ * stack of heapprof's thread, which the leak check scans as a thread's: worker.c wipes it). */
 Test(snapshot, leak_check_after_snapshots)
 {
     const char *env[] = {"HEAPPROF_DUMP_SIGNAL=USR2", "HEAPPROF_LEAK_CHECK=1", NULL};

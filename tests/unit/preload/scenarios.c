@@ -4,6 +4,7 @@
 #include "scenarios.h"
 
 #include "agg.h"
+#include "bell.h"
 #include "clock.h"
 #include "livetab.h"
 #include "order.h"
@@ -28,6 +29,9 @@ static atomic_uintptr_t next_addr = 0x100000;
 static struct {
     bool reuse;
     int64_t skew;
+    bool thread;          /* the consumer is a thread of its own (worker.c's loop) */
+    bool flip;            /* ... whose place flips, thread <-> inline, at every wake (auto) */
+    _Atomic bool stop;    /* the producers are done: the consumer thread ends */
     pthread_mutex_t lock; /* the "allocator's" lock: its release/acquire orders free -> reuse */
     uintptr_t free[POOL];
     size_t nfree;
@@ -83,10 +87,31 @@ static void *producer(void *arg)
         }
         if (t->want_drain) {
             t->want_drain = false;
-            hp_agg_try_drain();
+            if (sc.thread)
+                hp_agg_segment_filled(t); /* rings the bell; waits only under backpressure */
+            else
+                hp_agg_try_drain();
         }
     }
     hp_tlbuf_detach(t);
+    return NULL;
+}
+
+/* worker.c's loop without the snapshots and the stack wipe: read the bell, drain, sleep */
+static void *consumer(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&sc.stop)) {
+        uint32_t rung = hp_bell_seen();
+        bool on = hp_agg_on_thread(), left = false;
+        if (on) {
+            hp_agg_lock();
+            left = hp_agg_consume_locked();
+            hp_agg_unlock();
+        }
+        if (sc.flip) hp_agg_set_thread(!on); /* producers drain inline until it flips back */
+        hp_bell_wait(rung, left || sc.flip ? 1 : 0);
+    }
     return NULL;
 }
 
@@ -99,11 +124,20 @@ const char *scenario_pipeline(bool reuse, int64_t skew)
     hp_clock_init();
     hp_tlbuf_init();
     if (hp_stacktab_init() || hp_agg_init()) return "init failed";
-    pthread_t th[THREADS];
+    pthread_t th[THREADS], ct;
+    if (sc.thread) {
+        hp_agg_set_thread(true);
+        pthread_create(&ct, NULL, consumer, NULL);
+    }
     for (uintptr_t i = 0; i < THREADS; i++)
         pthread_create(&th[i], NULL, producer, (void *)(i + 1));
     for (int i = 0; i < THREADS; i++)
         pthread_join(th[i], NULL);
+    if (sc.thread) {
+        atomic_store(&sc.stop, true);
+        hp_bell_ring();
+        pthread_join(ct, NULL);
+    }
     hp_thread *t = hp_tlbuf_attach(); /* claims an exited struct: its buffer goes on */
     for (int i = 0; i < SLOTS; i++) {
         uintptr_t a = atomic_exchange(&slot_addr[i], 0);
@@ -159,4 +193,16 @@ const char *scenario_stacktab(void)
         for (int i = 1; i < 4; i++)
             if (ids[i][k] != ids[0][k]) return "two threads got different ids for one stack";
     return hp_stacktab_count() == 5000 ? NULL : "not exactly 5000 ids";
+}
+
+const char *scenario_pipeline_thread(bool reuse, int64_t skew)
+{
+    sc.thread = true;
+    return scenario_pipeline(reuse, skew);
+}
+
+const char *scenario_pipeline_flip(bool reuse, int64_t skew)
+{
+    sc.flip = true;
+    return scenario_pipeline_thread(reuse, skew);
 }

@@ -12,6 +12,12 @@
  * odd threads' clocks and taken from even ones' (a test build's clock offset, clock.h). Run
  * once per process: the modules' state is global. */
 const char *scenario_pipeline(bool reuse, int64_t skew);
+/* The same with the consumer on a thread of its own (HEAPPROF_CONSUMER=thread): producers ring
+ * the bell when they fill a segment, a thread drains and sleeps on it (worker.c's loop). */
+const char *scenario_pipeline_thread(bool reuse, int64_t skew);
+/* The same with the consumer's place flipping between the thread and inline at every wake, as
+ * HEAPPROF_CONSUMER=auto moves it (worker.c). */
+const char *scenario_pipeline_flip(bool reuse, int64_t skew);
 /* The offset the tests use: ~50 us at 3 GHz, far above any real cross-CPU disagreement. */
 #define SCENARIO_SKEW 150000
 const char *scenario_stacktab(void);

@@ -59,3 +59,20 @@ Test(config, documented)
 #define HP_OPT_BOOL(name, def, help)        cr_expect(strstr(doc, "HEAPPROF_" #name), #name);
 #include "options.def"
 }
+
+/* HEAPPROF_CONSUMER: three words; anything else is one bad value and the default. */
+Test(config, consumer_values)
+{
+    char *ok[] = {"HEAPPROF_QUIET=1", "HEAPPROF_CONSUMER=inline", NULL};
+    cr_expect_eq(hp_config_parse(ok), 0);
+    cr_expect_str_eq(hp_opt.CONSUMER, "inline");
+    char *thr[] = {"HEAPPROF_QUIET=1", "HEAPPROF_CONSUMER=thread", NULL};
+    cr_expect_eq(hp_config_parse(thr), 0);
+    cr_expect_str_eq(hp_opt.CONSUMER, "thread");
+    char *bad[] = {"HEAPPROF_QUIET=1", "HEAPPROF_CONSUMER=threads", NULL};
+    cr_expect_eq(hp_config_parse(bad), 1);
+    cr_expect_str_eq(hp_opt.CONSUMER, "auto");
+    char *none[] = {"HEAPPROF_QUIET=1", NULL};
+    cr_expect_eq(hp_config_parse(none), 0);
+    cr_expect_str_eq(hp_opt.CONSUMER, "auto");
+}

@@ -12,12 +12,26 @@ static const char *pipeline_reuse_skew(void)
     return scenario_pipeline(true, SCENARIO_SKEW);
 }
 
+static const char *pipeline_thread_reuse_skew(void)
+{
+    return scenario_pipeline_thread(true, SCENARIO_SKEW);
+}
+
+static const char *pipeline_flip_reuse_skew(void)
+{
+    return scenario_pipeline_flip(true, SCENARIO_SKEW);
+}
+
 int main(void)
 {
-    const char *(*fns[])(void) = {pipeline_reuse_skew, scenario_stacktab};
-    const char *names[] = {"pipeline (address reuse, clock offset)", "stacktab"};
+    const char *(*fns[])(void) = {pipeline_reuse_skew, pipeline_thread_reuse_skew,
+                                  pipeline_flip_reuse_skew, scenario_stacktab};
+    const char *names[] = {"pipeline (address reuse, clock offset)",
+                           "pipeline, consumer thread (address reuse, clock offset)",
+                           "pipeline, consumer's place flipping (address reuse, clock offset)",
+                           "stacktab"};
     int failed = 0;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 4; i++) {
         pid_t p = fork();
         if (p == 0) {
             const char *bad = fns[i]();

@@ -1,0 +1,280 @@
+/* worker.c - heapprof's own thread: drains the event queues when it is the consumer (agg.c)
+ * and writes live snapshots when asked (snapshot.c).
+ * Owns: whether this process has the thread, and what it does (consume, snapshots).
+ *
+ * Why a thread: inline, the thread whose hook fills a segment merges every thread's events
+ * under the agg lock, on the program's own CPU (about a third of heapprof's cost on churn) and
+ * through tables (live blocks, sites) that evict the program's data from that core's cache.
+ * On a machine where the process may use a second CPU, this thread does it instead: a program
+ * thread only records, and rings the bell (bell.h) once per filled segment; the thread, woken,
+ * drains what the horizon allows and sleeps again. Backpressure stays with the producer
+ * (agg.c). Why one thread for snapshots and the consumer: both need the agg lock, the same
+ * signal-free, guarded, never-joined thread, and the same stack wipe.
+ *
+ * Sleep: on the bell, with a timeout of IDLE_DRAIN_MS while events are left in a queue (a
+ * program that stops allocating mid-segment still gets drained), none when all are empty (an
+ * idle program costs nothing), PLACE_MS while auto has put the consumer inline (no ring comes
+ * then), and the next interval snapshot's deadline.
+ * Invariants: every drain and every snapshot runs under the agg lock and wipes the stack it
+ *   used before letting the lock go: whenever the leak check (which holds that lock) scans this
+ *   thread's stack (lkroots.c, "a thread that never allocated"), the dead frames hold no block
+ *   address (they would hide a leak); the consumer drains only while hp_state is ACTIVE.
+ * Threads: every signal blocked from its first instruction (glibc's internal ones aside), the
+ *   hook guard held for ever (what it allocates - libdw at a snapshot - passes through
+ *   unrecorded), never joined: exit_group ends it; an end of the image waits only for the agg
+ *   lock it may hold. Fork: the child starts its own (hp_worker_atfork_child), and drains inline
+ *   until it runs; a vfork child (same memory, other pid) has none, a raw fork child neither
+ *   (inline), an image after exec starts again from its constructor. */
+#include "worker.h"
+
+#include "agg.h"
+#include "bell.h"
+#include "config.h"
+#include "finish.h"
+#include "log.h"
+#include "snapshot.h"
+#include "state.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IDLE_DRAIN_MS 10
+/* auto: how often the consumer's place is reconsidered, and the idle CPUs (of those the process
+ * may use) below which it goes inline, above which back to the thread (hysteresis) */
+#define PLACE_MS     100
+#define INLINE_BELOW 0.25
+#define THREAD_ABOVE 0.5
+
+static struct {
+    bool consume;    /* the consumer may run on the thread */
+    bool adapt;      /* auto: ... when the process leaves a CPU idle (place_consumer) */
+    int ncpu;        /* CPUs in the affinity mask at start-up */
+    cpu_set_t mask;  /* that mask */
+    long hz;         /* /proc/stat's ticks a second */
+    long interval_s; /* snapshots every interval_s seconds; 0: none */
+    bool snapshots;  /* snapshots on a signal or an interval */
+} wk;
+
+/* ---- the stack wipe ---- */
+
+/* A drain reaches 360 bytes below the frame that calls it (measured by painting the stack: churn,
+ * mix with its reallocs, containers, 4 threads; LTO inlines merge and apply into one frame; a
+ * new mapping adds a system call's few frames): 16 KiB, a memset of about a microsecond a
+ * drain, has room to spare. A snapshot's report needs less than finish.c's 1 MiB stack. Called
+ * from the frame that called the drain or the report, so the wipe covers their frames. */
+#define WIPE_DRAIN    (16u << 10)
+#define WIPE_SNAPSHOT (1u << 20)
+#define STACK_BYTES   (4u << 20)
+static HP_NOINLINE void wipe_drain(void)
+{
+    char dead[WIPE_DRAIN];
+    explicit_bzero(dead, sizeof dead);
+    __asm__ volatile("" ::"r"(dead) : "memory");
+}
+static HP_NOINLINE void wipe_snapshot(void)
+{
+    char dead[WIPE_SNAPSHOT];
+    explicit_bzero(dead, sizeof dead);
+    __asm__ volatile("" ::"r"(dead) : "memory");
+}
+
+/* ---- the thread ---- */
+
+static uint64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static void snapshot_now(void)
+{
+    /* before the lock: a finish (exit) in progress needs no drain from us */
+    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE || hp_finish_started()) return;
+    hp_agg_lock_and_drain();
+    hp_snapshot_write_locked();
+    wipe_snapshot();
+    hp_agg_unlock();
+}
+
+/* HEAPPROF_CONSUMER=auto: the thread pays only while a CPU is left idle for it. When every CPU
+ * the process may use is busy (two allocating threads on two CPUs, or other processes), the
+ * thread only adds context switches and moves every event from one core's cache to another's:
+ * then the program's threads drain inline, as before. Measured over PLACE_MS: the idle time of
+ * the CPUs in the affinity mask (/proc/stat: idle + iowait), in CPUs. Either place is exact:
+ * every drain is under the agg lock, and a producer reads the place afresh at each filled
+ * segment. /proc/stat is opened and closed at each look (no descriptor is kept: a daemon that
+ * closes every descriptor could not take it away). */
+typedef struct place {
+    uint64_t wall, idle; /* ns and idle ticks at the window's start; wall 0: none yet */
+} place;
+
+static char stat_buf[1 << 16]; /* the cpu lines come first; the rest may be cut */
+
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Idle ticks (USER_HZ) of the CPUs in the mask so far; false if /proc/stat cannot be read. */
+static bool idle_ticks(uint64_t *out)
+{
+    int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    size_t n = 0;
+    ssize_t r;
+    while (n < sizeof stat_buf - 1 && (r = read(fd, stat_buf + n, sizeof stat_buf - 1 - n)) > 0)
+        n += (size_t)r;
+    close(fd);
+    stat_buf[n] = 0;
+    uint64_t sum = 0;
+    bool any = false;
+    for (char *p = stat_buf; strncmp(p, "cpu", 3) == 0;) {
+        char *eol = strchr(p, '\n');
+        if (!eol) break;
+        if (p[3] >= '0' && p[3] <= '9') { /* "cpuN user nice system idle iowait ..." */
+            char *q;
+            unsigned long cpu = strtoul(p + 3, &q, 10);
+            if (cpu < CPU_SETSIZE && CPU_ISSET(cpu, &wk.mask)) {
+                unsigned long long v[5] = {0};
+                for (int i = 0; i < 5; i++)
+                    v[i] = strtoull(q, &q, 10);
+                sum += v[3] + v[4];
+                any = true;
+            }
+        }
+        p = eol + 1;
+    }
+    *out = sum;
+    return any;
+}
+
+static void place_consumer(place *p)
+{
+    uint64_t wall = mono_ns(), idle;
+    if (p->wall && wall - p->wall < PLACE_MS * 1000000u) return;
+    if (!idle_ticks(&idle)) return; /* no /proc: the place stays */
+    if (p->wall) {
+        double cpus = (double)(idle - p->idle) / (double)wk.hz / ((double)(wall - p->wall) / 1e9);
+        bool on = hp_agg_on_thread();
+        if (on && cpus < INLINE_BELOW)
+            hp_agg_set_thread(false);
+        else if (!on && cpus > THREAD_ABOVE)
+            hp_agg_set_thread(true);
+    }
+    p->wall = wall;
+    p->idle = idle;
+}
+
+/* true: events are left in a queue */
+static bool consume_now(void)
+{
+    if (hp_load_acquire(&hp_state) != HP_ST_ACTIVE) return false;
+    hp_agg_lock();
+    bool left = hp_agg_consume_locked();
+    wipe_drain();
+    hp_agg_unlock();
+    return left;
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    hp_tls_v.in_hook = HP_GUARD_INTERNAL; /* for ever: our allocations pass through */
+    prctl(PR_SET_NAME, "heapprof", 0, 0, 0);
+    uint32_t seen_req = 0;
+    uint64_t period = (uint64_t)wk.interval_s * 1000;
+    uint64_t deadline = period ? now_ms() + period : 0;
+    place pl = {0, 0};
+    for (;;) {
+        uint32_t rung = hp_bell_seen(); /* a ring after this read ends the next wait at once */
+        bool snap = wk.snapshots && hp_snapshot_requested(&seen_req);
+        uint64_t now = deadline ? now_ms() : 0;
+        if (deadline && now >= deadline) {
+            snap = true; /* the interval's snapshot; a late one does not make the next pile up */
+            deadline += period;
+            if (deadline <= now) deadline = now + period;
+        }
+        if (snap) snapshot_now();
+        if (wk.adapt) place_consumer(&pl);
+        bool on = wk.consume && hp_agg_on_thread();
+        bool left = on && consume_now();
+        uint64_t timeout = left ? IDLE_DRAIN_MS : 0;
+        if (wk.adapt && !on) timeout = PLACE_MS; /* inline: no ring comes; look again */
+        if (deadline) {
+            now = now_ms();
+            uint64_t d = deadline > now ? deadline - now : 1;
+            if (!timeout || d < timeout) timeout = d;
+        }
+        hp_bell_wait(rung, timeout);
+    }
+    return NULL;
+}
+
+/* Starts the thread with every signal blocked from its first instruction (it inherits the
+ * mask). pthread_create's own allocations (its TLS) pass through: the guard. */
+static bool start_thread(void)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    uint8_t g = hp_internal_begin();
+    pthread_attr_t a;
+    pthread_t t;
+    int e = pthread_attr_init(&a);
+    if (!e) e = pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+    if (!e) e = pthread_attr_setstacksize(&a, STACK_BYTES);
+    if (!e) e = pthread_create(&t, &a, worker_main, NULL);
+    pthread_attr_destroy(&a);
+    hp_internal_end(g);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e)
+        hp_log("cannot start heapprof's thread: events are merged inline, no snapshots", NULL,
+               NULL);
+    if (!e && wk.consume) hp_agg_set_thread(true);
+    return !e;
+}
+
+/* HEAPPROF_CONSUMER: thread, inline, or auto: the thread when the process may run on two CPUs
+ * or more at start-up (its affinity mask; a mask too large for cpu_set_t: many CPUs). */
+static bool consumer_on_thread(void)
+{
+    wk.ncpu = sched_getaffinity(0, sizeof wk.mask, &wk.mask) == 0 ? CPU_COUNT(&wk.mask) : 0;
+    if (!wk.ncpu) { /* a mask larger than cpu_set_t: many CPUs */
+        wk.ncpu = CPU_SETSIZE;
+        memset(&wk.mask, 0xff, sizeof wk.mask);
+    }
+    wk.hz = sysconf(_SC_CLK_TCK);
+    if (wk.hz <= 0) wk.hz = 100;
+    if (!strcmp(hp_opt.CONSUMER, "thread")) return true;
+    if (!strcmp(hp_opt.CONSUMER, "inline")) return false;
+    wk.adapt = wk.ncpu >= 2;
+    return wk.adapt;
+}
+
+bool hp_worker_start(void)
+{
+    wk.consume = consumer_on_thread();
+    wk.interval_s = hp_snapshot_interval_s();
+    wk.snapshots = hp_snapshot_wanted();
+    if (!wk.consume && !wk.snapshots) return false;
+    if (start_thread()) return true;
+    wk.consume = wk.snapshots = false;
+    return false;
+}
+
+void hp_worker_atfork_child(void)
+{
+    hp_bell_atfork_child();
+    if (!wk.consume && !wk.snapshots) return;
+    start_thread();
+}
