@@ -35,7 +35,6 @@
 #include "snapshot.h"
 #include "state.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -46,18 +45,17 @@
 #include <unistd.h>
 
 #define IDLE_DRAIN_MS 10
-/* auto: how often the consumer's place is reconsidered, and the idle CPUs (of those the process
- * may use) below which it goes inline, above which back to the thread (hysteresis) */
-#define PLACE_MS     100
-#define INLINE_BELOW 0.25
-#define THREAD_ABOVE 0.5
+/* auto: how often the consumer's place is reconsidered; it goes inline when the program's threads
+ * use more than ncpu - BUSY_INLINE CPUs, back to the thread below ncpu - BUSY_THREAD */
+#define PLACE_MS    100
+#define BUSY_INLINE 0.5
+#define BUSY_THREAD 0.75
 
 static struct {
     bool consume;    /* the consumer may run on the thread */
-    bool adapt;      /* auto: ... when the process leaves a CPU idle (place_consumer) */
+    bool adapt;      /* auto: ... while the program leaves a CPU for it (place_consumer) */
     int ncpu;        /* CPUs in the affinity mask at start-up */
     cpu_set_t mask;  /* that mask */
-    long hz;         /* /proc/stat's ticks a second */
     long interval_s; /* snapshots every interval_s seconds; 0: none */
     bool snapshots;  /* snapshots on a signal or an interval */
 } wk;
@@ -104,75 +102,50 @@ static void snapshot_now(void)
     hp_agg_unlock();
 }
 
-/* HEAPPROF_CONSUMER=auto: the thread pays only while a CPU is left idle for it. When every CPU
- * the process may use is busy (two allocating threads on two CPUs, or other processes), the
- * thread only adds context switches and moves every event from one core's cache to another's:
- * then the program's threads drain inline, as before. Measured over PLACE_MS: the idle time of
- * the CPUs in the affinity mask (/proc/stat: idle + iowait), in CPUs. Either place is exact:
- * every drain is under the agg lock, and a producer reads the place afresh at each filled
- * segment. /proc/stat is opened and closed at each look (no descriptor is kept: a daemon that
- * closes every descriptor could not take it away). */
+/* HEAPPROF_CONSUMER=auto: the thread pays only while the program leaves a CPU for it. When the
+ * program's own threads keep every CPU the process may use busy (two allocating threads on two
+ * CPUs), the thread only adds context switches and moves every event from one core's cache to
+ * another's: then the program's threads drain inline, as before. Measured over PLACE_MS, from
+ * the process's CPU clock less this thread's (two clock_gettime calls: no file is read, so no
+ * descriptor of ours can meet a program that closes or reuses descriptors): the program's
+ * threads' CPU time, in CPUs. Inline above ncpu - BUSY_INLINE CPUs, back on the thread below
+ * ncpu - BUSY_THREAD (hysteresis: inline, the program's time includes the consumer's work).
+ * Other processes' load is not seen: on a loaded machine the thread competes for a CPU like any
+ * thread of the program. Either place is exact: every drain is under the agg lock, and a
+ * producer reads the place afresh at each filled segment. */
 typedef struct place {
-    uint64_t wall, idle; /* ns and idle ticks at the window's start; wall 0: none yet */
+    uint64_t wall, cpu; /* ns at the window's start: monotonic, and the program threads' CPU */
 } place;
 
-static char stat_buf[1 << 16]; /* the cpu lines come first; the rest may be cut */
-
-static uint64_t mono_ns(void)
+static uint64_t clock_ns(clockid_t c)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (clock_gettime(c, &t) != 0) return 0;
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-/* Idle ticks (USER_HZ) of the CPUs in the mask so far; false if /proc/stat cannot be read. */
-static bool idle_ticks(uint64_t *out)
+/* CPU time of the program's threads so far (the process's, less this thread's) */
+static uint64_t program_cpu_ns(void)
 {
-    int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    size_t n = 0;
-    ssize_t r;
-    while (n < sizeof stat_buf - 1 && (r = read(fd, stat_buf + n, sizeof stat_buf - 1 - n)) > 0)
-        n += (size_t)r;
-    close(fd);
-    stat_buf[n] = 0;
-    uint64_t sum = 0;
-    bool any = false;
-    for (char *p = stat_buf; strncmp(p, "cpu", 3) == 0;) {
-        char *eol = strchr(p, '\n');
-        if (!eol) break;
-        if (p[3] >= '0' && p[3] <= '9') { /* "cpuN user nice system idle iowait ..." */
-            char *q;
-            unsigned long cpu = strtoul(p + 3, &q, 10);
-            if (cpu < CPU_SETSIZE && CPU_ISSET(cpu, &wk.mask)) {
-                unsigned long long v[5] = {0};
-                for (int i = 0; i < 5; i++)
-                    v[i] = strtoull(q, &q, 10);
-                sum += v[3] + v[4];
-                any = true;
-            }
-        }
-        p = eol + 1;
-    }
-    *out = sum;
-    return any;
+    uint64_t all = clock_ns(CLOCK_PROCESS_CPUTIME_ID), self = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    return all > self ? all - self : 0;
 }
 
 static void place_consumer(place *p)
 {
-    uint64_t wall = mono_ns(), idle;
+    uint64_t wall = clock_ns(CLOCK_MONOTONIC);
     if (p->wall && wall - p->wall < PLACE_MS * 1000000u) return;
-    if (!idle_ticks(&idle)) return; /* no /proc: the place stays */
-    if (p->wall) {
-        double cpus = (double)(idle - p->idle) / (double)wk.hz / ((double)(wall - p->wall) / 1e9);
+    uint64_t cpu = program_cpu_ns();
+    if (p->wall && cpu >= p->cpu) {
+        double busy = (double)(cpu - p->cpu) / (double)(wall - p->wall); /* in CPUs */
         bool on = hp_agg_on_thread();
-        if (on && cpus < INLINE_BELOW)
+        if (on && busy > wk.ncpu - BUSY_INLINE)
             hp_agg_set_thread(false);
-        else if (!on && cpus > THREAD_ABOVE)
+        else if (!on && busy < wk.ncpu - BUSY_THREAD)
             hp_agg_set_thread(true);
     }
     p->wall = wall;
-    p->idle = idle;
+    p->cpu = cpu;
 }
 
 /* true: events are left in a queue */
@@ -253,8 +226,6 @@ static bool consumer_on_thread(void)
         wk.ncpu = CPU_SETSIZE;
         memset(&wk.mask, 0xff, sizeof wk.mask);
     }
-    wk.hz = sysconf(_SC_CLK_TCK);
-    if (wk.hz <= 0) wk.hz = 100;
     if (!strcmp(hp_opt.CONSUMER, "thread")) return true;
     if (!strcmp(hp_opt.CONSUMER, "inline")) return false;
     wk.adapt = wk.ncpu >= 2;
