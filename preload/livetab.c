@@ -108,7 +108,8 @@ static HP_NOINLINE bool grow(void)
 {
     slot *old = lt.s;
     size_t oldcap = lt.cap;
-    if (!alloc_table(oldcap + oldcap / 2)) return false;
+    /* a multiple of 4 (limit exactly 3/4 of it), at most 1.5 x: at least half full after */
+    if (!alloc_table((oldcap + oldcap / 2) & ~(size_t)3)) return false;
     lt.count = 0;
     uintptr_t done = (uintptr_t)old; /* old pages below this are read and given back */
     for (size_t i = 0; i < oldcap; i++) {
