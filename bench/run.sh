@@ -2,8 +2,9 @@
 # run.sh - `make bench`: every workload under every tool, side by side in one run.
 # Usage: bench/run.sh [-r REPS] [-q] [-i] [-o RESULTS.md] [-t TOOL,TOOL...]
 #   -q: quick, smaller inputs, 1 rep; -t: only these tools (native is always run: it is the
-#   reference), from: native bare interpose heapprof hp-sample heaptrack lsan dhat jemalloc
-#   jemalloc-prof; -i: count instructions instead (below).
+#   reference), from: native bare interpose heapprof hp-auto hp-sample heaptrack lsan dhat
+#   jemalloc jemalloc-prof (hp-auto: heapprof with HEAPPROF_CONSUMER=auto, the consumer on a
+#   thread of its own while the program leaves a CPU free); -i: count instructions instead (below).
 # Runs alternate (rep 1 of every tool, then rep 2, ...), so that a change of load on the machine
 # hits every tool alike. Prints, per workload and tool, the median wall time, CPU time (user +
 # system) and max RSS over REPS runs, each time as "x native": the median over reps of the
@@ -24,7 +25,7 @@
 # (I_full = I_small + (F - 1) (I_double - I_small), F the reduction factor).
 set -u
 reps=3 quick=0 out=build/bench/results.md tools="" icount=0
-ALL_TOOLS="native bare interpose heapprof hp-sample heaptrack lsan dhat jemalloc jemalloc-prof"
+ALL_TOOLS="native bare interpose heapprof hp-auto hp-sample heaptrack lsan dhat jemalloc jemalloc-prof"
 while getopts "r:qio:t:" o; do
     case $o in r) reps=$OPTARG ;; q) quick=1; reps=1 ;; i) icount=1 ;; o) out=$OPTARG ;; t) tools=$OPTARG ;;
     *) exit 2 ;; esac
@@ -93,6 +94,7 @@ run_tool() {
     bare) eval "LD_PRELOAD=$B/bare_unwind.so $tm $cmd" >"$o" 2>/dev/null ;;
     interpose) eval "LD_PRELOAD=$PWD/$B/interpose.so $tm $cmd" >"$o" 2>/dev/null ;;
     heapprof) eval "$hp $tm $cmd" >"$o" 2>/dev/null ;;
+    hp-auto) eval "HEAPPROF_CONSUMER=auto $hp $tm $cmd" >"$o" 2>/dev/null ;;
     hp-sample) eval "HEAPPROF_SAMPLE=$SAMPLE $hp $tm $cmd" >"$o" 2>/dev/null ;;
     heaptrack) eval "$tm heaptrack -r -o $tmp/ht.%p $cmd" >"$o" 2>/dev/null ;;
     lsan) eval "LSAN_OPTIONS=exitcode=0 LD_PRELOAD=$LSAN $tm $cmd" >"$o" 2>/dev/null ;;

@@ -98,9 +98,9 @@ int hp_config_parse(char *const *envp)
     }
     if (strcmp(hp_opt.CONSUMER, "auto") && strcmp(hp_opt.CONSUMER, "thread") &&
         strcmp(hp_opt.CONSUMER, "inline")) {
-        hp_log("HEAPPROF_CONSUMER: expected auto, thread or inline; using auto: ", hp_opt.CONSUMER,
+        hp_log("HEAPPROF_CONSUMER: expected inline, auto or thread; using inline: ", hp_opt.CONSUMER,
                NULL);
-        strcpy(hp_opt.CONSUMER, "auto");
+        strcpy(hp_opt.CONSUMER, "inline");
         bad++;
     }
     if (strcmp(hp_opt.DEBUGINFO, "local") && strcmp(hp_opt.DEBUGINFO, "all")) {

@@ -217,8 +217,10 @@ static bool start_thread(void)
     return !e;
 }
 
-/* HEAPPROF_CONSUMER: thread, inline, or auto: the thread when the process may run on two CPUs
- * or more at start-up (its affinity mask; a mask too large for cpu_set_t: many CPUs). */
+/* HEAPPROF_CONSUMER: inline (the default: a program stays single-threaded, which some need:
+ * unshare(CLONE_NEWUSER) refuses a multi-threaded process), thread, or auto: the thread when
+ * the process may run on two CPUs or more at start-up (its affinity mask; a mask too large for
+ * cpu_set_t: many CPUs). */
 static bool consumer_on_thread(void)
 {
     wk.ncpu = sched_getaffinity(0, sizeof wk.mask, &wk.mask) == 0 ? CPU_COUNT(&wk.mask) : 0;

@@ -163,3 +163,12 @@ Test(real, git, .timeout = 240)
                 "git log --format=%s && git diff HEAD~1 --stat | tail -1",
                 3);
 }
+
+/* A program that needs to stay single-threaded: unshare(CLONE_NEWUSER) refuses a multi-threaded
+ * process, so under heapprof's default (no thread of its own) `unshare --user` succeeds or
+ * fails exactly as natively (with HEAPPROF_CONSUMER=auto on 2 CPUs it fails: "Invalid
+ * argument"). */
+Test(real, unshare_user_stays_single_threaded, .timeout = 240)
+{
+    transparent("unshare --user", "unshare --user sh -c 'echo inside; exit 3'; echo status $?", 1);
+}

@@ -326,8 +326,8 @@ Test(snapshot, interval_while_idle)
 }
 
 /* Threads of the server (snapserver has one of its own): heapprof starts one, for the consumer
- * (HEAPPROF_CONSUMER, by default when the process may run on two CPUs) and snapshots alike, or
- * none (neither; an inert process: HEAPPROF_ONLY, HEAPPROF_DISABLE). */
+ * (HEAPPROF_CONSUMER=thread, or auto when the process may run on two CPUs) and snapshots alike,
+ * or none (neither, the default; an inert process: HEAPPROF_ONLY, HEAPPROF_DISABLE). */
 static void threads_are(const char *const *env, int want, const char *err_needle)
 {
     server s;
@@ -360,10 +360,13 @@ static int cpus(void)
 
 Test(snapshot, no_thread_unless_asked)
 {
-    /* as this test runs (`taskset -c 0` makes it one CPU): the default consumer's place */
-    int dflt = cpus() >= 2 ? 2 : 1;
+    /* the default keeps the program single-threaded; auto starts the thread on 2+ CPUs (as
+     * this test runs: `taskset -c 0` makes it one CPU) */
+    int on2 = cpus() >= 2 ? 2 : 1;
     const char *none[] = {NULL};
-    threads_are(none, dflt, NULL);
+    threads_are(none, 1, NULL);
+    const char *au[] = {"HEAPPROF_CONSUMER=auto", NULL};
+    threads_are(au, on2, NULL);
     const char *inl[] = {"HEAPPROF_CONSUMER=inline", NULL};
     threads_are(inl, 1, NULL);
     const char *thr[] = {"HEAPPROF_CONSUMER=thread", NULL};
@@ -383,12 +386,13 @@ Test(snapshot, no_thread_unless_asked)
     const char *bad[] = {"HEAPPROF_DUMP_SIGNAL=KILL", "HEAPPROF_CONSUMER=inline", NULL};
     threads_are(bad, 1, "HEAPPROF_DUMP_SIGNAL");
     const char *junk[] = {"HEAPPROF_DUMP_SIGNAL=USR9", NULL};
-    threads_are(junk, dflt, "HEAPPROF_DUMP_SIGNAL");
+    threads_are(junk, 1, "HEAPPROF_DUMP_SIGNAL");
     const char *word[] = {"HEAPPROF_CONSUMER=threads", NULL};
-    threads_are(word, dflt, "HEAPPROF_CONSUMER");
+    threads_are(word, 1, "HEAPPROF_CONSUMER");
     /* a process that may run on one CPU only: inline, unless told */
     pin_one_cpu = true;
     threads_are(none, 1, NULL);
+    threads_are(au, 1, NULL);
     threads_are(thr, 2, NULL);
     threads_are(sig, 2, NULL);
     pin_one_cpu = false;
