@@ -69,10 +69,13 @@ Test(config, consumer_values)
     char *thr[] = {"HEAPPROF_QUIET=1", "HEAPPROF_CONSUMER=thread", NULL};
     cr_expect_eq(hp_config_parse(thr), 0);
     cr_expect_str_eq(hp_opt.CONSUMER, "thread");
+    char *au[] = {"HEAPPROF_QUIET=1", "HEAPPROF_CONSUMER=auto", NULL};
+    cr_expect_eq(hp_config_parse(au), 0);
+    cr_expect_str_eq(hp_opt.CONSUMER, "auto");
     char *bad[] = {"HEAPPROF_QUIET=1", "HEAPPROF_CONSUMER=threads", NULL};
     cr_expect_eq(hp_config_parse(bad), 1);
-    cr_expect_str_eq(hp_opt.CONSUMER, "auto");
+    cr_expect_str_eq(hp_opt.CONSUMER, "inline");
     char *none[] = {"HEAPPROF_QUIET=1", NULL};
     cr_expect_eq(hp_config_parse(none), 0);
-    cr_expect_str_eq(hp_opt.CONSUMER, "auto");
+    cr_expect_str_eq(hp_opt.CONSUMER, "inline", "the default: no thread of heapprof's own");
 }
