@@ -98,8 +98,8 @@ int hp_config_parse(char *const *envp)
     }
     if (strcmp(hp_opt.CONSUMER, "auto") && strcmp(hp_opt.CONSUMER, "thread") &&
         strcmp(hp_opt.CONSUMER, "inline")) {
-        hp_log("HEAPPROF_CONSUMER: expected inline, auto or thread; using inline: ", hp_opt.CONSUMER,
-               NULL);
+        hp_log("HEAPPROF_CONSUMER: expected inline, auto or thread; using inline: ",
+               hp_opt.CONSUMER, NULL);
         strcpy(hp_opt.CONSUMER, "inline");
         bad++;
     }
