@@ -656,7 +656,7 @@ static inline uintptr_t bp_after(const hp_ucache *uc, size_t j0, size_t k, uintp
  * have links that never match (slot = &stop), so the follow loop has no other exit and tests
  * no flag; after it exits, the slot tells a differing word from such a frame. A link that
  * matched is not the record's last (that one never matches), so the loop may look at the next
- * one unconditionally (two a turn).
+ * one unconditionally (four a turn: link i is read only after link i-1 matched).
  * So following the record costs the one or two loads a walk does anyway, without the lookup,
  * and the loads no longer wait for each other (the CFA comes from the record, not from the word
  * read). The pcs of the followed frames are the record's, already where the answer is read
@@ -749,13 +749,21 @@ size_t hp_fastunwind(hp_ucache *uc, uintptr_t pc, uintptr_t sp, uintptr_t bp, si
         if (HP_LIKELY(REC_CAP - j <= max - n)) { /* the record ends before max: no count */
             const link *l = &uc->ln[j];
             for (;;) {
-                for (;;) { /* the common case, two frames a turn */
+                for (;;) { /* the common case, four frames a turn */
                     if (HP_UNLIKELY(*(const uintptr_t *)l[0].slot != l[0].want)) break;
                     if (HP_UNLIKELY(*(const uintptr_t *)l[1].slot != l[1].want)) {
-                        l++;
+                        l += 1;
                         break;
                     }
-                    l += 2;
+                    if (HP_UNLIKELY(*(const uintptr_t *)l[2].slot != l[2].want)) {
+                        l += 2;
+                        break;
+                    }
+                    if (HP_UNLIKELY(*(const uintptr_t *)l[3].slot != l[3].want)) {
+                        l += 3;
+                        break;
+                    }
+                    l += 4;
                 }
                 k = (size_t)(l - uc->ln);
                 if (HP_LIKELY(l->slot != (uintptr_t)&uc->stop)) {
