@@ -299,6 +299,16 @@ void hp_agg_try_drain(void)
  * for reuse after. 16 segments are 3-6 ms of a producer's events. */
 #define THREAD_BACKPRESSURE_SEGS 16
 
+/* The lock taken in t's hook: drains (t's signal handlers' events appended meanwhile by
+ * self_flush) and lets the lock go. */
+static void drain_from_hook_locked(hp_thread *t)
+{
+    ag.self = t;
+    drain_locked(horizon(hp_clock_read()));
+    ag.self = NULL;
+    pthread_mutex_unlock(&ag.lock);
+}
+
 /* The consumer is heapprof's thread: it is woken (if it sleeps; a ring is an atomic increment
  * otherwise), and the producer drains only under backpressure. The drain there is the one
  * below, so its deferred events are handled as in any drain from a hook (self_flush). */
@@ -307,10 +317,7 @@ static void filled_thread_mode(hp_thread *t)
     hp_bell_ring();
     if (hp_tlbuf_backlog(t) < THREAD_BACKPRESSURE_SEGS || hp_tls_v.orphan) return;
     pthread_mutex_lock(&ag.lock);
-    ag.self = t;
-    drain_locked(horizon(hp_clock_read()));
-    ag.self = NULL;
-    pthread_mutex_unlock(&ag.lock);
+    drain_from_hook_locked(t);
 }
 
 void hp_agg_segment_filled(hp_thread *t)
@@ -327,10 +334,7 @@ void hp_agg_segment_filled(hp_thread *t)
         pthread_mutex_lock(&ag.lock);
     }
     hp_store_relaxed(&ag.drainer, t);
-    ag.self = t;
-    drain_locked(horizon(hp_clock_read()));
-    ag.self = NULL;
-    pthread_mutex_unlock(&ag.lock);
+    drain_from_hook_locked(t);
 }
 
 void hp_agg_set_thread(bool on)

@@ -29,6 +29,7 @@
 
 #include "agg.h"
 #include "bell.h"
+#include "clock.h"
 #include "config.h"
 #include "finish.h"
 #include "log.h"
@@ -87,9 +88,7 @@ static HP_NOINLINE void wipe_snapshot(void)
 
 static uint64_t now_ms(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+    return hp_clock_mono_ns() / 1000000;
 }
 
 static void snapshot_now(void)
@@ -133,7 +132,7 @@ static uint64_t program_cpu_ns(void)
 
 static void place_consumer(place *p)
 {
-    uint64_t wall = clock_ns(CLOCK_MONOTONIC);
+    uint64_t wall = hp_clock_mono_ns();
     if (p->wall && wall - p->wall < PLACE_MS * 1000000u) return;
     uint64_t cpu = program_cpu_ns();
     if (p->wall && cpu >= p->cpu) {

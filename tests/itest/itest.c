@@ -294,6 +294,27 @@ bool it_site(const cJSON *report, const char *fn, it_totals *out, uint64_t *mb, 
     return found;
 }
 
+bool it_workers(const cJSON *report, it_totals *sum, const char **missing)
+{
+    static const char *const fns[] = {"a0", "a1", "a2", "a3"};
+    memset(sum, 0, sizeof *sum);
+    for (int i = 0; i < 4; i++) {
+        it_totals s;
+        if (!it_site(report, fns[i], &s, NULL, NULL)) {
+            *missing = fns[i];
+            return false;
+        }
+        sum->tb += s.tb;
+        sum->tbk += s.tbk;
+        sum->gb += s.gb;
+        sum->gbk += s.gbk;
+        sum->eb += s.eb;
+        sum->ebk += s.ebk;
+        sum->sites += s.sites;
+    }
+    return true;
+}
+
 bool it_has_frame(const cJSON *report, const char *needle)
 {
     const cJSON *f;

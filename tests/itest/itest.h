@@ -48,6 +48,9 @@ it_totals it_sum(const cJSON *report);
  * the allocation); with skip_alloc, frames of malloc/operator new... are skipped first
  * (DHAT's files start with the allocator's frame). Sums all sites that match. NULL-safe. */
 bool it_site(const cJSON *report, const char *fn, it_totals *out, uint64_t *mb, uint64_t *mbk);
+/* The worker sites a0..a3 of tests/progs/threads.c (and threads_je), summed into *sum; the
+ * first one missing is named in *missing (false returned). */
+bool it_workers(const cJSON *report, it_totals *sum, const char **missing);
 uint64_t it_u64(const cJSON *obj, const char *key);
 /* True if any frame string of the report contains needle. */
 bool it_has_frame(const cJSON *report, const char *needle);

@@ -37,18 +37,12 @@ static void handoff(const char *lib, int threads, long n, int runs)
         cr_assert_eq(it_reports(dir, paths, 2), 1);
         cJSON *j = it_load(paths[0]);
         cr_assert_not_null(j);
-        uint64_t tb = 0, tbk = 0, eb = 0;
-        const char *fns[] = {"a0", "a1", "a2", "a3"};
-        for (int i = 0; i < 4; i++) {
-            it_totals s;
-            cr_assert(it_site(j, fns[i], &s, NULL, NULL), "site %s", fns[i]);
-            tb += s.tb;
-            tbk += s.tbk;
-            eb += s.eb;
-        }
-        cr_expect_eq(tbk, (uint64_t)threads * (uint64_t)n, "run %d: blocks", run);
-        cr_expect_eq(tb, (uint64_t)threads * bytes_per_thread((uint64_t)n), "run %d: bytes", run);
-        cr_expect_eq(eb, 0, "run %d: %lu bytes live at exit that do not exist", run, eb);
+        it_totals w;
+        const char *missing = NULL;
+        cr_assert(it_workers(j, &w, &missing), "site %s", missing);
+        cr_expect_eq(w.tbk, (uint64_t)threads * (uint64_t)n, "run %d: blocks", run);
+        cr_expect_eq(w.tb, (uint64_t)threads * bytes_per_thread((uint64_t)n), "run %d: bytes", run);
+        cr_expect_eq(w.eb, 0, "run %d: %lu bytes live at exit that do not exist", run, w.eb);
         cJSON *errs = cJSON_GetObjectItem(j, "hp_errors");
         cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(j, "hp_complete")), "run %d: incomplete: %s",
                   run, errs ? cJSON_PrintUnformatted(errs) : "?");

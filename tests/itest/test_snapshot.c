@@ -559,18 +559,12 @@ Test(snapshot, signal_storm_through_exit, .timeout = 300)
     snap_path(p, sizeof p, &s, 0);
     cJSON *j = it_load(p);
     cr_assert_not_null(j, "no exit report after %u signals, %u snapshots", sent, last);
-    uint64_t tb = 0, tbk = 0, eb = 0;
-    const char *fns[] = {"a0", "a1", "a2", "a3"};
-    for (int i = 0; i < 4; i++) {
-        it_totals t;
-        cr_assert(it_site(j, fns[i], &t, NULL, NULL), "site %s", fns[i]);
-        tb += t.tb;
-        tbk += t.tbk;
-        eb += t.eb;
-    }
-    cr_expect_eq(tbk, (uint64_t)T * (uint64_t)N);
-    cr_expect_eq(tb, (uint64_t)T * bytes_per_thread((uint64_t)N));
-    cr_expect_eq(eb, 0);
+    it_totals w;
+    const char *missing = NULL;
+    cr_assert(it_workers(j, &w, &missing), "site %s", missing);
+    cr_expect_eq(w.tbk, (uint64_t)T * (uint64_t)N);
+    cr_expect_eq(w.tb, (uint64_t)T * bytes_per_thread((uint64_t)N));
+    cr_expect_eq(w.eb, 0);
     cr_expect(cJSON_IsTrue(cJSON_GetObjectItem(j, "hp_complete")));
     cr_expect_geq(it_u64(j, "hp_total_blocks"), prev.tbk, "the exit report is after the last");
     cJSON_Delete(j);
